@@ -1,0 +1,5 @@
+"""``python -m abcrnn`` runs the command line."""
+
+from abcrnn.cli import main
+
+main()

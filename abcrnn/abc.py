@@ -1,0 +1,136 @@
+"""ABC text handling: split a collection into tunes, read header fields, clean a tune.
+
+Pure functions on text; nothing here touches files or music21.
+
+>>> tunes = split_tunes("%abc-2.1\\nX: 7\\nT: A Jig\\nZ: someone\\nM:6/8\\nK:D\\nABc def|\\n")
+>>> print(clean_tune(tunes[0]))
+X:7
+T:A Jig
+M:6/8
+L:1/8
+K:D
+ABc def|
+"""
+
+import re
+
+# The header fields a musician needs to play a tune, in the order a clean tune
+# writes them; K comes last because it ends the header.
+KEPT_HEADER_FIELDS = ("X", "T", "R", "M", "L", "Q", "K")
+
+# Field lines that change how the music that follows sounds; kept in the body.
+KEPT_BODY_FIELDS = frozenset("MKLQ")
+
+_FIELD_LINE = re.compile(r"^([A-Za-z]):(?![|:])(.*)$")
+_TUNE_START = re.compile(r"^X:", re.MULTILINE)
+
+
+def split_tunes(text: str) -> list[str]:
+    """Split a collection's text into tunes; each starts at an ``X:`` line.
+
+    Text before the first ``X:`` (a file header, free text) belongs to no tune.
+
+    >>> split_tunes("junk\\nX:1\\nK:C\\nC|\\nX:2\\nK:G\\nG|\\n")
+    ['X:1\\nK:C\\nC|\\n', 'X:2\\nK:G\\nG|\\n']
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    starts = [match.start() for match in _TUNE_START.finditer(text)]
+    return [text[start:end] for start, end in zip(starts, starts[1:] + [len(text)])]
+
+
+def strip_comment(line: str) -> str:
+    r"""Remove a ``%`` comment (an escaped ``\%`` is not one) and trailing spaces.
+
+    >>> strip_comment("abc def | % second time")
+    'abc def |'
+    """
+    match = re.search(r"(?<!\\)%", line)
+    if match:
+        line = line[: match.start()]
+    return line.rstrip()
+
+
+def parse_field_line(line: str) -> tuple[str, str] | None:
+    """Return ``(letter, value)`` for a field line such as ``M: 6/8``, else None.
+
+    >>> parse_field_line("M: 6/8")
+    ('M', '6/8')
+    >>> parse_field_line("B:|")  # a note B and an end repeat, not a field
+    """
+    match = _FIELD_LINE.match(line)
+    if not match:
+        return None
+    return match.group(1), strip_comment(match.group(2)).strip()
+
+
+def split_header_body(tune: str) -> tuple[list[str], list[str]]:
+    """Split a tune into header lines (up to and including the first K:) and body lines.
+
+    A tune without a K: line is all header.
+    """
+    lines = tune.replace("\r\n", "\n").split("\n")
+    for index, line in enumerate(lines):
+        field = parse_field_line(line.strip())
+        if field and field[0] == "K":
+            return lines[: index + 1], lines[index + 1 :]
+    return lines, []
+
+
+def header_fields(tune: str) -> dict[str, str]:
+    """Read a tune's header fields: the first value of each field letter.
+
+    >>> header_fields("X: 3\\nT:First\\nT:Second\\nK: Dmix\\nabc|\\n")
+    {'X': '3', 'T': 'First', 'K': 'Dmix'}
+    """
+    fields: dict[str, str] = {}
+    header, _ = split_header_body(tune)
+    for line in header:
+        field = parse_field_line(line.strip())
+        if field and field[0] not in fields:
+            fields[field[0]] = field[1]
+    return fields
+
+
+def default_unit_length(meter: str) -> str:
+    """The unit note length ABC implies when L: is missing: 1/16 below 3/4, else 1/8.
+
+    >>> default_unit_length("2/4"), default_unit_length("6/8"), default_unit_length("C")
+    ('1/16', '1/8', '1/8')
+    """
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", meter)
+    if match and int(match.group(1)) / int(match.group(2)) < 0.75:
+        return "1/16"
+    return "1/8"
+
+
+def clean_tune(tune: str) -> str:
+    """Clean a tune to the fields needed to play it and its unchanged music.
+
+    The header keeps X, T, R, M, L, Q, K in that order (the first value of
+    each, no space after the colon, K last); an L: implied by the meter is
+    written out. Comments, lyrics, bibliographic and other fields, trailing
+    spaces and blank lines are dropped. Music lines, and M:, K:, L:, Q: lines
+    inside the music, are kept as they are.
+    """
+    fields = header_fields(tune)
+    if "M" in fields and "L" not in fields:
+        fields["L"] = default_unit_length(fields["M"])
+    lines = [f"{letter}:{fields[letter]}" for letter in KEPT_HEADER_FIELDS if letter in fields]
+    _, body = split_header_body(tune)
+    for line in body:
+        line = strip_comment(line)
+        field = parse_field_line(line)
+        if field and field[0] in KEPT_BODY_FIELDS:
+            lines.append(f"{field[0]}:{field[1]}")
+        elif line and not field:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def join_tunes(tunes: list[str]) -> str:
+    """Write tunes as a collection: each separated by exactly one blank line.
+
+    >>> join_tunes(["X:1\\nK:C\\nC|", "X:2\\nK:G\\nG|"])
+    'X:1\\nK:C\\nC|\\n\\nX:2\\nK:G\\nG|\\n'
+    """
+    return "\n\n".join(tune.strip("\n") for tune in tunes) + "\n"

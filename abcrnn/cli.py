@@ -1,0 +1,36 @@
+"""The ``abcrnn`` command: maps command names to library functions, nothing more.
+
+Each command's help is its function's docstring. Library modules import
+TensorFlow and music21 inside the functions that need them, so ``--help`` is fast.
+"""
+
+import os
+import sys
+
+# Set before anything can import TensorFlow, so users do not see its start-up noise.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from abcrnn.corpus import build_corpus  # noqa: E402
+from abcrnn.errors import AbcrnnError  # noqa: E402
+
+COMMANDS = {
+    "corpus": build_corpus,
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run one command; user errors print one line and exit 1, Ctrl-C exits 130."""
+    import fire
+
+    try:
+        fire.Fire(COMMANDS, command=argv, name="abcrnn")
+    except AbcrnnError as error:
+        print(f"abcrnn: error: {error}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("abcrnn: interrupted", file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

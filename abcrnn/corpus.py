@@ -1,0 +1,217 @@
+"""Build a training corpus: the tunes of one rhythm, cleaned, de-duplicated, parseable.
+
+``select_tunes`` is the pure core (text in, kept tunes and reasons out);
+``build_corpus`` reads music21's shipped collections or the user's files and
+writes the corpus atomically.
+"""
+
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from abcrnn.abc import clean_tune, header_fields, join_tunes, split_header_body, split_tunes
+from abcrnn.errors import AbcrnnError
+from abcrnn.files import as_list, find_abc_files, read_text_file, write_atomic
+
+DEFAULT_COLLECTIONS = ("oneills1850", "ryansMammoth")
+
+# R: values that mean the same dance; a rhythm not listed here matches itself.
+RHYTHM_FAMILIES = {
+    "jig": {"jig", "double jig", "single jig"},
+    "slip jig": {"slip jig", "slipjig", "hop jig"},
+    "fling": {"fling", "highland fling"},
+}
+
+# Tunes with no R: field still count when their meter can only mean this rhythm.
+RHYTHM_METERS = {"jig": "6/8", "slip jig": "9/8", "slide": "12/8"}
+
+REQUIRED_FIELDS = ("T", "M", "K")
+
+
+@dataclass
+class Selection:
+    """The outcome of selecting tunes: those kept, and every dropped tune with its reason."""
+
+    kept: list[str] = field(default_factory=list)
+    dropped: list[tuple[str, str, str]] = field(default_factory=list)  # (source, title, reason)
+
+    def drop_counts(self) -> Counter:
+        """How many tunes were dropped for each kind of reason."""
+        return Counter(reason.split(":")[0] for _, _, reason in self.dropped)
+
+
+def normalize_rhythm(rhythm: str) -> str:
+    """Lower-case a rhythm name and fold spaces, hyphens and underscores.
+
+    >>> normalize_rhythm(" Slip-Jig "), normalize_rhythm("slipjig")
+    ('slip jig', 'slip jig')
+    """
+    name = re.sub(r"[\s_-]+", " ", rhythm.lower()).strip()
+    for family in RHYTHM_FAMILIES:
+        if name.replace(" ", "") == family.replace(" ", ""):
+            return family
+    return name
+
+
+def matches_rhythm(fields: dict[str, str], rhythm: str) -> bool:
+    """True if a tune's R: (or, without one, its meter) says it is of ``rhythm``.
+
+    >>> matches_rhythm({"R": "Double Jig", "M": "6/8"}, "jig")
+    True
+    >>> matches_rhythm({"M": "6/8"}, "jig"), matches_rhythm({"R": "air", "M": "6/8"}, "jig")
+    (True, False)
+    """
+    rhythm = normalize_rhythm(rhythm)
+    if rhythm == "any":
+        return True
+    tune_rhythm = normalize_rhythm(fields.get("R", ""))
+    if tune_rhythm:
+        return tune_rhythm in RHYTHM_FAMILIES.get(rhythm, {rhythm}) or tune_rhythm == rhythm
+    return fields.get("M", "").replace(" ", "") == RHYTHM_METERS.get(rhythm)
+
+
+def pitch_sequence(tune: str) -> str:
+    """A tune's pitches (with accidentals and octave marks) and nothing else.
+
+    Two transcriptions of one tune often differ in bar lines, unit note length,
+    ornaments and spacing, but rarely in this.
+
+    >>> pitch_sequence('K:D\\n"D"A2{g}B c/d/|!trill!e3 z ||')
+    'ABcde'
+    """
+    _, body = split_header_body(tune)
+    music = re.sub(r'"[^"]*"|\{[^}]*\}|![^!]*!|\+[^+]*\+|\[[A-Za-z]:[^]]*\]', "", "".join(body))
+    return "".join(re.findall(r"[_^=]*[A-Ga-g][,']*", music))
+
+
+def duplicate_keys(tune: str, fields: dict[str, str]) -> set[str]:
+    """Keys shared by two copies of one tune: its pitches, or its title words and opening.
+
+    >>> sorted(duplicate_keys("K:G\\nGAB c2d|", {"T": "Grass, The"}))
+    ['GABcd', 'grass|GABcd']
+    """
+    pitches = pitch_sequence(tune)
+    title_words = sorted(set(re.findall(r"[a-z]+", fields.get("T", "").lower())) - {"the", "a"})
+    opening = "".join(re.findall(r"[A-Ga-g]", pitches)[:24])
+    return {pitches, " ".join(title_words) + "|" + opening}
+
+
+def select_tunes(
+    sources: list[tuple[str, str]],
+    rhythm: str = "jig",
+    parses: Callable[[str], str | None] = lambda tune: None,
+) -> Selection:
+    """Choose the clean, distinct, parseable tunes of one rhythm from collections.
+
+    Args:
+        sources: ``(name, text)`` for each collection file, in a fixed order.
+        rhythm: the dance to keep (``jig``, ``reel``, ``slip jig``, ... or ``any``).
+        parses: returns None for a tune music21 parses, else the reason it fails.
+
+    Returns:
+        The kept tunes, renumbered ``X:1`` onwards, and the dropped ones with reasons.
+    """
+    selection, seen = Selection(), set()
+    for name, text in sources:
+        for tune in split_tunes(text):
+            fields = header_fields(tune)
+            title = fields.get("T", "(untitled)")
+            reason = _drop_reason(tune, fields, rhythm, seen, parses)
+            if reason:
+                selection.dropped.append((name, title, reason))
+                continue
+            seen |= duplicate_keys(tune, fields)
+            cleaned = clean_tune(tune).split("\n", 1)[1]
+            selection.kept.append(f"X:{len(selection.kept) + 1}\n{cleaned}")
+    return selection
+
+
+def _drop_reason(tune, fields, rhythm, seen, parses) -> str | None:
+    if not matches_rhythm(fields, rhythm):
+        return "other rhythm"
+    missing = [letter for letter in REQUIRED_FIELDS if letter not in fields]
+    if missing:
+        return "missing field: " + ", ".join(f"{letter}:" for letter in missing)
+    keys = duplicate_keys(tune, fields)
+    if not pitch_sequence(tune):
+        return "no music"
+    if keys & seen:
+        return "duplicate"
+    failure = parses(clean_tune(tune))
+    return f"music21 cannot parse: {failure}" if failure else None
+
+
+def music21_failure(tune: str) -> str | None:
+    """Return None if music21 parses the tune and finds notes, else why not."""
+    import warnings
+
+    from music21 import converter
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            score = converter.parse(tune, format="abc")
+    except Exception as error:  # music21 raises many kinds on bad ABC
+        return f"{type(error).__name__}: {str(error)[:80]}"
+    if not score.flatten().notes:
+        return "no notes found"
+    return None
+
+
+def collection_sources(collections: list[str]) -> list[tuple[str, str]]:
+    """Read the named collections that ship inside music21's corpus folder."""
+    import music21
+
+    corpus_root = Path(music21.__file__).parent / "corpus"
+    sources = []
+    for name in collections:
+        folder = corpus_root / name
+        if not folder.is_dir() or name.startswith(("_", ".")):
+            raise AbcrnnError(f"music21 ships no collection named {name!r}; try oneills1850 or ryansMammoth")
+        sources += [(f"{name}/{path.name}", read_text_file(path)) for path in sorted(folder.glob("*.abc"))]
+    return sources
+
+
+def input_sources(inputs: list[str]) -> list[tuple[str, str]]:
+    """Read the user's own ``.abc`` files and folders, refusing any without tunes."""
+    sources = []
+    for path in find_abc_files(inputs):
+        text = read_text_file(path)
+        if not split_tunes(text):
+            raise AbcrnnError(f"{path}: holds no ABC tunes (no line starts with X:)")
+        sources.append((str(path), text))
+    return sources
+
+
+def build_corpus(
+    out: str = "corpora/jigs.abc",
+    rhythm: str = "jig",
+    collections: str = ",".join(DEFAULT_COLLECTIONS),
+    inputs: str | None = None,
+    verbose: bool = False,
+) -> None:
+    """Build a training corpus of one rhythm: cleaned, de-duplicated tunes music21 parses.
+
+    Args:
+        out: where to write the corpus (written whole or not at all).
+        rhythm: jig, reel, hornpipe, slip jig, polka, strathspey, ... or any.
+        collections: music21's shipped ABC collections to read, comma-separated.
+        inputs: your own .abc files or folders, comma-separated; used instead of collections.
+        verbose: also list each tune dropped as a duplicate or of another rhythm.
+    """
+    paths = as_list(inputs)
+    sources = input_sources(paths) if paths else collection_sources(as_list(collections))
+    selection = select_tunes(sources, rhythm=str(rhythm), parses=music21_failure)
+    print(f"read {len(selection.kept) + len(selection.dropped)} tunes from {len(sources)} files", file=sys.stderr)
+    for reason, count in sorted(selection.drop_counts().items()):
+        print(f"dropped {count}: {reason}", file=sys.stderr)
+    for name, title, reason in selection.dropped:
+        if verbose or reason not in ("other rhythm", "duplicate"):
+            print(f"  dropped {name} {title!r}: {reason}", file=sys.stderr)
+    if not selection.kept:
+        raise AbcrnnError(f"no {rhythm} tunes found; nothing written to {out} (try --rhythm any)")
+    write_atomic(out, join_tunes(selection.kept))
+    print(f"kept {len(selection.kept)} {rhythm} tunes in {out}", file=sys.stderr)

@@ -1,0 +1,39 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).parent.parent
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m abcrnn ARGS`` as a user would and capture what it prints."""
+    return subprocess.run(
+        [sys.executable, "-m", "abcrnn", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        timeout=600,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *words: str) -> None:
+    """A user error: non-zero exit, one line on stderr naming the problem, no traceback."""
+    assert result.returncode != 0, result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert "Traceback" not in result.stderr, result.stderr
+    assert len(lines) >= 1 and lines[-1].startswith("abcrnn: error:"), result.stderr
+    error_lines = [line for line in lines if line.startswith("abcrnn: error:")]
+    assert len(error_lines) == 1, result.stderr
+    for word in words:
+        assert word in error_lines[0], error_lines[0]
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return DATA
