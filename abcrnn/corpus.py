@@ -215,3 +215,12 @@ def build_corpus(
         raise AbcrnnError(f"no {rhythm} tunes found; nothing written to {out} (try --rhythm any)")
     write_atomic(out, join_tunes(selection.kept))
     print(f"kept {len(selection.kept)} {rhythm} tunes in {out}", file=sys.stderr)
+
+
+def load_corpus_tunes(path: str) -> list[str]:
+    """Read an ABC file as cleaned tunes (as `abcrnn corpus` writes them) for training or scoring."""
+    tunes = [clean_tune(tune) for tune in split_tunes(read_text_file(path))]
+    tunes = [tune for tune in tunes if tune.strip()]
+    if not tunes:
+        raise AbcrnnError(f"{path}: holds no ABC tunes (no line starts with X:)")
+    return tunes

@@ -90,6 +90,9 @@ def atomic_directory(path: str | os.PathLike):
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o777 & ~umask)  # mkdtemp makes it private; a bundle is not
     except OSError as error:
         raise AbcrnnError(f"{path}: cannot write ({error.strerror})") from None
     try:

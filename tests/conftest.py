@@ -37,3 +37,17 @@ def assert_one_line_error(result: subprocess.CompletedProcess, *words: str) -> N
 @pytest.fixture
 def data_dir() -> Path:
     return DATA
+
+
+TINY = dict(layers=2, units=32, embedding_dim=16, batch_size=16, seq_len=50, val_fraction=0.1,
+            learning_rate=0.01, verbose=0)  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle(tmp_path_factory) -> Path:
+    """A tiny 2-layer model trained for 2 epochs on 120 jigs: shared by the tests that need one."""
+    from abcrnn.train import train
+
+    out = tmp_path_factory.mktemp("bundles") / "tiny"
+    train(corpus=str(DATA / "jigs120.abc"), out=str(out), epochs=2, **TINY)
+    return out

@@ -1,0 +1,154 @@
+"""Model bundles: a folder holding everything needed to use or resume a model.
+
+    weights/NAME/
+        bundle.json          config, vocabulary, corpus fingerprint, settings, history
+        model.keras          the best epoch's Keras model, with optimizer state
+        weights.npz          the same weights as arrays, for the numpy engine
+        last.keras           the last epoch's model when it is not the best (for --resume)
+        history.csv          per-epoch losses in nats and bits per character
+        bits_per_char.png    training and validation bits per character by epoch
+
+A bundle is always written whole into a temporary folder and renamed into
+place, so a crash never leaves half of one.
+"""
+
+import csv
+import io
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from abcrnn.errors import AbcrnnError
+from abcrnn.files import atomic_directory
+from abcrnn.model import ModelConfig
+from abcrnn.vocabulary import Vocabulary
+
+FORMAT_VERSION = 1
+BEST_MODEL, LAST_MODEL, WEIGHTS, METADATA = "model.keras", "last.keras", "weights.npz", "bundle.json"
+
+
+@dataclass
+class Bundle:
+    """A loaded bundle's description; the weights are read on demand."""
+
+    path: Path
+    config: ModelConfig
+    vocabulary: Vocabulary
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def history(self) -> list[dict]:
+        return self.metadata.get("history", [])
+
+    @property
+    def epochs_done(self) -> int:
+        return len(self.history)
+
+    @property
+    def best_epoch(self) -> int:
+        return self.metadata.get("best_epoch", 0)
+
+    def engine(self):
+        """The numpy engine for the best epoch's weights."""
+        from abcrnn.engine import Engine
+
+        try:
+            with np.load(self.path / WEIGHTS) as arrays:
+                return Engine.from_weights({name: arrays[name] for name in arrays.files})
+        except (OSError, ValueError, KeyError) as error:
+            raise AbcrnnError(f"{self.path / WEIGHTS}: corrupt or unreadable weights ({error})") from None
+
+    def keras_model(self, last: bool = False):
+        """The Keras model (with optimizer state) of the best epoch, or of the last one."""
+        import keras
+
+        path = self.path / (LAST_MODEL if last and (self.path / LAST_MODEL).exists() else BEST_MODEL)
+        if not path.exists():
+            raise AbcrnnError(f"{path}: missing from the bundle; retrain it")
+        try:
+            return keras.saving.load_model(path, safe_mode=True)
+        except Exception as error:  # Keras raises many kinds for a damaged file
+            raise AbcrnnError(f"{path}: corrupt Keras model ({type(error).__name__}); retrain it") from None
+
+
+def load_bundle(path: str | os.PathLike) -> Bundle:
+    """Read a bundle's description, refusing a missing or damaged one with a clear error."""
+    path = Path(path)
+    if not path.is_dir():
+        raise AbcrnnError(f"{path}: no model bundle here (train one with: abcrnn train --out {path})")
+    try:
+        metadata = json.loads((path / METADATA).read_text())
+        config = ModelConfig(**metadata["config"])
+        vocabulary = Vocabulary(metadata["vocabulary"])
+    except FileNotFoundError:
+        raise AbcrnnError(f"{path}: not a model bundle ({METADATA} is missing)") from None
+    except (ValueError, KeyError, TypeError) as error:
+        raise AbcrnnError(f"{path / METADATA}: corrupt bundle description ({error})") from None
+    if config.vocab_size != vocabulary.size:
+        raise AbcrnnError(f"{path / METADATA}: corrupt: vocabulary has {vocabulary.size} characters, config says {config.vocab_size}")
+    return Bundle(path, config, vocabulary, metadata)
+
+
+def save_bundle(path: str | os.PathLike, model, metadata: dict, improved: bool) -> None:
+    """Write a bundle after an epoch: ``model`` becomes the best one if ``improved``.
+
+    Otherwise the previous best files are kept and ``model`` is saved as the
+    last epoch, so that ``--resume`` continues exactly where training stopped.
+    """
+    from abcrnn.model import model_weights
+
+    path = Path(path)
+    config = ModelConfig(**metadata["config"])
+    with atomic_directory(path) as folder:
+        if improved:
+            model.save(folder / BEST_MODEL)
+            np.savez(folder / WEIGHTS, **model_weights(model, config))
+        else:
+            for name in (BEST_MODEL, WEIGHTS):
+                _link_or_copy(path / name, folder / name)
+            model.save(folder / LAST_MODEL)
+        (folder / METADATA).write_text(json.dumps(metadata, indent=1))
+        (folder / "history.csv").write_text(history_csv(metadata["history"]))
+        plot_history(metadata["history"], folder / "bits_per_char.png")
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def history_csv(history: list[dict]) -> str:
+    """The per-epoch history as CSV text."""
+    if not history:
+        return ""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(history[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(history)
+    return buffer.getvalue()
+
+
+def plot_history(history: list[dict], path: Path) -> None:
+    """Plot training and validation bits per character by epoch to a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    epochs = [row["epoch"] for row in history]
+    figure, axes = pyplot.subplots(figsize=(6, 4))
+    axes.plot(epochs, [row["train_bits_per_char"] for row in history], marker="o", label="training")
+    axes.plot(epochs, [row["validation_bits_per_char"] for row in history], marker="o", label="validation")
+    axes.set_xlabel("epoch")
+    axes.set_ylabel("bits per character")
+    axes.legend()
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=80)
+    pyplot.close(figure)

@@ -1,0 +1,227 @@
+"""Train the stateful LSTM on a corpus, with validation, early stopping and resume.
+
+Each epoch shuffles the training tunes (from the seed), joins them into one
+text, cuts it into ``batch_size`` contiguous streams and feeds them as
+consecutive windows to a compiled ``fit``, so each stream's LSTM state carries
+from window to window. States reset at the start of every epoch. After each
+epoch the held-out tunes are scored, each from a fresh state, and the bundle
+is rewritten: the best epoch's model, plus the last one for ``--resume``.
+"""
+
+import hashlib
+import math
+import sys
+import time
+
+from abcrnn.abc import join_tunes
+from abcrnn.bundle import load_bundle, save_bundle
+from abcrnn.corpus import load_corpus_tunes
+from abcrnn.data import TUNE_SEPARATOR, split_train_validation, stream_text, stream_windows
+from abcrnn.errors import AbcrnnError
+from abcrnn.model import ModelConfig
+from abcrnn.vocabulary import Vocabulary
+
+# Settings that must match for --resume to continue the same run.
+RESUME_SETTINGS = ("batch_size", "seq_len", "val_fraction", "seed")
+
+
+def corpus_fingerprint(tunes: list[str]) -> str:
+    """A short hash of the cleaned corpus: a bundle remembers what it was trained on."""
+    return hashlib.sha256(join_tunes(tunes).encode("utf-8")).hexdigest()[:16]
+
+
+def train(
+    corpus: str = "corpora/jigs.abc",
+    out: str = "weights/model",
+    epochs: int = 30,
+    batch_size: int = 128,
+    seq_len: int = 100,
+    layers: int = 3,
+    units: int = 256,
+    embedding_dim: int = 64,
+    dropout: float = 0.2,
+    learning_rate: float = 0.002,
+    clip_norm: float = 5.0,
+    val_fraction: float = 0.05,
+    patience: int = 5,
+    seed: int = 1,
+    precision: str = "auto",
+    resume: bool = False,
+    verbose: int = 1,
+) -> None:
+    """Train a model on an ABC corpus and save it as a bundle folder.
+
+    Args:
+        corpus: ABC file of training tunes (cleaned the same way as `abcrnn corpus`).
+        out: bundle folder to write, e.g. weights/mine.
+        epochs: passes over the training tunes.
+        batch_size: parallel character streams per batch.
+        seq_len: characters per window; state carries from window to window.
+        layers: stacked LSTM layers.
+        units: LSTM units per layer.
+        embedding_dim: size of each character's vector.
+        dropout: dropout after each LSTM layer while training.
+        learning_rate: Adam's learning rate.
+        clip_norm: gradients are clipped to this norm.
+        val_fraction: share of whole tunes held out for validation.
+        patience: stop after this many epochs without a better validation loss.
+        seed: seeds the split, the tune order of each epoch and the weights.
+        precision: float32, bfloat16 (mixed; about 2x faster on CPUs that have it) or auto.
+        resume: continue the interrupted or finished run in `out` from its last epoch.
+        verbose: 1 shows a progress bar per epoch, 2 one line per epoch, 0 nothing from Keras.
+    """
+    settings = dict(
+        batch_size=int(batch_size), seq_len=int(seq_len), learning_rate=float(learning_rate),
+        clip_norm=float(clip_norm), val_fraction=float(val_fraction), patience=int(patience), seed=int(seed),
+        precision=_resolve_precision(precision),
+    )  # fmt: skip
+    _check_positive(epochs=epochs, batch_size=batch_size, seq_len=seq_len, layers=layers, units=units,
+                    embedding_dim=embedding_dim, learning_rate=learning_rate, patience=patience)  # fmt: skip
+    tunes = load_corpus_tunes(corpus)
+    vocabulary = Vocabulary.from_text(join_tunes(tunes) + TUNE_SEPARATOR)
+    config = ModelConfig(vocabulary.size, int(embedding_dim), int(layers), int(units), float(dropout))
+    fingerprint = corpus_fingerprint(tunes)
+    train_tunes, validation_tunes = split_train_validation(tunes, settings["val_fraction"], settings["seed"])
+    # Fail on a too-small corpus before TensorFlow is even imported.
+    stream_windows(vocabulary.encode(stream_text(train_tunes, seed)), settings["batch_size"], settings["seq_len"])
+
+    bundle = load_bundle(out) if resume else None
+    if bundle:
+        _check_resumable(bundle, fingerprint, config, settings)
+    metadata = bundle.metadata if bundle else {
+        "format": 1, "config": config.to_dict(), "vocabulary": vocabulary.characters,
+        "corpus": {"path": str(corpus), "fingerprint": fingerprint, "tunes": len(tunes),
+                   "training_tunes": len(train_tunes), "validation_tunes": len(validation_tunes)},
+        "training": settings, "history": [], "best_epoch": 0,
+    }  # fmt: skip
+    metadata["training"] = settings
+    _fit_epochs(bundle, out, config, vocabulary, train_tunes, validation_tunes, metadata, int(epochs), verbose)
+
+
+def _resolve_precision(precision: str) -> str:
+    from abcrnn.model import fastest_precision
+
+    if precision not in ("auto", "float32", "bfloat16"):
+        raise AbcrnnError(f"--precision must be auto, float32 or bfloat16, got {precision!r}")
+    return fastest_precision() if precision == "auto" else precision
+
+
+def _check_positive(**values) -> None:
+    for name, value in values.items():
+        if not value > 0:
+            raise AbcrnnError(f"--{name.replace('_', '-')} must be positive, got {value}")
+
+
+def _check_resumable(bundle, fingerprint: str, config: ModelConfig, settings: dict) -> None:
+    """Refuse to resume a bundle trained on another corpus, network or data layout."""
+    if bundle.metadata["corpus"]["fingerprint"] != fingerprint:
+        raise AbcrnnError(f"--resume: {bundle.path} was trained on a different corpus; use a new --out")
+    for name, value in config.to_dict().items():
+        if name != "vocab_size" and bundle.config.to_dict()[name] != value:
+            option = name.replace("_", "-")
+            raise AbcrnnError(
+                f"--resume: {bundle.path} has {name}={bundle.config.to_dict()[name]}, not {value}; "
+                f"pass --{option} {bundle.config.to_dict()[name]} or use a new --out"
+            )
+    for name in RESUME_SETTINGS:
+        if bundle.metadata["training"][name] != settings[name]:
+            raise AbcrnnError(
+                f"--resume: {bundle.path} was trained with --{name.replace('_', '-')} "
+                f"{bundle.metadata['training'][name]}, not {settings[name]}"
+            )
+
+
+def _compiled_model(bundle, config: ModelConfig, settings: dict):
+    import keras
+
+    from abcrnn.model import build_model
+
+    if bundle:
+        return bundle.keras_model(last=True)
+    model = build_model(config, settings["batch_size"], settings["seq_len"], precision=settings["precision"])
+    optimizer = keras.optimizers.Adam(settings["learning_rate"], clipnorm=settings["clip_norm"])
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")
+    return model
+
+
+def _fit_epochs(bundle, out, config, vocabulary, train_tunes, validation_tunes, metadata, epochs, verbose):
+    from abcrnn.seeding import seed_everything
+
+    settings, history = metadata["training"], metadata["history"]
+    seed_everything(settings["seed"] + len(history), tensorflow=True)
+    if _finished(metadata, epochs):
+        return
+    model = _compiled_model(bundle, config, settings)
+    validation_ids = [vocabulary.encode(tune + TUNE_SEPARATOR) for tune in validation_tunes]
+    epoch = len(history)
+    try:
+        for epoch in range(len(history), epochs):
+            row = _fit_one_epoch(model, vocabulary, train_tunes, settings, epoch, epochs, verbose)
+            row.update(_validate(model, config, validation_ids))
+            improved = not history or row["validation_loss"] < min(r["validation_loss"] for r in history)
+            history.append(row)
+            if improved:
+                metadata["best_epoch"] = row["epoch"]
+            save_bundle(out, model, metadata, improved)
+            print(_epoch_line(row, epochs, improved), file=sys.stderr)
+            if _finished(metadata, epochs):
+                break
+    except KeyboardInterrupt:
+        print(
+            f"\ninterrupted in epoch {epoch + 1}; {out} keeps epoch {len(history)}: "
+            f"continue with the same command and --resume",
+            file=sys.stderr,
+        )
+        raise
+
+
+def _finished(metadata: dict, epochs: int) -> bool:
+    """True, saying why, when the run has done its epochs or stopped early."""
+    history, patience = metadata["history"], metadata["training"]["patience"]
+    if history and len(history) - metadata["best_epoch"] >= patience:
+        print(f"stopped early: no better validation loss for {patience} epochs; "
+              f"best epoch {metadata['best_epoch']}", file=sys.stderr)  # fmt: skip
+        return True
+    if len(history) >= epochs:
+        if history:
+            print(f"done: {len(history)} epochs; best epoch {metadata['best_epoch']}", file=sys.stderr)
+        return True
+    return False
+
+
+def _fit_one_epoch(model, vocabulary, train_tunes, settings, epoch, epochs, verbose) -> dict:
+    from abcrnn.model import reset_states
+
+    ids = vocabulary.encode(stream_text(train_tunes, settings["seed"] + epoch))
+    inputs, targets = stream_windows(ids, settings["batch_size"], settings["seq_len"])
+    reset_states(model)
+    started = time.perf_counter()
+    result = model.fit(
+        inputs, targets, batch_size=settings["batch_size"], epochs=epoch + 1, initial_epoch=epoch,
+        shuffle=False, verbose=verbose,
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
+    loss = float(result.history["loss"][-1])
+    return {
+        "epoch": epoch + 1, "train_loss": round(loss, 5), "train_bits_per_char": round(loss / math.log(2), 5),
+        "seconds": round(seconds, 1), "chars_per_second": round(inputs.size / seconds),
+    }  # fmt: skip
+
+
+def _validate(model, config: ModelConfig, validation_ids) -> dict:
+    """Score the held-out tunes, each from a fresh state, with the numpy engine."""
+    from abcrnn.engine import Engine, log_probabilities
+    from abcrnn.model import model_weights
+
+    engine = Engine.from_weights(model_weights(model, config))
+    scores = log_probabilities(engine, validation_ids)
+    loss = -sum(score.sum() for score in scores) / sum(len(score) for score in scores)
+    return {"validation_loss": round(float(loss), 5), "validation_bits_per_char": round(float(loss / math.log(2)), 5)}
+
+
+def _epoch_line(row: dict, epochs: int, improved: bool) -> str:
+    return (
+        f"epoch {row['epoch']}/{epochs}: training {row['train_bits_per_char']:.3f} bits/char, "
+        f"validation {row['validation_bits_per_char']:.3f} bits/char"
+        f"{' (best, saved)' if improved else ''}; {row['chars_per_second']} chars/s"
+    )

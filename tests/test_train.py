@@ -1,0 +1,151 @@
+import json
+import math
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import DATA, ROOT, TINY, assert_one_line_error, run_cli
+
+from abcrnn.bundle import load_bundle
+from abcrnn.errors import AbcrnnError
+from abcrnn.train import train
+
+JIGS = str(DATA / "jigs120.abc")
+TINY_ARGS = ["--layers", "2", "--units", "32", "--embedding-dim", "16", "--batch-size", "16", "--seq-len", "50",
+             "--val-fraction", "0.1", "--learning-rate", "0.01", "--verbose", "0"]  # fmt: skip
+
+
+def test_one_layer_model_learns_jigs(tmp_path):
+    out = tmp_path / "one"
+    train(corpus=JIGS, out=str(out), epochs=2, **{**TINY, "layers": 1})
+    bundle = load_bundle(out)
+    losses = [row["validation_loss"] for row in bundle.history]
+    assert len(losses) == 2 and losses[1] < losses[0]
+    # A model that learned something beats a uniform guess over the vocabulary.
+    assert bundle.history[-1]["validation_bits_per_char"] < math.log2(bundle.vocabulary.size)
+
+
+def test_bundle_describes_itself(tiny_bundle):
+    bundle = load_bundle(tiny_bundle)
+    assert bundle.config.layers == 2 and bundle.config.units == 32
+    assert bundle.config.vocab_size == bundle.vocabulary.size
+    metadata = bundle.metadata
+    assert metadata["corpus"]["tunes"] == 120 and len(metadata["corpus"]["fingerprint"]) == 16
+    assert metadata["training"]["seq_len"] == 50 and metadata["best_epoch"] in (1, 2)
+    assert (tiny_bundle / "history.csv").read_text().count("\n") == 3
+    assert (tiny_bundle / "bits_per_char.png").read_bytes()[:4] == b"\x89PNG"
+    model = bundle.keras_model()
+    assert int(model.optimizer.iterations) > 0  # optimizer state travels with the model
+
+
+def test_training_is_reproducible_from_seed(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    for out in (first, second):
+        train(corpus=JIGS, out=str(out), epochs=1, seed=7, **TINY)
+    rows = [load_bundle(out).history[0] for out in (first, second)]
+    assert rows[0]["train_loss"] == rows[1]["train_loss"]
+    assert rows[0]["validation_loss"] == rows[1]["validation_loss"]
+
+
+def test_resume_runs_only_the_missing_epochs(tmp_path, capfd):
+    out = tmp_path / "resumed"
+    train(corpus=JIGS, out=str(out), epochs=1, **{**TINY, "verbose": 2})
+    steps_after_one = int(load_bundle(out).keras_model(last=True).optimizer.iterations)
+    capfd.readouterr()
+    train(corpus=JIGS, out=str(out), epochs=2, resume=True, **{**TINY, "verbose": 2})
+    printed = capfd.readouterr()
+    assert "Epoch 2/2" in printed.out and "Epoch 1/2" not in printed.out
+    bundle = load_bundle(out)
+    assert [row["epoch"] for row in bundle.history] == [1, 2]
+    assert int(bundle.keras_model(last=True).optimizer.iterations) == 2 * steps_after_one
+
+
+def test_ctrl_c_keeps_last_completed_epoch(tmp_path):
+    out = tmp_path / "interrupted"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "abcrnn", "train", "--corpus", JIGS, "--out", str(out), "--epochs", "200", *TINY_ARGS],
+        stderr=subprocess.PIPE, text=True, cwd=ROOT,
+    )  # fmt: skip
+    deadline = time.time() + 120
+    while not (out / "bundle.json").exists() and time.time() < deadline:
+        time.sleep(0.2)
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "continue with the same command and --resume" in stderr
+    bundle = load_bundle(out)
+    assert 1 <= bundle.epochs_done < 200
+    assert not list(tmp_path.glob(".interrupted*"))  # no half-written bundle left behind
+
+
+def test_resume_refuses_other_corpus_and_other_network(tiny_bundle, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_bundle, copy)
+    other = tmp_path / "other.abc"
+    other.write_text((DATA / "jigs120.abc").read_text().replace("T:", "T:Other "))
+    with pytest.raises(AbcrnnError, match="different corpus"):
+        train(corpus=str(other), out=str(copy), epochs=3, resume=True, **TINY)
+    with pytest.raises(AbcrnnError, match="units=32, not 64"):
+        train(corpus=JIGS, out=str(copy), epochs=3, resume=True, **{**TINY, "units": 64})
+    assert load_bundle(copy).epochs_done == 2  # nothing overwritten
+
+
+def test_resume_without_bundle_fails(tmp_path):
+    result = run_cli("train", "--corpus", JIGS, "--out", str(tmp_path / "none"), "--resume", *TINY_ARGS)
+    assert_one_line_error(result, "no model bundle")
+
+
+def test_corrupt_keras_file_is_reported(tiny_bundle, tmp_path):
+    copy = tmp_path / "corrupt"
+    shutil.copytree(tiny_bundle, copy)
+    (copy / "model.keras").write_bytes(b"not a zip file")
+    (copy / "last.keras").unlink(missing_ok=True)
+    result = run_cli("train", "--corpus", JIGS, "--out", str(copy), "--epochs", "3", "--resume", *TINY_ARGS)
+    assert_one_line_error(result, "corrupt Keras model")
+    assert (copy / "model.keras").read_bytes() == b"not a zip file"
+
+
+def test_corrupt_bundle_description_is_reported(tiny_bundle, tmp_path):
+    copy = tmp_path / "corrupt"
+    shutil.copytree(tiny_bundle, copy)
+    (copy / "bundle.json").write_text("{broken")
+    result = run_cli("evaluate", "--weights", str(copy), "--corpus", str(DATA / "unseen.abc"))
+    assert_one_line_error(result, "corrupt bundle description")
+
+
+@pytest.mark.parametrize("content, problem", [(None, "no such file"), ("", "empty"), ("X:1\nT:t\nK:C\nC|\n", "smaller than one batch")])
+def test_bad_corpus_fails_before_training(tmp_path, content, problem):
+    corpus = tmp_path / "corpus.abc"
+    if content is not None:
+        corpus.write_text(content + "\n" + content)
+    out = tmp_path / "bundle"
+    result = run_cli("train", "--corpus", str(corpus), "--out", str(out), *TINY_ARGS)
+    assert_one_line_error(result, problem)
+    assert not out.exists()
+
+
+def test_evaluate_scores_unseen_tunes(tiny_bundle):
+    result = run_cli("evaluate", "--weights", str(tiny_bundle), "--corpus", str(DATA / "unseen.abc"))
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(": ", 1) for line in result.stdout.splitlines())
+    assert lines["tunes"] == "10"
+    bits = float(lines["bits per char"])
+    assert math.isfinite(bits) and 0 < bits < 7
+    vocabulary = load_bundle(tiny_bundle).vocabulary
+    unseen = [c for c in (DATA / "unseen.abc").read_text() if c not in vocabulary.characters]
+    assert lines["unseen characters"].split()[0] == str(len(unseen))
+
+
+def test_evaluate_counts_unseen_characters(tiny_bundle):
+    from abcrnn.evaluate import score_tunes
+
+    bundle = load_bundle(tiny_bundle)
+    tune = "X:1\nT:Jig\nM:6/8\nL:1/8\nK:D\nd2e fed|\n"
+    plain = score_tunes(bundle, [tune])
+    odd = score_tunes(bundle, [tune.replace("Jig", "J\u00e9\u00e9")])
+    assert plain["unseen_count"] == 0 and odd["unseen_count"] == 2
+    assert odd["unseen_characters"] == ["\u00e9"] and math.isfinite(odd["bits_per_char"])
