@@ -152,3 +152,10 @@ def plot_history(history: list[dict], path: Path) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=80)
     pyplot.close(figure)
+
+
+def default_weights() -> Path:
+    """The shipped jig model: ``weights/jigs`` here, or in the source tree abcrnn runs from."""
+    here = Path("weights/jigs")
+    source_tree = Path(__file__).resolve().parent.parent / "weights" / "jigs"
+    return here if here.is_dir() or not source_tree.is_dir() else source_tree

@@ -46,6 +46,7 @@ def train(
     patience: int = 5,
     seed: int = 1,
     precision: str = "auto",
+    max_minutes: float | None = None,
     resume: bool = False,
     verbose: int = 1,
 ) -> None:
@@ -67,6 +68,7 @@ def train(
         patience: stop after this many epochs without a better validation loss.
         seed: seeds the split, the tune order of each epoch and the weights.
         precision: float32, bfloat16 (mixed; about 2x faster on CPUs that have it) or auto.
+        max_minutes: stop after the epoch that would run past this wall-clock budget.
         resume: continue the interrupted or finished run in `out` from its last epoch.
         verbose: 1 shows a progress bar per epoch, 2 one line per epoch, 0 nothing from Keras.
     """
@@ -95,7 +97,8 @@ def train(
         "training": settings, "history": [], "best_epoch": 0,
     }  # fmt: skip
     metadata["training"] = settings
-    _fit_epochs(bundle, out, config, vocabulary, train_tunes, validation_tunes, metadata, int(epochs), verbose)
+    budget = float(max_minutes) * 60 if max_minutes else math.inf
+    _fit_epochs(bundle, out, config, vocabulary, train_tunes, validation_tunes, metadata, int(epochs), verbose, budget)
 
 
 def _resolve_precision(precision: str) -> str:
@@ -144,7 +147,7 @@ def _compiled_model(bundle, config: ModelConfig, settings: dict):
     return model
 
 
-def _fit_epochs(bundle, out, config, vocabulary, train_tunes, validation_tunes, metadata, epochs, verbose):
+def _fit_epochs(bundle, out, config, vocabulary, train_tunes, validation_tunes, metadata, epochs, verbose, budget):
     from abcrnn.seeding import seed_everything
 
     settings, history = metadata["training"], metadata["history"]
@@ -153,7 +156,8 @@ def _fit_epochs(bundle, out, config, vocabulary, train_tunes, validation_tunes, 
         return
     model = _compiled_model(bundle, config, settings)
     validation_ids = [vocabulary.encode(tune + TUNE_SEPARATOR) for tune in validation_tunes]
-    epoch = len(history)
+    first_epoch = epoch = len(history)
+    started = time.perf_counter()
     try:
         for epoch in range(len(history), epochs):
             row = _fit_one_epoch(model, vocabulary, train_tunes, settings, epoch, epochs, verbose)
@@ -165,6 +169,10 @@ def _fit_epochs(bundle, out, config, vocabulary, train_tunes, validation_tunes, 
             save_bundle(out, model, metadata, improved)
             print(_epoch_line(row, epochs, improved), file=sys.stderr)
             if _finished(metadata, epochs):
+                break
+            elapsed = time.perf_counter() - started
+            if elapsed + elapsed / (epoch + 1 - first_epoch) > budget:
+                print(f"stopped: the next epoch would pass the {budget / 60:g}-minute budget", file=sys.stderr)
                 break
     except KeyboardInterrupt:
         print(

@@ -1,0 +1,261 @@
+"""Sample new tunes from a model bundle with the numpy engine (no TensorFlow).
+
+Many tunes are sampled at once, one stream each, every stream from a fresh
+state. A tune starts from ``X:`` (or the primer) and ends at the blank line
+that ends a tune in ABC, or at ``max_chars``, where it is cut back to its last
+complete bar. Header fields the user fixes (title, meter, key) are fed to the
+model in place of the ones it would have written, so the rest of the tune is
+sampled to fit them.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from abcrnn.errors import AbcrnnError
+
+# The order of header fields in the training corpus (see abc.KEPT_HEADER_FIELDS).
+HEADER_ORDER = "XTRMLQK"
+# A bar line: |, ||, |], [|, :|, |:, ::, and numbered endings after them.
+_BAR_LINE = re.compile(r"(\|\]|\|\||\[\||:\||\|:|::|\|)")
+
+
+@dataclass
+class SampledTune:
+    """One sampled tune's text, and whether it was cut at ``max_chars``."""
+
+    text: str
+    truncated: bool = False
+
+
+@dataclass
+class _Stream:
+    """The text of one tune being sampled, and what must be fed next instead of sampled."""
+
+    text: str
+    forced: dict[str, str]  # header fields still to force: letter -> value
+    pending: str = ""  # characters to feed before sampling again
+    in_header: bool = True
+    done: bool = field(default=False)
+
+    def line(self) -> str:
+        return self.text[self.text.rfind("\n") + 1 :]
+
+
+def filter_probabilities(probabilities: np.ndarray, top_k: int = 0, top_p: float = 1.0) -> np.ndarray:
+    """Keep each row's ``top_k`` likeliest characters and its smallest set holding ``top_p``.
+
+    >>> filter_probabilities(np.array([[0.5, 0.3, 0.2]]), top_p=0.7).round(3).tolist()
+    [[0.625, 0.375, 0.0]]
+    """
+    keep = np.ones_like(probabilities, dtype=bool)
+    order = np.argsort(-probabilities, axis=1)
+    ranked = np.take_along_axis(probabilities, order, axis=1)
+    ranked_keep = np.ones_like(ranked, dtype=bool)
+    if top_k and top_k < probabilities.shape[1]:
+        ranked_keep[:, top_k:] = False
+    if top_p < 1.0:
+        # A character stays if the likelier ones before it hold less than top_p.
+        ranked_keep &= (np.cumsum(ranked, axis=1) - ranked) < top_p
+    np.put_along_axis(keep, order, ranked_keep, axis=1)
+    kept = np.where(keep, probabilities, 0.0)
+    return kept / kept.sum(axis=1, keepdims=True)
+
+
+def cut_to_last_bar(text: str) -> str:
+    """Cut an unfinished tune back to its last complete bar (or to its header).
+
+    >>> cut_to_last_bar("X:1\\nK:D\\nABc def|gfe dB")
+    'X:1\\nK:D\\nABc def|'
+    """
+    header_end = re.search(r"^K:.*$", text, re.MULTILINE)
+    body_start = header_end.end() if header_end else 0
+    bars = list(_BAR_LINE.finditer(text, body_start))
+    return text[: bars[-1].end()] if bars else text[:body_start]
+
+
+def _start_stream(number: int, primer: str, forced: dict[str, str]) -> _Stream:
+    text = primer if primer.startswith("X:") else f"X:{number}\n" + primer
+    stream = _Stream(text=text, forced=dict(forced))
+    for line in text.split("\n")[:-1] if "\n" in text else []:
+        if line[:2] in {f"{letter}:" for letter in HEADER_ORDER}:
+            if line[0] in stream.forced:
+                raise AbcrnnError(f"the primer already sets {line[:2]}; leave out the option that sets it too")
+            stream.in_header = stream.in_header and line[0] != "K"
+    return stream
+
+
+def _next_characters(stream: _Stream, sampled: str) -> str:
+    """What a stream writes next, given the character the model sampled for it.
+
+    At the start of a header line, a forced field that comes at or before the
+    sampled field (in the corpus's header order) is written instead.
+    """
+    if stream.in_header and stream.text.endswith("\n") and stream.forced:
+        position = HEADER_ORDER.find(sampled) if sampled in HEADER_ORDER else len(HEADER_ORDER)
+        due = [letter for letter in HEADER_ORDER[: position + 1] if letter in stream.forced]
+        if due:
+            return f"{due[0]}:{stream.forced.pop(due[0])}\n"
+    return sampled
+
+
+def _advance(stream: _Stream, characters: str, max_chars: int) -> None:
+    """Append characters to a stream and note where its header and the tune end."""
+    for character in characters:
+        stream.text += character
+        if stream.in_header and character == "\n" and stream.text.rstrip("\n").split("\n")[-1].startswith("K:"):
+            stream.in_header = False
+        if stream.text.endswith("\n\n") or stream.text.endswith("\nX:") or len(stream.text) >= max_chars:
+            stream.done = True
+            return
+
+
+def sample_tunes(
+    engine,
+    vocabulary,
+    n: int,
+    temperature: float = 1.0,
+    top_k: int = 0,
+    top_p: float = 1.0,
+    seed: int = 0,
+    primer: str = "",
+    forced: dict[str, str] | None = None,
+    max_chars: int = 2000,
+    first_number: int = 1,
+    progress=None,
+) -> list[SampledTune]:
+    """Sample ``n`` tunes in parallel streams; the same arguments give the same tunes.
+
+    Args:
+        engine: the numpy engine of a bundle.
+        vocabulary: that bundle's vocabulary.
+        forced: header fields to impose, letter -> value (e.g. ``{"K": "Dmix"}``).
+        first_number: the X: number of the first tune; the rest follow in order.
+        progress: called with the number of finished tunes whenever one finishes.
+    """
+    from abcrnn.engine import softmax
+
+    vocabulary.encode(primer + "".join((forced or {}).values()))  # names unseen characters
+    index = {character: position for position, character in enumerate(vocabulary.characters)}
+    rng = np.random.default_rng(seed)
+    streams = [_start_stream(first_number + i, primer, forced or {}) for i in range(n)]
+    fed = [0] * n
+    active = list(range(n))
+    state = engine.initial_state(n)
+    while active:
+        ids = np.array([index[streams[i].text[fed[i]]] for i in active])
+        logits, state = engine.step(ids, state)
+        probabilities = filter_probabilities(softmax(logits, temperature), top_k, top_p)
+        draws = (probabilities.cumsum(axis=1) < rng.random((len(active), 1))).sum(axis=1)
+        for row, i in enumerate(active):
+            fed[i] += 1
+            if fed[i] == len(streams[i].text):  # nothing forced left to feed: sample
+                sampled = vocabulary.characters[min(int(draws[row]), vocabulary.size - 1)]
+                _advance(streams[i], _next_characters(streams[i], sampled), max_chars)
+        finished = [row for row, i in enumerate(active) if streams[i].done]
+        if finished:
+            keep = [row for row, i in enumerate(active) if not streams[i].done]
+            active = [active[row] for row in keep]
+            state = [(h[keep], c[keep]) for h, c in state]
+            if progress:
+                progress(n - len(active))
+    return [_finish(stream, first_number + number) for number, stream in enumerate(streams)]
+
+
+def _finish(stream: _Stream, number: int) -> SampledTune:
+    text = stream.text
+    complete = text.endswith("\n\n") or text.endswith("\nX:")
+    text = text[:-2] if text.endswith("\nX:") else text
+    text = re.sub(r"^X:[^\n]*", f"X:{number}", text.rstrip("\n"), count=1)
+    if complete:
+        return SampledTune(text)
+    return SampledTune(cut_to_last_bar(text), truncated=True)
+
+
+def _check_options(n, temperature, top_k, top_p, max_chars) -> None:
+    if not isinstance(n, int) or n < 1:
+        raise AbcrnnError(f"--n must be a whole number of tunes, at least 1; got {n}")
+    if not temperature > 0:
+        raise AbcrnnError(f"--temperature must be above 0, got {temperature}")
+    if not isinstance(top_k, int) or top_k < 0:
+        raise AbcrnnError(f"--top-k must be 0 (off) or a positive whole number, got {top_k}")
+    if not 0 < top_p <= 1:
+        raise AbcrnnError(f"--top-p must be in (0, 1], got {top_p}")
+    if not isinstance(max_chars, int) or max_chars < 20:
+        raise AbcrnnError(f"--max-chars must be a whole number of at least 20, got {max_chars}")
+
+
+def _progress_printer(total: int):
+    """Report finished tunes on stderr: a live line on a terminal, every tenth otherwise."""
+    import sys
+
+    def report(done: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\rsampled {done}/{total} tunes", end="\n" if done == total else "", file=sys.stderr, flush=True)
+        elif done == total or done % max(1, total // 10) == 0:
+            print(f"sampled {done}/{total} tunes", file=sys.stderr, flush=True)
+
+    return report if total > 1 else None
+
+
+def sample(
+    weights: str | None = None,
+    n: int = 5,
+    temperature: float = 1.0,
+    top_k: int = 0,
+    top_p: float = 0.95,
+    seed: int | None = None,
+    primer: str = "",
+    title: str | None = None,
+    meter: str | None = None,
+    key: str | None = None,
+    max_chars: int = 2000,
+    out: str | None = None,
+) -> None:
+    """Sample new tunes from a trained model and write them as ABC.
+
+    Args:
+        weights: model bundle folder (default: the shipped jig model, weights/jigs).
+        n: how many tunes.
+        temperature: below 1 plays safe, above 1 takes risks.
+        top_k: sample only from the k likeliest characters (0: all).
+        top_p: sample only from the likeliest characters holding this share of probability.
+        seed: the same seed and settings give the same tunes (default: a random seed, printed).
+        primer: ABC text each tune starts with, e.g. "X:1\\nT:My Jig\\nM:6/8\\nL:1/8\\nK:G\\nGAB".
+        title: force the T: field.
+        meter: force the M: field, e.g. 6/8.
+        key: force the K: field, e.g. Dmix.
+        max_chars: cut a tune that has not ended by then back to its last complete bar.
+        out: ABC file to write (default: print to standard output).
+    """
+    import sys
+
+    from abcrnn.abc import join_tunes
+    from abcrnn.bundle import default_weights, load_bundle
+    from abcrnn.files import write_atomic
+
+    _check_options(n, temperature, top_k, top_p, max_chars)
+    seed = int(np.random.default_rng().integers(1_000_000)) if seed is None else int(seed)
+    bundle = load_bundle(weights or default_weights())
+    forced = {letter: str(value) for letter, value in (("T", title), ("M", meter), ("K", key)) if value is not None}
+    # A title may hold characters the model never saw: feed it stand-ins, write the real one.
+    fed_title = "".join(c if c in bundle.vocabulary.characters else " " for c in forced.get("T", ""))
+    if "T" in forced:
+        forced["T"], real_title = fed_title, forced["T"]
+    print(f"sampling {n} tune{'s' * (n > 1)} with seed {seed} from {bundle.path}", file=sys.stderr)
+    tunes = sample_tunes(bundle.engine(), bundle.vocabulary, n, float(temperature), int(top_k), float(top_p),
+                         seed, str(primer), forced, int(max_chars), progress=_progress_printer(n))  # fmt: skip
+    texts = []
+    for tune in tunes:
+        text = tune.text.replace(f"T:{fed_title}\n", f"T:{real_title}\n", 1) if "T" in forced else tune.text
+        if tune.truncated:
+            number = text.split("\n", 1)[0]
+            print(f"{number} reached --max-chars {max_chars}: cut back to its last complete bar", file=sys.stderr)
+            text += f"\n% cut at --max-chars {max_chars}, after the last complete bar"
+        texts.append(text)
+    if out:
+        write_atomic(out, join_tunes(texts))
+        print(f"wrote {len(texts)} tunes to {out}", file=sys.stderr)
+    else:
+        sys.stdout.write(join_tunes(texts))

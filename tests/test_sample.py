@@ -1,0 +1,117 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import DATA, ROOT, assert_one_line_error, run_cli
+
+from abcrnn.abc import header_fields, split_tunes
+from abcrnn.bundle import load_bundle
+from abcrnn.engine import softmax
+from abcrnn.sample import cut_to_last_bar, sample_tunes
+
+
+def test_engine_probabilities_equal_keras(tiny_bundle):
+    from abcrnn.model import build_model
+
+    bundle = load_bundle(tiny_bundle)
+    keras_model = build_model(bundle.config, batch_size=1, seq_len=None)
+    keras_model.set_weights(bundle.keras_model().get_weights())
+    text = (DATA / "jigs120.abc").read_text()[5000:5300]
+    ids = bundle.vocabulary.encode(text)
+    expected = np.asarray(keras_model(ids[None, :], training=False))[0]
+    engine = bundle.engine()
+    state, actual = engine.initial_state(1), []
+    for character_id in ids:
+        logits, state = engine.step(np.array([character_id]), state)
+        actual.append(softmax(logits)[0])
+    assert bundle.config.layers == 2 and len(actual) == 300
+    np.testing.assert_allclose(np.array(actual), expected, atol=1e-5)
+
+
+def test_same_seed_gives_same_tunes(tiny_bundle, tmp_path):
+    outputs = []
+    for seed, name in ((5, "a"), (5, "b"), (6, "c")):
+        out = tmp_path / f"{name}.abc"
+        result = run_cli("sample", "--weights", str(tiny_bundle), "--n", "4", "--seed", str(seed),
+                         "--max-chars", "300", "--out", str(out))  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        outputs.append(out.read_text())
+    assert outputs[0] == outputs[1] != outputs[2]
+
+
+def test_sampled_tunes_are_numbered_and_forced_fields_hold(tiny_bundle, tmp_path):
+    out = tmp_path / "forced.abc"
+    result = run_cli("sample", "--weights", str(tiny_bundle), "--n", "5", "--seed", "1", "--key", "Dmix",
+                     "--meter", "6/8", "--title", "Caf\u00e9 Jig", "--max-chars", "300", "--out", str(out))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    tunes = split_tunes(out.read_text())
+    assert len(tunes) == 5
+    for number, tune in enumerate(tunes, start=1):
+        fields = header_fields(tune)
+        assert fields["X"] == str(number)
+        assert fields["M"] == "6/8" and fields["K"] == "Dmix" and fields["T"] == "Caf\u00e9 Jig"
+    assert "sampled 5/5 tunes" in result.stderr
+
+
+def test_primer_starts_every_tune(tiny_bundle):
+    bundle = load_bundle(tiny_bundle)
+    primer = "X:1\nT:Primed\nM:6/8\nL:1/8\nK:G\nGAB"
+    tunes = sample_tunes(bundle.engine(), bundle.vocabulary, 3, seed=2, primer=primer, max_chars=200, first_number=7)
+    for number, tune in zip((7, 8, 9), tunes):
+        assert tune.text.startswith(f"X:{number}\nT:Primed\nM:6/8\nL:1/8\nK:G\nGAB")
+
+
+def test_max_chars_cuts_back_to_last_complete_bar(tiny_bundle):
+    bundle = load_bundle(tiny_bundle)
+    tunes = sample_tunes(bundle.engine(), bundle.vocabulary, 4, temperature=3.0, seed=3, max_chars=120)
+    truncated = [tune for tune in tunes if tune.truncated]
+    assert truncated  # at temperature 3 a tiny model does not end a tune in 120 characters
+    for tune in truncated:
+        assert len(tune.text) <= 120
+        assert tune.text.endswith("|") or tune.text.endswith("]") or "K:" not in tune.text
+
+
+def test_cut_to_last_bar_keeps_repeats_and_header():
+    assert cut_to_last_bar("X:1\nK:G\n|:GAB cBA:|dBG") == "X:1\nK:G\n|:GAB cBA:|"
+    assert cut_to_last_bar("X:1\nT:a|b\nK:G\nGAB") == "X:1\nT:a|b\nK:G"
+
+
+def test_sampling_never_imports_tensorflow(tiny_bundle):
+    code = (
+        "import sys; from abcrnn.cli import main\n"
+        "try:\n"
+        f"    main(['sample', '--weights', {str(tiny_bundle)!r}, '--n', '2', '--seed', '1', '--max-chars', '200'])\n"
+        "finally:\n"
+        "    assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TensorFlow was imported'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    "options, problem",
+    [
+        (["--primer", "X:1\nT:\u00fc\u00df"], "never seen: '\u00df' '\u00fc'"),
+        (["--n", "0"], "--n must be"),
+        (["--n", "-3"], "--n must be"),
+        (["--temperature", "0"], "--temperature must be above 0"),
+        (["--top-p", "1.5"], "--top-p must be in (0, 1]"),
+        (["--top-p", "0"], "--top-p must be in (0, 1]"),
+    ],
+)
+def test_bad_sampling_options_give_one_line_error(tiny_bundle, tmp_path, options, problem):
+    out = tmp_path / "out.abc"
+    result = run_cli("sample", "--weights", str(tiny_bundle), *options, "--out", str(out))
+    assert_one_line_error(result, problem)
+    assert not out.exists()
+
+
+def test_missing_and_corrupt_bundles_give_one_line_error(tiny_bundle, tmp_path):
+    assert_one_line_error(run_cli("sample", "--weights", str(tmp_path / "nothing")), "no model bundle")
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    for path in tiny_bundle.iterdir():
+        (corrupt / path.name).write_bytes(path.read_bytes())
+    (corrupt / "weights.npz").write_bytes(b"garbage")
+    assert_one_line_error(run_cli("sample", "--weights", str(corrupt)), "corrupt or unreadable weights")
