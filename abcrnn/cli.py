@@ -13,13 +13,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from abcrnn.corpus import build_corpus  # noqa: E402
 from abcrnn.errors import AbcrnnError  # noqa: E402
 from abcrnn.evaluate import evaluate  # noqa: E402
+from abcrnn.midi import render_midi  # noqa: E402
 from abcrnn.sample import sample  # noqa: E402
 from abcrnn.train import train  # noqa: E402
+from abcrnn.validate import validate  # noqa: E402
 
 COMMANDS = {
     "corpus": build_corpus,
     "train": train,
     "sample": sample,
+    "validate": validate,
+    "midi": render_midi,
     "evaluate": evaluate,
 }
 

@@ -15,6 +15,7 @@ from typing import Callable
 from abcrnn.abc import clean_tune, header_fields, join_tunes, split_header_body, split_tunes
 from abcrnn.errors import AbcrnnError
 from abcrnn.files import as_list, find_abc_files, read_text_file, write_atomic
+from abcrnn.parsing import parse_failure
 
 DEFAULT_COLLECTIONS = ("oneills1850", "ryansMammoth")
 
@@ -144,23 +145,6 @@ def _drop_reason(tune, fields, rhythm, seen, parses) -> str | None:
     return f"music21 cannot parse: {failure}" if failure else None
 
 
-def music21_failure(tune: str) -> str | None:
-    """Return None if music21 parses the tune and finds notes, else why not."""
-    import warnings
-
-    from music21 import converter
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            score = converter.parse(tune, format="abc")
-    except Exception as error:  # music21 raises many kinds on bad ABC
-        return f"{type(error).__name__}: {str(error)[:80]}"
-    if not score.flatten().notes:
-        return "no notes found"
-    return None
-
-
 def collection_sources(collections: list[str]) -> list[tuple[str, str]]:
     """Read the named collections that ship inside music21's corpus folder."""
     import music21
@@ -204,7 +188,7 @@ def build_corpus(
     """
     paths = as_list(inputs)
     sources = input_sources(paths) if paths else collection_sources(as_list(collections))
-    selection = select_tunes(sources, rhythm=str(rhythm), parses=music21_failure)
+    selection = select_tunes(sources, rhythm=str(rhythm), parses=parse_failure)
     print(f"read {len(selection.kept) + len(selection.dropped)} tunes from {len(sources)} files", file=sys.stderr)
     for reason, count in sorted(selection.drop_counts().items()):
         print(f"dropped {count}: {reason}", file=sys.stderr)

@@ -5,12 +5,27 @@ A stateful LSTM needs batch row ``i`` of window ``k + 1`` to continue batch row
 ``batch_size`` contiguous streams and lays their windows out in that order.
 """
 
+import re
+
 import numpy as np
 
 from abcrnn.errors import AbcrnnError
 
 # Between tunes in a training stream: the blank line that ends a tune in ABC.
 TUNE_SEPARATOR = "\n\n"
+
+
+def model_text(tune: str) -> str:
+    """A tune as the model sees it: its X: number is always 1.
+
+    X: numbers are bookkeeping, not music; left in, a model spends capacity on
+    them and cannot tell where an unusually short or long one ends. The sampler
+    starts every tune from ``X:1`` and numbers the output in order.
+
+    >>> model_text("X:231\nT:Jig\nK:G\nGAB|")
+    'X:1\nT:Jig\nK:G\nGAB|'
+    """
+    return re.sub(r"\AX:[^\n]*", "X:1", tune)
 
 
 def split_train_validation(tunes: list[str], fraction: float, seed: int) -> tuple[list[str], list[str]]:

@@ -14,7 +14,7 @@ import numpy as np
 
 from abcrnn.bundle import load_bundle
 from abcrnn.corpus import load_corpus_tunes
-from abcrnn.data import TUNE_SEPARATOR
+from abcrnn.data import TUNE_SEPARATOR, model_text
 
 
 def score_tunes(bundle, tunes: list[str]) -> dict:
@@ -28,7 +28,7 @@ def score_tunes(bundle, tunes: list[str]) -> dict:
     unseen_cost = math.log(vocabulary.size + 1)
     sequences, unseen_masks = [], []
     for tune in tunes:
-        text = tune + TUNE_SEPARATOR
+        text = model_text(tune) + TUNE_SEPARATOR
         sequences.append(np.array([known.get(character, stand_in) for character in text]))
         unseen_masks.append(np.array([character not in known for character in text[1:]]))
     scores = log_probabilities(bundle.engine(), sequences)

@@ -75,8 +75,10 @@ def cut_to_last_bar(text: str) -> str:
     return text[: bars[-1].end()] if bars else text[:body_start]
 
 
-def _start_stream(number: int, primer: str, forced: dict[str, str]) -> _Stream:
-    text = primer if primer.startswith("X:") else f"X:{number}\n" + primer
+def _start_stream(primer: str, forced: dict[str, str]) -> _Stream:
+    from abcrnn.data import model_text
+
+    text = model_text(primer if primer.startswith("X:") else "X:1\n" + primer)
     stream = _Stream(text=text, forced=dict(forced))
     for line in text.split("\n")[:-1] if "\n" in text else []:
         if line[:2] in {f"{letter}:" for letter in HEADER_ORDER}:
@@ -139,7 +141,7 @@ def sample_tunes(
     vocabulary.encode(primer + "".join((forced or {}).values()))  # names unseen characters
     index = {character: position for position, character in enumerate(vocabulary.characters)}
     rng = np.random.default_rng(seed)
-    streams = [_start_stream(first_number + i, primer, forced or {}) for i in range(n)]
+    streams = [_start_stream(primer, forced or {}) for _ in range(n)]
     fed = [0] * n
     active = list(range(n))
     state = engine.initial_state(n)
@@ -186,19 +188,6 @@ def _check_options(n, temperature, top_k, top_p, max_chars) -> None:
         raise AbcrnnError(f"--max-chars must be a whole number of at least 20, got {max_chars}")
 
 
-def _progress_printer(total: int):
-    """Report finished tunes on stderr: a live line on a terminal, every tenth otherwise."""
-    import sys
-
-    def report(done: int) -> None:
-        if sys.stderr.isatty():
-            print(f"\rsampled {done}/{total} tunes", end="\n" if done == total else "", file=sys.stderr, flush=True)
-        elif done == total or done % max(1, total // 10) == 0:
-            print(f"sampled {done}/{total} tunes", file=sys.stderr, flush=True)
-
-    return report if total > 1 else None
-
-
 def sample(
     weights: str | None = None,
     n: int = 5,
@@ -212,6 +201,9 @@ def sample(
     key: str | None = None,
     max_chars: int = 2000,
     out: str | None = None,
+    midi: str | None = None,
+    valid_only: bool = False,
+    max_attempts: int | None = None,
 ) -> None:
     """Sample new tunes from a trained model and write them as ABC.
 
@@ -228,12 +220,16 @@ def sample(
         key: force the K: field, e.g. Dmix.
         max_chars: cut a tune that has not ended by then back to its last complete bar.
         out: ABC file to write (default: print to standard output).
+        midi: also write one MIDI file per tune into this folder.
+        valid_only: keep sampling until n tunes pass `abcrnn validate` (or max_attempts run out).
+        max_attempts: how many tunes --valid-only may sample in all (default: 10 x n + 20).
     """
     import sys
 
     from abcrnn.abc import join_tunes
     from abcrnn.bundle import default_weights, load_bundle
     from abcrnn.files import write_atomic
+    from abcrnn.progress import progress_printer
 
     _check_options(n, temperature, top_k, top_p, max_chars)
     seed = int(np.random.default_rng().integers(1_000_000)) if seed is None else int(seed)
@@ -244,8 +240,14 @@ def sample(
     if "T" in forced:
         forced["T"], real_title = fed_title, forced["T"]
     print(f"sampling {n} tune{'s' * (n > 1)} with seed {seed} from {bundle.path}", file=sys.stderr)
-    tunes = sample_tunes(bundle.engine(), bundle.vocabulary, n, float(temperature), int(top_k), float(top_p),
-                         seed, str(primer), forced, int(max_chars), progress=_progress_printer(n))  # fmt: skip
+    engine = bundle.engine()
+    draw = lambda count, round_seed, progress: sample_tunes(  # noqa: E731
+        engine, bundle.vocabulary, count, float(temperature), int(top_k), float(top_p), round_seed,
+        str(primer), forced, int(max_chars), progress=progress)  # fmt: skip
+    if valid_only:
+        tunes = _sample_valid(draw, n, seed, max_attempts or 10 * n + 20, progress_printer(n, "valid tunes:"))
+    else:
+        tunes = draw(n, seed, progress_printer(n, "sampled tunes:"))
     texts = []
     for tune in tunes:
         text = tune.text.replace(f"T:{fed_title}\n", f"T:{real_title}\n", 1) if "T" in forced else tune.text
@@ -259,3 +261,39 @@ def sample(
         print(f"wrote {len(texts)} tunes to {out}", file=sys.stderr)
     else:
         sys.stdout.write(join_tunes(texts))
+    if midi:
+        from abcrnn.midi import render_tunes, report_rendering
+
+        report_rendering(render_tunes(texts, midi, progress=progress_printer(len(texts), "rendered tunes:")), midi)
+
+
+def _sample_valid(draw, n: int, seed: int, max_attempts: int, progress) -> list[SampledTune]:
+    """Sample rounds of tunes until ``n`` pass validation; report what was rejected and why."""
+    import sys
+    from collections import Counter
+
+    from abcrnn.validate import error_kind, validate_tune
+
+    kept, reasons, attempts, round_number = [], Counter(), 0, 0
+    while len(kept) < n and attempts < max_attempts:
+        count = min(max_attempts - attempts, max(2 * (n - len(kept)), 4))
+        for tune in draw(count, seed + 7919 * round_number, None):
+            errors = [] if tune.truncated else validate_tune(tune.text).errors
+            if tune.truncated:
+                errors = ["cut at --max-chars"]
+            if errors:
+                reasons.update({error_kind(error) for error in errors})
+            elif len(kept) < n:
+                kept.append(SampledTune(re.sub(r"^X:[^\n]*", f"X:{len(kept) + 1}", tune.text, count=1)))
+                if progress:
+                    progress(len(kept))
+        attempts += count
+        round_number += 1
+    rejected = attempts - len(kept) if len(kept) < n else attempts - n
+    summary = ", ".join(f"{count} {reason}" for reason, count in reasons.most_common()) or "none"
+    print(f"--valid-only: sampled {attempts} tunes, kept {len(kept)}, rejected {rejected} (reasons: {summary})",
+          file=sys.stderr)  # fmt: skip
+    if len(kept) < n:
+        raise AbcrnnError(f"--valid-only: only {len(kept)} of {n} tunes passed validation in {attempts} attempts; "
+                          "raise --max-attempts or lower --temperature")  # fmt: skip
+    return kept

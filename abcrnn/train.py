@@ -16,7 +16,7 @@ import time
 from abcrnn.abc import join_tunes
 from abcrnn.bundle import load_bundle, save_bundle
 from abcrnn.corpus import load_corpus_tunes
-from abcrnn.data import TUNE_SEPARATOR, split_train_validation, stream_text, stream_windows
+from abcrnn.data import TUNE_SEPARATOR, model_text, split_train_validation, stream_text, stream_windows
 from abcrnn.errors import AbcrnnError
 from abcrnn.model import ModelConfig
 from abcrnn.vocabulary import Vocabulary
@@ -83,7 +83,9 @@ def train(
     vocabulary = Vocabulary.from_text(join_tunes(tunes) + TUNE_SEPARATOR)
     config = ModelConfig(vocabulary.size, int(embedding_dim), int(layers), int(units), float(dropout))
     fingerprint = corpus_fingerprint(tunes)
-    train_tunes, validation_tunes = split_train_validation(tunes, settings["val_fraction"], settings["seed"])
+    train_tunes, validation_tunes = split_train_validation(
+        [model_text(tune) for tune in tunes], settings["val_fraction"], settings["seed"]
+    )
     # Fail on a too-small corpus before TensorFlow is even imported.
     stream_windows(vocabulary.encode(stream_text(train_tunes, seed)), settings["batch_size"], settings["seq_len"])
 

@@ -51,7 +51,7 @@ def test_sampled_tunes_are_numbered_and_forced_fields_hold(tiny_bundle, tmp_path
         fields = header_fields(tune)
         assert fields["X"] == str(number)
         assert fields["M"] == "6/8" and fields["K"] == "Dmix" and fields["T"] == "Caf\u00e9 Jig"
-    assert "sampled 5/5 tunes" in result.stderr
+    assert "sampled tunes: 5/5" in result.stderr
 
 
 def test_primer_starts_every_tune(tiny_bundle):

@@ -1,0 +1,104 @@
+"""Render tunes to MIDI files with music21, one file per tune."""
+
+import os
+import re
+import sys
+from pathlib import Path
+
+from abcrnn.abc import header_fields, split_tunes
+from abcrnn.errors import AbcrnnError
+from abcrnn.files import read_text_file, write_atomic
+
+# Beats per minute when a tune has no Q: field: a lively jig, counted in the
+# meter's beat (a dotted quarter in 6/8), and a moderate pace in simple meters.
+DEFAULT_COMPOUND_TEMPO, DEFAULT_SIMPLE_TEMPO = 110, 100
+
+
+def midi_file_name(tune: str) -> str:
+    """A safe file name from a tune's X number and title.
+
+    >>> midi_file_name("X:7\\nT:Paddy's Jig / Reel?\\nK:D\\n")
+    '007_Paddys_Jig_Reel.mid'
+    """
+    fields = header_fields(tune)
+    number = fields.get("X", "").strip()
+    number = f"{int(number):03d}" if number.isdigit() else re.sub(r"\W+", "", number) or "0"
+    title = re.sub(r"[^A-Za-z0-9]+", "_", fields.get("T", "").replace("'", "")).strip("_")[:40]
+    return f"{number}_{title or 'untitled'}.mid"
+
+
+def tune_to_midi(tune: str, tempo: float | None = None) -> bytes:
+    """The MIDI file of one tune; tempo from ``tempo``, else its Q: field, else a default."""
+    from music21 import midi, tempo as music21_tempo
+
+    from abcrnn.parsing import parse_abc
+
+    score = parse_abc(tune)
+    if not score.flatten().notes:
+        raise ValueError("no notes")
+    has_q = "Q" in header_fields(tune)
+    if tempo is not None or not has_q:
+        compound = re.fullmatch(r"(6|9|12)/8", header_fields(tune).get("M", "").strip())
+        beat = 1.5 if compound else 1.0
+        number = tempo or (DEFAULT_COMPOUND_TEMPO if compound else DEFAULT_SIMPLE_TEMPO)
+        for old in score.recurse().getElementsByClass(music21_tempo.MetronomeMark):
+            old.activeSite.remove(old)
+        mark = music21_tempo.MetronomeMark(number=number, referent=beat)
+        target = score.parts[0] if score.parts else score
+        target.insert(0, mark)
+    return midi.translate.streamToMidiFile(score).writestr()
+
+
+def render_tunes(tunes: list[str], out: str, tempo: float | None = None, progress=None) -> list[tuple[str, str | None]]:
+    """Write one MIDI file per tune into ``out``; return (file or tune, None or why it failed)."""
+    folder = Path(out)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise AbcrnnError(f"{out}: cannot create the output folder ({error.strerror})") from None
+    if not os.access(folder, os.W_OK):
+        raise AbcrnnError(f"{out}: output folder is not writable")
+    results = []
+    for tune in tunes:
+        name = midi_file_name(tune)
+        try:
+            data = tune_to_midi(tune, tempo)
+        except Exception as error:  # music21 raises many kinds on bad ABC
+            results.append((name, f"music21 cannot render it ({type(error).__name__})"))
+        else:
+            write_atomic(folder / name, data)
+            results.append((str(folder / name), None))
+        if progress:
+            progress(len(results))
+    return results
+
+
+def report_rendering(results: list[tuple[str, str | None]], out: str) -> int:
+    """Print what was written and what was skipped; return how many were skipped."""
+    skipped = [(name, why) for name, why in results if why]
+    for name, why in skipped:
+        print(f"skipped {name}: {why}", file=sys.stderr)
+    print(f"wrote {len(results) - len(skipped)} MIDI files to {out}", file=sys.stderr)
+    return len(skipped)
+
+
+def render_midi(file: str, out: str = "midi", tempo: float | None = None) -> None:
+    """Render every tune in an ABC file to its own MIDI file.
+
+    Exits 1 if any tune could not be rendered (the others are still written).
+
+    Args:
+        file: the ABC file.
+        out: folder for the MIDI files, named from each tune's X number and title.
+        tempo: beats per minute (dotted quarters in 6/8); default: the tune's Q: field, else 110.
+    """
+    from abcrnn.progress import progress_printer
+
+    if tempo is not None and not float(tempo) > 0:
+        raise AbcrnnError(f"--tempo must be above 0, got {tempo}")
+    tunes = split_tunes(read_text_file(file))
+    if not tunes:
+        raise AbcrnnError(f"{file}: holds no ABC tunes (no line starts with X:)")
+    results = render_tunes(tunes, out, tempo, progress_printer(len(tunes), "rendered tunes:"))
+    if report_rendering(results, out):
+        raise SystemExit(1)
