@@ -45,15 +45,35 @@ def score_tunes(bundle, tunes: list[str]) -> dict:
     }
 
 
-def evaluate(weights: str = "weights/jigs", corpus: str = "corpora/jigs.abc") -> None:
-    """Score an ABC file with a trained model: bits per character and per tune.
+def evaluate(weights: str | None = None, corpus: str = "corpora/jigs.abc", samples: str | None = None) -> None:
+    """Score an ABC file with a model (bits per character), or report on sampled tunes.
 
     Args:
-        weights: model bundle folder.
+        weights: model bundle folder (default: the shipped jig model).
         corpus: ABC file to score; tunes are cleaned as for training, each scored from a fresh state.
+            With --samples: the training corpus the samples are compared with.
+        samples: ABC file of sampled tunes: report how many parse, pass validation, end
+            with a closing bar line, have two parts, copy 4+ bars of a corpus tune, and how
+            close their pitches and intervals are to the corpus.
     """
-    bundle = load_bundle(weights)
+    from abcrnn.bundle import default_weights
+
     tunes = load_corpus_tunes(corpus)
+    if samples is not None:
+        from abcrnn.abc import split_tunes
+        from abcrnn.errors import AbcrnnError
+        from abcrnn.files import read_text_file
+        from abcrnn.progress import progress_printer
+        from abcrnn.quality import print_quality_report, quality_report
+
+        sampled = split_tunes(read_text_file(samples))
+        if not sampled:
+            raise AbcrnnError(f"{samples}: holds no ABC tunes (no line starts with X:)")
+        print(f"comparing {len(sampled)} sampled tunes with {len(tunes)} tunes of {corpus}", file=sys.stderr)
+        print_quality_report(quality_report(sampled, tunes, progress_printer(len(tunes), "read corpus tunes:")))
+        return
+    weights = weights or default_weights()
+    bundle = load_bundle(weights)
     print(f"scoring {len(tunes)} tunes from {corpus} with {weights}", file=sys.stderr)
     result = score_tunes(bundle, tunes)
     print(f"tunes: {result['tunes']}")

@@ -84,7 +84,7 @@ def validate_tune(tune: str) -> Report:
         if not body or not re.search(r"[A-Ga-g]", "".join(line for line in body if not parse_field_line(line))):
             report.errors.append("the tune has no music")
             return report
-        if not _CLOSING_BAR_LINE.search(body[-1]):
+        if not ends_with_closing_bar(tune):
             report.errors.append("the music does not end with a closing bar line")
         report.errors += music21_errors(tune)
         if "M" in fields and not any(error.startswith("music21") for error in report.errors):
@@ -92,6 +92,29 @@ def validate_tune(tune: str) -> Report:
     except Exception as error:  # arbitrary text must give a verdict, not a crash
         report.errors.append(f"could not be checked: {type(error).__name__}: {str(error)[:80]}")
     return report
+
+
+def ends_with_closing_bar(tune: str) -> bool:
+    """Whether the last line of music ends with a bar line.
+
+    >>> ends_with_closing_bar("X:1\\nK:G\\nGAB cBA:|\\n% done"), ends_with_closing_bar("X:1\\nK:G\\nGAB [cB]")
+    (True, False)
+    """
+    body = [strip_comment(line) for line in split_header_body(tune)[1]]
+    body = [line for line in body if line.strip()]
+    return bool(body) and bool(_CLOSING_BAR_LINE.search(body[-1]))
+
+
+def part_count(tune: str) -> int:
+    """How many parts a tune has: sections after a repeat or double bar (endings excluded)."""
+    try:
+        bars = read_bars(tune, header_fields(tune).get("M", "none"))
+    except Exception:  # a tune music21 cannot tokenize has no parts we can count
+        return 0
+    def lone_lead_in(bar: Bar) -> bool:
+        return bar.closes_part and bar.length < (meter_length(bar.meter) or 0)
+
+    return sum(bar.starts_part and not bar.ending and not lone_lead_in(bar) for bar in bars)
 
 
 def header_errors(tune: str, fields: dict[str, str]) -> list[str]:

@@ -1,0 +1,155 @@
+"""How good sampled tunes are, measured against the training corpus.
+
+Well-formedness (music21 parses, validation passes, a closing bar line), form
+(two or more parts), novelty (no run of 4 bars copied from a corpus tune) and
+style (pitch-class and melodic-interval distributions close to the corpus's,
+by Jensen-Shannon divergence, next to the divergence between two halves of the
+corpus as a yardstick).
+"""
+
+import re
+from collections import Counter, defaultdict
+
+import numpy as np
+
+from abcrnn.abc import header_fields, parse_field_line, split_header_body, strip_comment
+
+COPIED_BARS = 4  # a sampled tune copying this many consecutive bars is not new
+
+
+def written_bars(tune: str) -> list[str]:
+    """A tune's bars as written, without spaces, chord symbols or decorations.
+
+    >>> written_bars('K:D\\n|:"D"d2e !trill!fed|B2A AFA:|\\nM:9/8\\n|]')
+    ['d2efed', 'B2AAFA']
+    """
+    _, body = split_header_body(tune)
+    music = " ".join(strip_comment(line) for line in body if not parse_field_line(line))
+    music = re.sub(r'"[^"]*"|![^!]*!|\[[A-Za-z]:[^]]*\]|[\s\\]', "", music)
+    music = re.sub(r"[|\[]\d[\d,-]*", "|", music)  # |1 and [2 start endings
+    bars = re.split(r"\|\]|\|\||\[\||:\||\|:|::|\|", music)
+    return [bar for bar in (bar.strip(":[]") for bar in bars) if re.search(r"[A-Ga-g]", bar)]
+
+
+def bar_runs(bars: list[str], length: int = COPIED_BARS) -> set[tuple[str, ...]]:
+    """Every run of ``length`` consecutive bars."""
+    return {tuple(bars[i : i + length]) for i in range(len(bars) - length + 1)}
+
+
+def novelty(samples: list[str], corpus: list[str]) -> list[dict]:
+    """For each sampled tune: whether it copies 4+ bars, and its most similar corpus tune.
+
+    Similarity is the share of the sampled tune's bars that also occur in the corpus tune.
+    """
+    corpus_bars = [written_bars(tune) for tune in corpus]
+    runs = set().union(*(bar_runs(bars) for bars in corpus_bars))
+    tunes_with_bar = defaultdict(set)
+    for index, bars in enumerate(corpus_bars):
+        for bar in bars:
+            tunes_with_bar[bar].add(index)
+    results = []
+    for sample in samples:
+        bars = written_bars(sample)
+        shared = Counter(index for bar in set(bars) for index in tunes_with_bar.get(bar, ()))
+        index, count = shared.most_common(1)[0] if shared else (None, 0)
+        results.append({
+            "copies_bars": bool(bar_runs(bars) & runs),
+            "closest": header_fields(corpus[index]).get("T", "?") if index is not None else None,
+            "shared_bars": count / max(1, len(set(bars))),
+        })  # fmt: skip
+    return results
+
+
+def note_statistics(tune: str) -> tuple[Counter, Counter]:
+    """A tune's pitch-class and melodic-interval (semitones, -12..12) counts; empty if it does not parse."""
+    from abcrnn.parsing import parse_abc
+
+    try:
+        midi = [note.pitch.midi for note in parse_abc(tune).flatten().notes if note.isNote]
+    except Exception:  # a tune music21 cannot parse adds nothing
+        midi = []
+    intervals = Counter(max(-12, min(12, b - a)) for a, b in zip(midi, midi[1:]))
+    return Counter(pitch % 12 for pitch in midi), intervals
+
+
+def summed(statistics: list[tuple[Counter, Counter]]) -> tuple[Counter, Counter]:
+    """Pitch-class and interval counts added up over many tunes."""
+    pitch_classes, intervals = Counter(), Counter()
+    for tune_pitch_classes, tune_intervals in statistics:
+        pitch_classes.update(tune_pitch_classes)
+        intervals.update(tune_intervals)
+    return pitch_classes, intervals
+
+
+def js_divergence(first: Counter, second: Counter) -> float:
+    """Jensen-Shannon divergence in bits between two histograms: 0 same, 1 disjoint.
+
+    >>> js_divergence(Counter({1: 5}), Counter({1: 2})), js_divergence(Counter({1: 1}), Counter({2: 1}))
+    (0.0, 1.0)
+    """
+    keys = sorted(set(first) | set(second))
+    p = np.array([first[key] for key in keys], float)
+    q = np.array([second[key] for key in keys], float)
+    p, q = p / p.sum(), q / q.sum()
+    middle = (p + q) / 2
+
+    def kl(a: np.ndarray) -> float:
+        mask = a > 0
+        return float((a[mask] * np.log2(a[mask] / middle[mask])).sum())
+
+    return round((kl(p) + kl(q)) / 2, 6)
+
+
+def quality_report(samples: list[str], corpus: list[str], progress=None) -> dict:
+    """The sample-quality figures for ``samples`` against the training ``corpus``."""
+    from abcrnn.parsing import parse_failure
+    from abcrnn.validate import ends_with_closing_bar, part_count, validate_tune
+
+    share = lambda flags: sum(flags) / len(flags)  # noqa: E731
+    reports = [validate_tune(tune) for tune in samples]
+    found = novelty(samples, corpus)
+    sample_pitches, sample_intervals = summed([note_statistics(tune) for tune in samples])
+    per_corpus_tune = []
+    for tune in corpus:
+        per_corpus_tune.append(note_statistics(tune))
+        if progress:
+            progress(len(per_corpus_tune))
+    corpus_pitches, corpus_intervals = summed(per_corpus_tune)
+    order = np.random.default_rng(0).permutation(len(corpus))
+    halves = [summed([per_corpus_tune[i] for i in order[part::2]]) for part in (0, 1)]
+    return {
+        "tunes": len(samples),
+        "parse": share([parse_failure(tune) is None for tune in samples]),
+        "valid": share([report.valid for report in reports]),
+        "closing_bar_line": share([ends_with_closing_bar(tune) for tune in samples]),
+        "two_or_more_parts": share([part_count(tune) >= 2 for tune in samples]),
+        "copies_4_bars": share([item["copies_bars"] for item in found]),
+        "pitch_js": js_divergence(sample_pitches, corpus_pitches),
+        "interval_js": js_divergence(sample_intervals, corpus_intervals),
+        "pitch_js_corpus_halves": js_divergence(halves[0][0], halves[1][0]),
+        "interval_js_corpus_halves": js_divergence(halves[0][1], halves[1][1]),
+        "per_tune": [
+            {"x": header_fields(tune).get("X", "?"), "title": header_fields(tune).get("T", ""),
+             "valid": report.valid, **item}
+            for tune, report, item in zip(samples, reports, found)
+        ],  # fmt: skip
+    }
+
+
+def print_quality_report(report: dict) -> None:
+    """Print the report for people: shares first, then each tune's closest corpus tune."""
+    percent = lambda key: f"{100 * report[key]:.1f}%"  # noqa: E731
+    print(f"sampled tunes: {report['tunes']}")
+    print(f"music21 parses: {percent('parse')}")
+    print(f"pass validation: {percent('valid')}")
+    print(f"end with a closing bar line: {percent('closing_bar_line')}")
+    print(f"two or more parts: {percent('two_or_more_parts')}")
+    print(f"copy {COPIED_BARS}+ consecutive bars of a corpus tune: {percent('copies_4_bars')}")
+    print(f"pitch-class divergence from corpus: {report['pitch_js']:.4f} bits "
+          f"(two halves of the corpus: {report['pitch_js_corpus_halves']:.4f})")  # fmt: skip
+    print(f"interval divergence from corpus: {report['interval_js']:.4f} bits "
+          f"(two halves of the corpus: {report['interval_js_corpus_halves']:.4f})")  # fmt: skip
+    print("per tune: X, valid, copies 4 bars, closest corpus tune (share of bars shared)")
+    for tune in report["per_tune"]:
+        print(f"  X:{tune['x']} {tune['title'][:30]!r}: {'valid' if tune['valid'] else 'invalid'}, "
+              f"{'COPIES' if tune['copies_bars'] else 'new'}, closest {tune['closest']!r} ({tune['shared_bars']:.0%})")

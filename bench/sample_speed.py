@@ -1,0 +1,76 @@
+"""Sampling speed and memory: abcrnn sample, end to end, against the classic recipe's sampler.
+
+    python bench/sample_speed.py [--weights weights/jigs] [--recipe-chars 300]
+
+Times the whole process of ``abcrnn sample --n 100 --out x.abc`` and of
+``--n 1`` (start-up included), reads the peak memory of the 100-tune process,
+then runs the classic recipe's sampler (a batch-1 Keras copy of the same
+model, one ``predict`` call per character) on the same weights.
+Targets: 100 tunes under 3 s, one tune under 1 s, peak memory under 200 MB.
+"""
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def run_sample(weights: str, n: int, out: Path) -> tuple[float, int]:
+    """Wall seconds of one ``abcrnn sample`` process, and the characters it wrote."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "abcrnn", "sample", "--weights", weights, "--n", str(n), "--seed", "1",
+                    "--out", str(out)], check=True, stderr=subprocess.DEVNULL)  # fmt: skip
+    return time.perf_counter() - started, len(out.read_text())
+
+
+def recipe_chars_per_second(weights: str, characters: int) -> float:
+    """The recipe's sampler: a batch-1, one-step Keras model, one predict call per character."""
+    import numpy as np
+
+    from abcrnn.bundle import load_bundle
+    from abcrnn.model import build_model
+
+    bundle = load_bundle(weights)
+    model = build_model(bundle.config, batch_size=1, seq_len=1)
+    model.set_weights(bundle.keras_model().get_weights())
+    rng, current = np.random.default_rng(0), bundle.vocabulary.characters.index("X")
+    model.predict(np.array([[current]]), verbose=0)  # the first call compiles
+    started = time.perf_counter()
+    for _ in range(characters):
+        probabilities = model.predict(np.array([[current]]), verbose=0)[0, 0].astype(np.float64)
+        current = int(rng.choice(len(probabilities), p=probabilities / probabilities.sum()))
+    return characters / (time.perf_counter() - started)
+
+
+def main() -> None:
+    from abcrnn.bundle import default_weights, load_bundle
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--weights", default=str(default_weights()))
+    parser.add_argument("--recipe-chars", type=int, default=300)
+    args = parser.parse_args()
+    config = load_bundle(args.weights).config
+    print(f"model: {args.weights} ({config.layers} x LSTM {config.units}, embedding {config.embedding_dim}, "
+          f"vocabulary {config.vocab_size}); {os.cpu_count()} CPUs")  # fmt: skip
+    with tempfile.TemporaryDirectory() as folder:
+        one_seconds, _ = run_sample(args.weights, 1, Path(folder) / "one.abc")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        hundred_seconds, characters = run_sample(args.weights, 100, Path(folder) / "x.abc")
+        peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    print(f"abcrnn sample --n 1: {one_seconds:.2f} s wall, whole process (target < 1 s)")
+    print(f"abcrnn sample --n 100: {hundred_seconds:.2f} s wall, whole process (target < 3 s); "
+          f"{characters} characters, {characters / hundred_seconds:,.0f} chars/s")  # fmt: skip
+    print(f"peak memory of the sampling processes: {peak_mb:.0f} MB (target < 200 MB)")
+    recipe = recipe_chars_per_second(args.weights, args.recipe_chars)
+    print(f"classic recipe sampler (batch 1, one predict per character): {recipe:,.0f} chars/s")
+    print(f"speed-up: {characters / hundred_seconds / recipe:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

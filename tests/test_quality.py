@@ -1,0 +1,69 @@
+from collections import Counter
+
+import pytest
+from conftest import DATA, run_cli
+
+from abcrnn.abc import split_tunes
+from abcrnn.errors import AbcrnnError
+from abcrnn.quality import js_divergence, novelty, written_bars
+from abcrnn.sample import SampledTune, _sample_valid
+from abcrnn.validate import part_count
+
+CORPUS = split_tunes((DATA / "jigs120.abc").read_text())
+GOOD = split_tunes((DATA / "good_jigs.abc").read_text())
+
+
+def test_written_bars_ignore_spacing_chords_and_endings():
+    assert written_bars('X:1\nK:D\n|:"D"d2e !trill!fed|1 B2A AFA:|2 B2A A3|]') == ["d2efed", "B2AAFA", "B2AA3"]
+
+
+def test_novelty_finds_a_copied_tune_and_its_source():
+    copied = CORPUS[10].replace("X:11", "X:1")
+    fresh = "X:2\nT:New\nM:6/8\nL:1/8\nK:G\nGGG GGG|AAA AAA|BBB BBB|ccc ccc|ddd ddd|]"
+    found = novelty([copied, fresh], CORPUS)
+    assert found[0]["copies_bars"] and found[0]["shared_bars"] == 1.0
+    assert found[0]["closest"] == split_tunes(CORPUS[10])[0].split("\n")[1][2:]
+    assert not found[1]["copies_bars"]
+
+
+def test_part_count_sees_two_part_form():
+    assert [part_count(tune) for tune in GOOD[:2]] == [2, 2]
+    assert part_count("X:1\nT:One\nM:6/8\nL:1/8\nK:G\nGAB cBA|GAB c3|]") == 1
+
+
+def test_js_divergence_is_zero_for_same_shape_and_grows_with_difference():
+    near = js_divergence(Counter({0: 10, 7: 10}), Counter({0: 11, 7: 9}))
+    far = js_divergence(Counter({0: 10, 7: 10}), Counter({0: 19, 7: 1}))
+    assert 0 < near < far < 1
+
+
+def test_evaluate_samples_report(tmp_path):
+    samples = tmp_path / "samples.abc"
+    broken = "X:3\nT:Broken\nM:6/8\nL:1/8\nK:G\nGAB c|dB"
+    samples.write_text("\n\n".join([GOOD[0].strip(), CORPUS[5].strip(), broken]) + "\n")
+    result = run_cli("evaluate", "--samples", str(samples), "--corpus", str(DATA / "jigs120.abc"))
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(": ", 1) for line in result.stdout.splitlines() if ": " in line and not line.startswith(" "))
+    assert lines["sampled tunes"] == "3"
+    assert lines["pass validation"] == "66.7%"  # the broken one fails
+    assert lines["end with a closing bar line"] == "66.7%"
+    assert lines["copy 4+ consecutive bars of a corpus tune"] == "33.3%"  # the corpus tune itself
+    assert "COPIES" in result.stdout
+
+
+def test_valid_only_keeps_drawing_until_enough_valid_tunes():
+    rounds = []
+
+    def draw(count, seed, progress):  # one valid tune in each round
+        rounds.append(seed)
+        return [SampledTune(GOOD[0])] + [SampledTune("X:1\nT:Bad\nM:6/8\nK:G\nGA|")] * (count - 1)
+
+    kept = _sample_valid(draw, 3, seed=1, max_attempts=100, progress=None)
+    assert [tune.text.split("\n")[0] for tune in kept] == ["X:1", "X:2", "X:3"]
+    assert len(rounds) == len(set(rounds)) == 3  # each round sampled from its own seed
+
+
+def test_valid_only_gives_up_after_max_attempts():
+    draw = lambda count, seed, progress: [SampledTune("X:1\nT:Bad\nM:6/8\nK:G\nGA|")] * count  # noqa: E731
+    with pytest.raises(AbcrnnError, match="only 0 of 2 tunes passed validation in 10 attempts"):
+        _sample_valid(draw, 2, seed=1, max_attempts=10, progress=None)
