@@ -103,34 +103,38 @@ def duplicate_keys(tune: str, fields: dict[str, str]) -> set[str]:
 def select_tunes(
     sources: list[tuple[str, str]],
     rhythm: str = "jig",
-    parses: Callable[[str], str | None] = lambda tune: None,
+    check: Callable[[str], str | None] = lambda tune: None,
+    progress: Callable[[int], None] | None = None,
 ) -> Selection:
     """Choose the clean, distinct, parseable tunes of one rhythm from collections.
 
     Args:
         sources: ``(name, text)`` for each collection file, in a fixed order.
         rhythm: the dance to keep (``jig``, ``reel``, ``slip jig``, ... or ``any``).
-        parses: returns None for a tune music21 parses, else the reason it fails.
+        check: returns None for a cleaned tune to keep, else the reason to drop it.
+        progress: called with the number of sources done after each one.
 
     Returns:
         The kept tunes, renumbered ``X:1`` onwards, and the dropped ones with reasons.
     """
     selection, seen = Selection(), set()
-    for name, text in sources:
+    for done, (name, text) in enumerate(sources, start=1):
         for tune in split_tunes(text):
             fields = header_fields(tune)
             title = fields.get("T", "(untitled)")
-            reason = _drop_reason(tune, fields, rhythm, seen, parses)
+            reason = _drop_reason(tune, fields, rhythm, seen, check)
             if reason:
                 selection.dropped.append((name, title, reason))
                 continue
             seen |= duplicate_keys(tune, fields)
             cleaned = clean_tune(tune).split("\n", 1)[1]
             selection.kept.append(f"X:{len(selection.kept) + 1}\n{cleaned}")
+        if progress:
+            progress(done)
     return selection
 
 
-def _drop_reason(tune, fields, rhythm, seen, parses) -> str | None:
+def _drop_reason(tune, fields, rhythm, seen, check) -> str | None:
     if not matches_rhythm(fields, rhythm):
         return "other rhythm"
     missing = [letter for letter in REQUIRED_FIELDS if letter not in fields]
@@ -141,8 +145,21 @@ def _drop_reason(tune, fields, rhythm, seen, parses) -> str | None:
         return "no music"
     if keys & seen:
         return "duplicate"
-    failure = parses(clean_tune(tune))
+    return check(clean_tune(tune))
+
+
+def music21_check(tune: str) -> str | None:
+    """Keep tunes music21 parses."""
+    failure = parse_failure(tune)
     return f"music21 cannot parse: {failure}" if failure else None
+
+
+def validation_check(tune: str) -> str | None:
+    """Keep only tunes that pass `abcrnn validate`."""
+    from abcrnn.validate import error_kind, validate_tune
+
+    errors = validate_tune(tune).errors
+    return f"fails validation: {error_kind(errors[0])}" if errors else None
 
 
 def collection_sources(collections: list[str]) -> list[tuple[str, str]]:
@@ -175,6 +192,7 @@ def build_corpus(
     rhythm: str = "jig",
     collections: str = ",".join(DEFAULT_COLLECTIONS),
     inputs: str | None = None,
+    valid_only: bool = False,
     verbose: bool = False,
 ) -> None:
     """Build a training corpus of one rhythm: cleaned, de-duplicated tunes music21 parses.
@@ -184,16 +202,20 @@ def build_corpus(
         rhythm: jig, reel, hornpipe, slip jig, polka, strathspey, ... or any.
         collections: music21's shipped ABC collections to read, comma-separated.
         inputs: your own .abc files or folders, comma-separated; used instead of collections.
+        valid_only: keep only tunes that pass `abcrnn validate` (bar lengths included).
         verbose: also list each tune dropped as a duplicate or of another rhythm.
     """
     paths = as_list(inputs)
     sources = input_sources(paths) if paths else collection_sources(as_list(collections))
-    selection = select_tunes(sources, rhythm=str(rhythm), parses=parse_failure)
+    check = validation_check if valid_only else music21_check
+    from abcrnn.progress import progress_printer
+
+    selection = select_tunes(sources, rhythm=str(rhythm), check=check, progress=progress_printer(len(sources), "read files:"))
     print(f"read {len(selection.kept) + len(selection.dropped)} tunes from {len(sources)} files", file=sys.stderr)
     for reason, count in sorted(selection.drop_counts().items()):
         print(f"dropped {count}: {reason}", file=sys.stderr)
     for name, title, reason in selection.dropped:
-        if verbose or reason not in ("other rhythm", "duplicate"):
+        if verbose or reason not in ("other rhythm", "duplicate") and not reason.startswith("fails validation"):
             print(f"  dropped {name} {title!r}: {reason}", file=sys.stderr)
     if not selection.kept:
         raise AbcrnnError(f"no {rhythm} tunes found; nothing written to {out} (try --rhythm any)")

@@ -22,8 +22,8 @@ def model_text(tune: str) -> str:
     them and cannot tell where an unusually short or long one ends. The sampler
     starts every tune from ``X:1`` and numbers the output in order.
 
-    >>> model_text("X:231\nT:Jig\nK:G\nGAB|")
-    'X:1\nT:Jig\nK:G\nGAB|'
+    >>> model_text("X:231\\nT:Jig\\nK:G\\nGAB|")
+    'X:1\\nT:Jig\\nK:G\\nGAB|'
     """
     return re.sub(r"\AX:[^\n]*", "X:1", tune)
 

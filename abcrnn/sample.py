@@ -175,7 +175,11 @@ def _finish(stream: _Stream, number: int) -> SampledTune:
     return SampledTune(cut_to_last_bar(text), truncated=True)
 
 
-def _check_options(n, temperature, top_k, top_p, max_chars) -> None:
+def _check_options(n, temperature, top_k, top_p, max_chars, seed) -> None:
+    if seed is not None and not isinstance(seed, int):
+        raise AbcrnnError(f"--seed must be a whole number, got {seed!r}")
+    if not all(isinstance(value, (int, float)) for value in (temperature, top_p)):
+        raise AbcrnnError(f"--temperature and --top-p must be numbers, got {temperature!r} and {top_p!r}")
     if not isinstance(n, int) or n < 1:
         raise AbcrnnError(f"--n must be a whole number of tunes, at least 1; got {n}")
     if not temperature > 0:
@@ -214,7 +218,7 @@ def sample(
         top_k: sample only from the k likeliest characters (0: all).
         top_p: sample only from the likeliest characters holding this share of probability.
         seed: the same seed and settings give the same tunes (default: a random seed, printed).
-        primer: ABC text each tune starts with, e.g. "X:1\\nT:My Jig\\nM:6/8\\nL:1/8\\nK:G\\nGAB".
+        primer: ABC text each tune starts with; \\n starts a new line, e.g. 'T:My Jig\\nM:6/8\\nL:1/8\\nK:G\\nGAB'.
         title: force the T: field.
         meter: force the M: field, e.g. 6/8.
         key: force the K: field, e.g. Dmix.
@@ -231,7 +235,8 @@ def sample(
     from abcrnn.files import write_atomic
     from abcrnn.progress import progress_printer
 
-    _check_options(n, temperature, top_k, top_p, max_chars)
+    _check_options(n, temperature, top_k, top_p, max_chars, seed)
+    primer = str(primer).replace("\\n", "\n")  # a primer typed in a shell writes newlines as \n
     seed = int(np.random.default_rng().integers(1_000_000)) if seed is None else int(seed)
     bundle = load_bundle(weights or default_weights())
     forced = {letter: str(value) for letter, value in (("T", title), ("M", meter), ("K", key)) if value is not None}

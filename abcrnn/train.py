@@ -40,7 +40,8 @@ def train(
     units: int = 256,
     embedding_dim: int = 64,
     dropout: float = 0.2,
-    learning_rate: float = 0.002,
+    learning_rate: float = 0.003,
+    lr_decay: float = 0.5,
     clip_norm: float = 5.0,
     val_fraction: float = 0.05,
     patience: int = 5,
@@ -63,6 +64,7 @@ def train(
         embedding_dim: size of each character's vector.
         dropout: dropout after each LSTM layer while training.
         learning_rate: Adam's learning rate.
+        lr_decay: multiply the learning rate by this after an epoch without a better validation loss (1: never).
         clip_norm: gradients are clipped to this norm.
         val_fraction: share of whole tunes held out for validation.
         patience: stop after this many epochs without a better validation loss.
@@ -72,13 +74,16 @@ def train(
         resume: continue the interrupted or finished run in `out` from its last epoch.
         verbose: 1 shows a progress bar per epoch, 2 one line per epoch, 0 nothing from Keras.
     """
+    _check_positive(epochs=epochs, batch_size=batch_size, seq_len=seq_len, layers=layers, units=units,
+                    embedding_dim=embedding_dim, learning_rate=learning_rate, lr_decay=lr_decay,
+                    clip_norm=clip_norm, patience=patience)  # fmt: skip
+    if not isinstance(seed, int) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+        raise AbcrnnError(f"--seed must be a whole number and --dropout in [0, 1); got {seed!r} and {dropout!r}")
     settings = dict(
-        batch_size=int(batch_size), seq_len=int(seq_len), learning_rate=float(learning_rate),
+        batch_size=int(batch_size), seq_len=int(seq_len), learning_rate=float(learning_rate), lr_decay=float(lr_decay),
         clip_norm=float(clip_norm), val_fraction=float(val_fraction), patience=int(patience), seed=int(seed),
         precision=_resolve_precision(precision),
     )  # fmt: skip
-    _check_positive(epochs=epochs, batch_size=batch_size, seq_len=seq_len, layers=layers, units=units,
-                    embedding_dim=embedding_dim, learning_rate=learning_rate, patience=patience)  # fmt: skip
     tunes = load_corpus_tunes(corpus)
     vocabulary = Vocabulary.from_text(join_tunes(tunes) + TUNE_SEPARATOR)
     config = ModelConfig(vocabulary.size, int(embedding_dim), int(layers), int(units), float(dropout))
@@ -113,7 +118,7 @@ def _resolve_precision(precision: str) -> str:
 
 def _check_positive(**values) -> None:
     for name, value in values.items():
-        if not value > 0:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
             raise AbcrnnError(f"--{name.replace('_', '-')} must be positive, got {value}")
 
 
@@ -165,9 +170,12 @@ def _fit_epochs(bundle, out, config, vocabulary, train_tunes, validation_tunes, 
             row = _fit_one_epoch(model, vocabulary, train_tunes, settings, epoch, epochs, verbose)
             row.update(_validate(model, config, validation_ids))
             improved = not history or row["validation_loss"] < min(r["validation_loss"] for r in history)
+            row["learning_rate"] = float(model.optimizer.learning_rate.numpy())
             history.append(row)
             if improved:
                 metadata["best_epoch"] = row["epoch"]
+            elif settings["lr_decay"] < 1:
+                model.optimizer.learning_rate.assign(row["learning_rate"] * settings["lr_decay"])
             save_bundle(out, model, metadata, improved)
             print(_epoch_line(row, epochs, improved), file=sys.stderr)
             if _finished(metadata, epochs):

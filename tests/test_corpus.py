@@ -32,9 +32,19 @@ def test_select_tunes_drops_duplicate_transcriptions():
 
 def test_select_tunes_reports_parse_failures_and_missing_fields():
     text = "X:1\nT:No key\nM:6/8\nabc|\n\nX:2\nT:Bad\nM:6/8\nK:G\nGAB|\n"
-    selection = select_tunes([("f", text)], rhythm="jig", parses=lambda tune: "broken")
+    selection = select_tunes([("f", text)], rhythm="jig", check=lambda tune: "broken")
     reasons = [reason for _, _, reason in selection.dropped]
-    assert reasons == ["missing field: K:", "music21 cannot parse: broken"]
+    assert reasons == ["missing field: K:", "broken"]
+
+
+def test_valid_only_corpus_drops_tunes_that_fail_validation(tmp_path):
+    source = tmp_path / "in.abc"
+    source.write_text(MESSY + "\nX:4\nT:Short Bar\nM:6/8\nL:1/8\nK:G\nGAB cBA|GA cBA|GAB c3|]\n")
+    out = tmp_path / "valid.abc"
+    result = run_cli("corpus", "--inputs", str(source), "--out", str(out), "--valid-only")
+    assert result.returncode == 0, result.stderr
+    assert "dropped 2: fails validation" in result.stderr  # the 9/8 change in the test jig, and the short bar
+    assert [header_fields(tune)["T"] for tune in split_tunes(out.read_text())] == ["No Rhythm Six Eight"]
 
 
 def test_rhythm_names_are_normalized():

@@ -149,3 +149,16 @@ def test_evaluate_counts_unseen_characters(tiny_bundle):
     odd = score_tunes(bundle, [tune.replace("Jig", "J\u00e9\u00e9")])
     assert plain["unseen_count"] == 0 and odd["unseen_count"] == 2
     assert odd["unseen_characters"] == ["\u00e9"] and math.isfinite(odd["bits_per_char"])
+
+
+def test_learning_rate_halves_after_an_epoch_without_improvement(tmp_path):
+    out = tmp_path / "diverging"
+    train(corpus=JIGS, out=str(out), epochs=3, **{**TINY, "layers": 1, "learning_rate": 3.0}, clip_norm=100.0)
+    bundle = load_bundle(out)
+    rows = bundle.history
+    worse = [i for i in range(1, 3) if rows[i]["validation_loss"] >= min(r["validation_loss"] for r in rows[:i])]
+    assert worse  # this learning rate is far too high, so some epoch gets worse
+    for i in worse[:1]:
+        if i + 1 < len(rows):
+            assert rows[i + 1]["learning_rate"] == pytest.approx(rows[i]["learning_rate"] * 0.5)
+    assert (out / "last.keras").exists() and bundle.best_epoch < 3  # the best model is kept, the last beside it
