@@ -155,7 +155,12 @@ def plot_history(history: list[dict], path: Path) -> None:
 
 
 def default_weights() -> Path:
-    """The shipped jig model: ``weights/jigs`` here, or in the source tree abcrnn runs from."""
-    here = Path("weights/jigs")
-    source_tree = Path(__file__).resolve().parent.parent / "weights" / "jigs"
-    return here if here.is_dir() or not source_tree.is_dir() else source_tree
+    """The shipped jig model: ``weights/jigs`` here, in the source tree, or where pip installed it."""
+    import sys
+
+    candidates = [
+        Path("weights/jigs"),
+        Path(__file__).resolve().parent.parent / "weights" / "jigs",
+        Path(sys.prefix) / "share" / "abcrnn" / "weights" / "jigs",
+    ]
+    return next((path for path in candidates if (path / METADATA).is_file()), candidates[0])

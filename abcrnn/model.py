@@ -17,7 +17,7 @@ class ModelConfig:
     embedding_dim: int = 64  # size of each character's learned vector
     layers: int = 3  # stacked LSTM layers
     units: int = 256  # LSTM units per layer
-    dropout: float = 0.2  # dropout after each LSTM layer, in training only
+    dropout: float = 0.3  # dropout after each LSTM layer, in training only
 
     def to_dict(self) -> dict:
         return asdict(self)

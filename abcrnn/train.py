@@ -33,18 +33,18 @@ def corpus_fingerprint(tunes: list[str]) -> str:
 def train(
     corpus: str = "corpora/jigs.abc",
     out: str = "weights/model",
-    epochs: int = 30,
-    batch_size: int = 128,
+    epochs: int = 100,
+    batch_size: int = 64,
     seq_len: int = 100,
     layers: int = 3,
     units: int = 256,
     embedding_dim: int = 64,
-    dropout: float = 0.2,
+    dropout: float = 0.3,
     learning_rate: float = 0.003,
     lr_decay: float = 0.5,
     clip_norm: float = 5.0,
     val_fraction: float = 0.05,
-    patience: int = 5,
+    patience: int = 8,
     seed: int = 1,
     precision: str = "auto",
     max_minutes: float | None = None,
@@ -76,7 +76,8 @@ def train(
     """
     _check_positive(epochs=epochs, batch_size=batch_size, seq_len=seq_len, layers=layers, units=units,
                     embedding_dim=embedding_dim, learning_rate=learning_rate, lr_decay=lr_decay,
-                    clip_norm=clip_norm, patience=patience)  # fmt: skip
+                    clip_norm=clip_norm, patience=patience, val_fraction=val_fraction,
+                    **({"max_minutes": max_minutes} if max_minutes is not None else {}))  # fmt: skip
     if not isinstance(seed, int) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
         raise AbcrnnError(f"--seed must be a whole number and --dropout in [0, 1); got {seed!r} and {dropout!r}")
     settings = dict(
