@@ -85,11 +85,11 @@ def test_corpus_with_no_tune_of_the_rhythm_keeps_existing_output(tmp_path):
     assert out.read_text() == "precious\n"
 
 
-def test_shipped_corpus_is_rebuilt_byte_identically(tmp_path, capsys):
-    out = tmp_path / "jigs.abc"
-    build_corpus(out=str(out))
-    shipped = ROOT / "corpora" / "jigs.abc"
-    assert out.read_bytes() == shipped.read_bytes()
+@pytest.mark.parametrize("name, options", [("jigs.abc", {}), ("jigs-valid.abc", {"valid_only": True})])
+def test_shipped_corpora_are_rebuilt_byte_identically(tmp_path, name, options):
+    out = tmp_path / name
+    build_corpus(out=str(out), **options)
+    assert out.read_bytes() == (ROOT / "corpora" / name).read_bytes()
 
 
 def test_shipped_corpus_holds_clean_distinct_jigs():
