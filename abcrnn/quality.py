@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 import numpy as np
 
 from abcrnn.abc import header_fields, parse_field_line, split_header_body, strip_comment
+from abcrnn.sample import CUT_MARK
 
 COPIED_BARS = 4  # a sampled tune copying this many consecutive bars is not new
 
@@ -122,6 +123,7 @@ def quality_report(samples: list[str], corpus: list[str], progress=None) -> dict
         "parse": share([parse_failure(tune) is None for tune in samples]),
         "valid": share([report.valid for report in reports]),
         "closing_bar_line": share([ends_with_closing_bar(tune) for tune in samples]),
+        "complete": share([ends_with_closing_bar(tune) and CUT_MARK not in tune for tune in samples]),
         "two_or_more_parts": share([part_count(tune) >= 2 for tune in samples]),
         "copies_4_bars": share([item["copies_bars"] for item in found]),
         "pitch_js": js_divergence(sample_pitches, corpus_pitches),
@@ -143,6 +145,7 @@ def print_quality_report(report: dict) -> None:
     print(f"music21 parses: {percent('parse')}")
     print(f"pass validation: {percent('valid')}")
     print(f"end with a closing bar line: {percent('closing_bar_line')}")
+    print(f"complete (ended by the model, not cut at --max-chars): {percent('complete')}")
     print(f"two or more parts: {percent('two_or_more_parts')}")
     print(f"copy {COPIED_BARS}+ consecutive bars of a corpus tune: {percent('copies_4_bars')}")
     print(f"pitch-class divergence from corpus: {report['pitch_js']:.4f} bits "

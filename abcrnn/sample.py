@@ -15,6 +15,7 @@ import numpy as np
 
 from abcrnn.errors import AbcrnnError
 
+CUT_MARK = "% cut at --max-chars"  # the comment written after a tune cut at --max-chars
 # The order of header fields in the training corpus (see abc.KEPT_HEADER_FIELDS).
 HEADER_ORDER = "XTRMLQK"
 # A bar line: |, ||, |], [|, :|, |:, ::, and numbered endings after them.
@@ -195,9 +196,9 @@ def _check_options(n, temperature, top_k, top_p, max_chars, seed) -> None:
 def sample(
     weights: str | None = None,
     n: int = 5,
-    temperature: float = 1.0,
+    temperature: float = 0.8,
     top_k: int = 0,
-    top_p: float = 0.95,
+    top_p: float = 0.9,
     seed: int | None = None,
     primer: str = "",
     title: str | None = None,
@@ -259,7 +260,7 @@ def sample(
         if tune.truncated:
             number = text.split("\n", 1)[0]
             print(f"{number} reached --max-chars {max_chars}: cut back to its last complete bar", file=sys.stderr)
-            text += f"\n% cut at --max-chars {max_chars}, after the last complete bar"
+            text += f"\n{CUT_MARK} {max_chars}, after the last complete bar"
         texts.append(text)
     if out:
         write_atomic(out, join_tunes(texts))

@@ -39,14 +39,15 @@ def test_js_divergence_is_zero_for_same_shape_and_grows_with_difference():
 
 def test_evaluate_samples_report(tmp_path):
     samples = tmp_path / "samples.abc"
-    broken = "X:3\nT:Broken\nM:6/8\nL:1/8\nK:G\nGAB c|dB"
+    broken = "X:3\nT:Broken\nM:6/8\nL:1/8\nK:G\nGAB cBA|dB GAB cd|\n% cut at --max-chars 40, after the last complete bar"
     samples.write_text("\n\n".join([GOOD[0].strip(), CORPUS[5].strip(), broken]) + "\n")
     result = run_cli("evaluate", "--samples", str(samples), "--corpus", str(DATA / "jigs120.abc"))
     assert result.returncode == 0, result.stderr
     lines = dict(line.split(": ", 1) for line in result.stdout.splitlines() if ": " in line and not line.startswith(" "))
     assert lines["sampled tunes"] == "3"
     assert lines["pass validation"] == "66.7%"  # the broken one fails
-    assert lines["end with a closing bar line"] == "66.7%"
+    assert lines["end with a closing bar line"] == "100.0%"
+    assert lines["complete (ended by the model, not cut at --max-chars)"] == "66.7%"
     assert lines["copy 4+ consecutive bars of a corpus tune"] == "33.3%"  # the corpus tune itself
     assert "COPIES" in result.stdout
 
