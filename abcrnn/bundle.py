@@ -89,7 +89,9 @@ def load_bundle(path: str | os.PathLike) -> Bundle:
     except (ValueError, KeyError, TypeError) as error:
         raise AbcrnnError(f"{path / METADATA}: corrupt bundle description ({error})") from None
     if config.vocab_size != vocabulary.size:
-        raise AbcrnnError(f"{path / METADATA}: corrupt: vocabulary has {vocabulary.size} characters, config says {config.vocab_size}")
+        raise AbcrnnError(
+            f"{path / METADATA}: corrupt: vocabulary has {vocabulary.size} characters, config says {config.vocab_size}"
+        )
     return Bundle(path, config, vocabulary, metadata)
 
 

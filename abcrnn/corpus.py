@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from abcrnn.abc import clean_tune, header_fields, join_tunes, split_header_body, split_tunes
+from abcrnn.abc import (
+    clean_tune,
+    header_fields,
+    join_tunes,
+    split_header_body,
+    split_tunes,
+)
 from abcrnn.errors import AbcrnnError
 from abcrnn.files import as_list, find_abc_files, read_text_file, write_atomic
 from abcrnn.parsing import parse_failure
@@ -210,7 +216,9 @@ def build_corpus(
     check = validation_check if valid_only else music21_check
     from abcrnn.progress import progress_printer
 
-    selection = select_tunes(sources, rhythm=str(rhythm), check=check, progress=progress_printer(len(sources), "read files:"))
+    selection = select_tunes(
+        sources, rhythm=str(rhythm), check=check, progress=progress_printer(len(sources), "read files:")
+    )
     print(f"read {len(selection.kept) + len(selection.dropped)} tunes from {len(sources)} files", file=sys.stderr)
     for reason, count in sorted(selection.drop_counts().items()):
         print(f"dropped {count}: {reason}", file=sys.stderr)

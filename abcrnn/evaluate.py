@@ -81,4 +81,7 @@ def evaluate(weights: str | None = None, corpus: str = "corpora/jigs.abc", sampl
     print(f"bits per char: {result['bits_per_char']:.3f}")
     print(f"bits per tune: {result['bits_per_tune']:.1f}")
     listed = " ".join(repr(c) for c in result["unseen_characters"])
-    print(f"unseen characters: {result['unseen_count']}" + (f" ({listed}; each scored as a uniform guess)" if listed else ""))
+    print(
+        f"unseen characters: {result['unseen_count']}"
+        + (f" ({listed}; each scored as a uniform guess)" if listed else "")
+    )

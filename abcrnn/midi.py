@@ -29,7 +29,8 @@ def midi_file_name(tune: str) -> str:
 
 def tune_to_midi(tune: str, tempo: float | None = None) -> bytes:
     """The MIDI file of one tune; tempo from ``tempo``, else its Q: field, else a default."""
-    from music21 import midi, tempo as music21_tempo
+    from music21 import midi
+    from music21 import tempo as music21_tempo
 
     from abcrnn.parsing import parse_abc
 

@@ -44,7 +44,9 @@ def build_model(
     inputs = keras.Input(batch_shape=(batch_size, seq_len), dtype="int32", name="characters")
     x = keras.layers.Embedding(config.vocab_size, config.embedding_dim, name="embedding", dtype=policy)(inputs)
     for index in range(config.layers):
-        lstm = keras.layers.LSTM(config.units, return_sequences=True, stateful=stateful, name=f"lstm_{index}", dtype=policy)
+        lstm = keras.layers.LSTM(
+            config.units, return_sequences=True, stateful=stateful, name=f"lstm_{index}", dtype=policy
+        )
         x = lstm(x)
         if config.dropout:
             x = keras.layers.Dropout(config.dropout, name=f"dropout_{index}", dtype=policy)(x)

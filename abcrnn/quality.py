@@ -103,8 +103,9 @@ def js_divergence(first: Counter, second: Counter) -> float:
 
 def quality_report(samples: list[str], corpus: list[str], progress=None) -> dict:
     """The sample-quality figures for ``samples`` against the training ``corpus``."""
+    from abcrnn.bars import part_count
     from abcrnn.parsing import parse_failure
-    from abcrnn.validate import ends_with_closing_bar, part_count, validate_tune
+    from abcrnn.validate import ends_with_closing_bar, validate_tune
 
     share = lambda flags: sum(flags) / len(flags)  # noqa: E731
     reports = [validate_tune(tune) for tune in samples]
@@ -131,8 +132,12 @@ def quality_report(samples: list[str], corpus: list[str], progress=None) -> dict
         "pitch_js_corpus_halves": js_divergence(halves[0][0], halves[1][0]),
         "interval_js_corpus_halves": js_divergence(halves[0][1], halves[1][1]),
         "per_tune": [
-            {"x": header_fields(tune).get("X", "?"), "title": header_fields(tune).get("T", ""),
-             "valid": report.valid, **item}
+            {
+                "x": header_fields(tune).get("X", "?"),
+                "title": header_fields(tune).get("T", ""),
+                "valid": report.valid,
+                **item,
+            }
             for tune, report, item in zip(samples, reports, found)
         ],  # fmt: skip
     }
@@ -154,5 +159,7 @@ def print_quality_report(report: dict) -> None:
           f"(two halves of the corpus: {report['interval_js_corpus_halves']:.4f})")  # fmt: skip
     print("per tune: X, valid, copies 4 bars, closest corpus tune (share of bars shared)")
     for tune in report["per_tune"]:
-        print(f"  X:{tune['x']} {tune['title'][:30]!r}: {'valid' if tune['valid'] else 'invalid'}, "
-              f"{'COPIES' if tune['copies_bars'] else 'new'}, closest {tune['closest']!r} ({tune['shared_bars']:.0%})")
+        print(
+            f"  X:{tune['x']} {tune['title'][:30]!r}: {'valid' if tune['valid'] else 'invalid'}, "
+            f"{'COPIES' if tune['copies_bars'] else 'new'}, closest {tune['closest']!r} ({tune['shared_bars']:.0%})"
+        )

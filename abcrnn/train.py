@@ -16,7 +16,13 @@ import time
 from abcrnn.abc import join_tunes
 from abcrnn.bundle import load_bundle, save_bundle
 from abcrnn.corpus import load_corpus_tunes
-from abcrnn.data import TUNE_SEPARATOR, model_text, split_train_validation, stream_text, stream_windows
+from abcrnn.data import (
+    TUNE_SEPARATOR,
+    model_text,
+    split_train_validation,
+    stream_text,
+    stream_windows,
+)
 from abcrnn.errors import AbcrnnError
 from abcrnn.model import ModelConfig
 from abcrnn.vocabulary import Vocabulary

@@ -1,25 +1,17 @@
 """Check that tunes are well formed: header, music21 parse, bar lengths, closing bar line.
 
-music21 quietly re-bars an over-long bar, so bar lengths are measured here from
-music21's ABC tokens (which already apply note lengths, broken rhythms and
-``L:`` changes) between the bar lines as written.
-
-A short bar is allowed only as an anacrusis: the first bar of a part (at the
-start of the tune, after a repeat or double bar, or after a meter change), or
-the bar that closes a part when it complements that part's anacrusis. A bar that
-closes a part in full is also fine (the lead-in written inside it). Endings
-(``|1``, ``:|2``) close the same part they belong to.
+Every check gives errors instead of raising, so arbitrary text gets a verdict.
+Bar lengths are measured in ``bars.py``.
 """
 
 import re
 from dataclasses import asdict, dataclass, field
-from fractions import Fraction
 
 from abcrnn.abc import header_fields, parse_field_line, split_header_body, strip_comment
+from abcrnn.bars import bar_length_errors
 
 REQUIRED_FIELDS = ("X", "T", "M", "K")
 _CLOSING_BAR_LINE = re.compile(r"(\|\]|\|\||:\||::|\|)\s*$")
-_PART_BOUNDARY = re.compile(r"\|:|:\||::|\|\||\|\]|\[\|")
 
 
 @dataclass
@@ -36,41 +28,6 @@ class Report:
 
     def to_dict(self) -> dict:
         return {**asdict(self), "valid": self.valid}
-
-
-@dataclass
-class Bar:
-    """One bar as written: its notes and length in quarter notes, under its meter."""
-
-    number: int
-    text: str
-    length: Fraction
-    meter: str
-    ending: bool = False  # starts a numbered ending (|1, :|2, [2)
-    closes_part: bool = False  # followed by a repeat or double bar, or the end of the tune
-    starts_part: bool = False  # first bar of the tune, or after a repeat, double bar or meter change
-
-
-def meter_length(meter: str) -> Fraction | None:
-    """A meter's bar length in quarter notes; None for free meter.
-
-    >>> meter_length("6/8"), meter_length("C|"), meter_length("none")
-    (Fraction(3, 1), Fraction(4, 1), None)
-    """
-    meter = meter.strip()
-    if meter in ("C", "C|"):
-        return Fraction(4)
-    match = re.fullmatch(r"(\d+(?:\+\d+)*)\s*/\s*(\d+)", meter)
-    if not match:
-        return None
-    return Fraction(sum(int(n) for n in match.group(1).split("+")) * 4, int(match.group(2)))
-
-
-def _describe(length: Fraction, full: Fraction, meter: str) -> str:
-    """A bar length in the meter's own units, e.g. 5/8."""
-    denominator = int(meter.split("/")[1]) if "/" in meter else 4
-    units = length * denominator / 4
-    return f"{units.numerator}/{denominator}" if units.denominator == 1 else f"{float(units):g}/{denominator}"
 
 
 def validate_tune(tune: str) -> Report:
@@ -105,18 +62,6 @@ def ends_with_closing_bar(tune: str) -> bool:
     return bool(body) and bool(_CLOSING_BAR_LINE.search(body[-1]))
 
 
-def part_count(tune: str) -> int:
-    """How many parts a tune has: sections after a repeat or double bar (endings excluded)."""
-    try:
-        bars = read_bars(tune, header_fields(tune).get("M", "none"))
-    except Exception:  # a tune music21 cannot tokenize has no parts we can count
-        return 0
-    def lone_lead_in(bar: Bar) -> bool:
-        return bar.closes_part and bar.length < (meter_length(bar.meter) or 0)
-
-    return sum(bar.starts_part and not bar.ending and not lone_lead_in(bar) for bar in bars)
-
-
 def header_errors(tune: str, fields: dict[str, str]) -> list[str]:
     """Missing required fields, and anything but fields before K:."""
     errors = [f"missing {letter}: field" for letter in REQUIRED_FIELDS if letter not in fields]
@@ -135,111 +80,6 @@ def music21_errors(tune: str) -> list[str]:
 
     failure = parse_failure(tune)
     return [f"music21 cannot parse it: {failure}"] if failure else []
-
-
-def strip_decorations(tune: str) -> str:
-    """Remove decoration letters (H fermata, T trill, u up-bow, ...) from music lines.
-
-    music21's tokenizer drops a note written after some of them (``HA2``),
-    which would make its bar look short.
-
-    >>> strip_decorations('K:D\\n"Am"HA2 TB [M:3/4] uc|')
-    'K:D\\n"Am"A2 B [M:3/4] c|'
-    """
-    header, body = split_header_body(tune)
-    protected = re.compile(r'("[^"]*"|![^!]*!|\[[A-Za-z]:[^]]*\])')
-    lines = []
-    for line in body:
-        if parse_field_line(line):
-            lines.append(line)
-            continue
-        pieces = protected.split(line)
-        lines.append("".join(p if i % 2 else re.sub("[HLMOPSTuv]", "", p) for i, p in enumerate(pieces)))
-    return "\n".join(header + lines)
-
-
-def read_bars(tune: str, meter: str) -> list[Bar]:
-    """The tune's non-empty bars as written, with lengths from music21's ABC tokens."""
-    from music21 import abcFormat
-
-    from abcrnn.parsing import quiet
-
-    handler = abcFormat.ABCHandler()
-    with quiet():
-        handler.process(strip_decorations(tune))
-    bars: list[Bar] = []
-    length, notes, in_grace, in_body, ending, starts_part = Fraction(0), [], False, False, False, True
-    for token in handler.tokens:
-        source = token.src.strip()
-        meter_change = re.fullmatch(r"\[?M:([^\]]*)\]?", source)
-        if isinstance(token, abcFormat.ABCMetadata) and source.startswith("K:"):
-            in_body = True
-        elif meter_change and in_body:
-            meter, starts_part = meter_change.group(1).strip(), True
-        elif isinstance(token, (abcFormat.ABCGraceStart, abcFormat.ABCGraceStop)):
-            in_grace = isinstance(token, abcFormat.ABCGraceStart)
-        elif isinstance(token, abcFormat.ABCBar) and re.fullmatch(r"\[?\d[\d,-]*", source):
-            ending = True  # [1 or [2: a numbered ending starts with the next bar
-        elif isinstance(token, abcFormat.ABCBar):
-            boundary = bool(_PART_BOUNDARY.search(source))
-            if length > 0:
-                bars.append(Bar(len(bars) + 1, " ".join(notes), length, meter, ending, boundary, starts_part))
-                starts_part = False
-            starts_part = starts_part or boundary
-            length, notes, ending = Fraction(0), [], False
-        elif isinstance(token, abcFormat.ABCNote) and not in_grace and token.quarterLength:
-            length += _note_length(token)
-            notes.append(source)
-    if length > 0:
-        bars.append(Bar(len(bars) + 1, " ".join(notes), length, meter, ending, True, starts_part))
-    elif bars:
-        bars[-1].closes_part = True
-    return bars
-
-
-def _note_length(token) -> Fraction:
-    """A note's or chord's length in quarter notes, inside a tuplet if it is in one."""
-    length = Fraction(token.quarterLength).limit_denominator(192)
-    tuplet = getattr(token, "activeTuplet", None)
-    if tuplet is not None:
-        length *= Fraction(tuplet.numberNotesNormal, tuplet.numberNotesActual)
-    return length
-
-
-def bar_length_errors(tune: str, meter: str) -> list[str]:
-    """Every bar whose length does not fit its meter, allowing anacruses (see module doc)."""
-    bars = read_bars(tune, meter)
-    errors, anacrusis, carried = [], None, False
-    opening = bars[0].length if bars and bars[0].length < (meter_length(bars[0].meter) or 0) else None
-    for index, bar in enumerate(bars):
-        full = meter_length(bar.meter)
-        if full is None:
-            continue
-        if bar.starts_part and not bar.ending:
-            anacrusis = anacrusis if carried else None
-            carried = False
-        if bar.length == full:
-            continue
-        written = f"bar {bar.number} ({bar.text[:30]})"
-        expected = f"M:{bar.meter} bars are {_describe(full, full, bar.meter)}"
-        if bar.length > full:
-            errors.append(f"{written} is {_describe(bar.length, full, bar.meter)} long; {expected}")
-        elif bar.starts_part and not bar.ending and anacrusis is None and index + 1 < len(bars):
-            anacrusis = bar.length
-            carried = bar.closes_part  # a lone lead-in before |: belongs to the part after it
-        elif not (bar.closes_part and _complemented(bar, bars[index + 1 :], anacrusis, opening, full)):
-            errors.append(f"{written} is {_describe(bar.length, full, bar.meter)} long; {expected}")
-    return errors
-
-
-def _complemented(bar: Bar, later: list[Bar], anacrusis, opening, full: Fraction) -> bool:
-    """Whether a short bar closing a part makes a full bar with an anacrusis.
-
-    Its own part's, the tune's opening one (played again after the end), or the
-    next part's (the lead-in written after the double bar) all count.
-    """
-    following = later[0].length if later and later[0].starts_part and not later[0].ending else None
-    return any(lead_in is not None and bar.length + lead_in == full for lead_in in (anacrusis, opening, following))
 
 
 def validate_tunes(tunes: list[str], progress=None) -> list[Report]:

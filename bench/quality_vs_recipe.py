@@ -68,14 +68,18 @@ def main() -> None:
     ids = vocabulary.encode(stream_text(training, seed=1))
     model, speed, epochs = train_recipe(ids, vocabulary.size, args.minutes * 60)
     recipe_bits = bits_per_char(Engine.from_weights(recipe_weights(model)), vocabulary, validation)
-    print(f"classic recipe: {epochs} epochs at {speed:,.0f} chars/s; validation {recipe_bits:.3f} bits/char", flush=True)
+    print(
+        f"classic recipe: {epochs} epochs at {speed:,.0f} chars/s; validation {recipe_bits:.3f} bits/char", flush=True
+    )
 
     with tempfile.TemporaryDirectory() as folder:
         train(corpus=args.corpus, out=f"{folder}/bench", epochs=10_000, max_minutes=args.minutes, verbose=0)
         bundle = load_bundle(f"{folder}/bench")
         ours = bits_per_char(bundle.engine(), bundle.vocabulary, validation)
     print(f"abcrnn: {bundle.epochs_done} epochs, best epoch {bundle.best_epoch}; validation {ours:.3f} bits/char")
-    print(f"abcrnn is {recipe_bits - ours:+.3f} bits/char {'better' if ours < recipe_bits else 'worse'} than the recipe")
+    print(
+        f"abcrnn is {recipe_bits - ours:+.3f} bits/char {'better' if ours < recipe_bits else 'worse'} than the recipe"
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import pytest
 from conftest import DATA, ROOT, assert_one_line_error, run_cli
 

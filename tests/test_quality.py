@@ -4,10 +4,10 @@ import pytest
 from conftest import DATA, run_cli
 
 from abcrnn.abc import split_tunes
+from abcrnn.bars import part_count
 from abcrnn.errors import AbcrnnError
 from abcrnn.quality import js_divergence, novelty, written_bars
 from abcrnn.sample import SampledTune, _sample_valid
-from abcrnn.validate import part_count
 
 CORPUS = split_tunes((DATA / "jigs120.abc").read_text())
 GOOD = split_tunes((DATA / "good_jigs.abc").read_text())
@@ -39,11 +39,15 @@ def test_js_divergence_is_zero_for_same_shape_and_grows_with_difference():
 
 def test_evaluate_samples_report(tmp_path):
     samples = tmp_path / "samples.abc"
-    broken = "X:3\nT:Broken\nM:6/8\nL:1/8\nK:G\nGAB cBA|dB GAB cd|\n% cut at --max-chars 40, after the last complete bar"
+    broken = (
+        "X:3\nT:Broken\nM:6/8\nL:1/8\nK:G\nGAB cBA|dB GAB cd|\n% cut at --max-chars 40, after the last complete bar"
+    )
     samples.write_text("\n\n".join([GOOD[0].strip(), CORPUS[5].strip(), broken]) + "\n")
     result = run_cli("evaluate", "--samples", str(samples), "--corpus", str(DATA / "jigs120.abc"))
     assert result.returncode == 0, result.stderr
-    lines = dict(line.split(": ", 1) for line in result.stdout.splitlines() if ": " in line and not line.startswith(" "))
+    lines = dict(
+        line.split(": ", 1) for line in result.stdout.splitlines() if ": " in line and not line.startswith(" ")
+    )
     assert lines["sampled tunes"] == "3"
     assert lines["pass validation"] == "66.7%"  # the broken one fails
     assert lines["end with a closing bar line"] == "100.0%"

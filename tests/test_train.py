@@ -1,4 +1,3 @@
-import json
 import math
 import shutil
 import signal
@@ -117,7 +116,9 @@ def test_corrupt_bundle_description_is_reported(tiny_bundle, tmp_path):
     assert_one_line_error(result, "corrupt bundle description")
 
 
-@pytest.mark.parametrize("content, problem", [(None, "no such file"), ("", "empty"), ("X:1\nT:t\nK:C\nC|\n", "smaller than one batch")])
+@pytest.mark.parametrize(
+    "content, problem", [(None, "no such file"), ("", "empty"), ("X:1\nT:t\nK:C\nC|\n", "smaller than one batch")]
+)
 def test_bad_corpus_fails_before_training(tmp_path, content, problem):
     corpus = tmp_path / "corpus.abc"
     if content is not None:

@@ -6,7 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from abcrnn.abc import header_fields, split_tunes
-from abcrnn.validate import meter_length, validate_tune
+from abcrnn.bars import meter_length
+from abcrnn.validate import validate_tune
 
 GOOD = split_tunes((DATA / "good_jigs.abc").read_text())
 JIG = GOOD[0]
@@ -21,7 +22,7 @@ def test_well_formed_jigs_pass(tune):
 def test_wrong_length_bar_in_the_middle_is_named():
     tune = JIG.replace("B2A {g}AFA", "B2A {g}AF")
     assert validate_tune(tune).errors == ['bar 3 ("G"B2 A A F) is 5/8 long; M:6/8 bars are 6/8']
-    tune = JIG.replace("d2e fed|\"G\"", "d2e fedc|\"G\"")
+    tune = JIG.replace('d2e fed|"G"', 'd2e fedc|"G"')
     assert validate_tune(tune).errors == ["bar 2 (d2 e f e d c) is 7/8 long; M:6/8 bars are 6/8"]
 
 
