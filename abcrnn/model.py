@@ -15,8 +15,8 @@ class ModelConfig:
 
     vocab_size: int  # characters in the vocabulary, and so inputs and outputs
     embedding_dim: int = 64  # size of each character's learned vector
-    layers: int = 3  # stacked LSTM layers
-    units: int = 256  # LSTM units per layer
+    layers: int = 2  # stacked LSTM layers
+    units: int = 384  # LSTM units per layer
     dropout: float = 0.3  # dropout after each LSTM layer, in training only
 
     def to_dict(self) -> dict:

@@ -196,7 +196,7 @@ def _check_options(n, temperature, top_k, top_p, max_chars, seed) -> None:
 def sample(
     weights: str | None = None,
     n: int = 5,
-    temperature: float = 0.8,
+    temperature: float = 0.75,
     top_k: int = 0,
     top_p: float = 0.9,
     seed: int | None = None,
