@@ -40,7 +40,7 @@ def train(
     corpus: str = "corpora/jigs.abc",
     out: str = "weights/model",
     epochs: int = 100,
-    batch_size: int = 64,
+    batch_size: int = 128,
     seq_len: int = 100,
     layers: int = 2,
     units: int = 384,

@@ -4,8 +4,8 @@ As in char-rnn-keras and the "Music generation using Deep Learning" article on
 ABC jigs: Embedding(512) -> 3 x stateful LSTM(256), each followed by
 Dropout(0.2) -> TimeDistributed(Dense) -> softmax; batch 16, window 64, Adam,
 one-hot targets, and a ``train_on_batch`` loop over consecutive windows of 16
-parallel streams. Sampling is a batch-1 copy of the model and one ``predict``
-call per character.
+parallel streams. (Its sampler, a batch-1 copy of the model and one
+``predict_on_batch`` per character, is in ``sample_speed.py``.)
 """
 
 import time
@@ -62,17 +62,3 @@ def train_recipe(ids: np.ndarray, vocab_size: int, seconds: float, model=None):
             if time.perf_counter() - started >= seconds:
                 break
     return model, characters / (time.perf_counter() - started), epochs
-
-
-def sample_recipe(model, vocab_size: int, characters: int, seed_id: int) -> tuple[list[int], float]:
-    """The recipe's sampler: a batch-1 copy of the model, one ``predict`` per character."""
-    sampler = build_recipe_model(vocab_size, batch_size=1, seq_length=1)
-    sampler.set_weights(model.get_weights())
-    rng = np.random.default_rng(0)
-    ids, current = [], seed_id
-    started = time.perf_counter()
-    for _ in range(characters):
-        probabilities = sampler.predict(np.array([[current]]), verbose=0)[0, 0].astype(np.float64)
-        current = int(rng.choice(vocab_size, p=probabilities / probabilities.sum()))
-        ids.append(current)
-    return ids, characters / (time.perf_counter() - started)
