@@ -20,7 +20,7 @@ from abcrnn.abc import (
     split_tunes,
 )
 from abcrnn.errors import AbcrnnError
-from abcrnn.files import as_list, find_abc_files, read_text_file, write_atomic
+from abcrnn.files import as_list, find_abc_files, read_text_file, read_tunes, write_atomic
 from abcrnn.parsing import parse_failure
 
 DEFAULT_COLLECTIONS = ("oneills1850", "ryansMammoth")
@@ -186,10 +186,7 @@ def input_sources(inputs: list[str]) -> list[tuple[str, str]]:
     """Read the user's own ``.abc`` files and folders, refusing any without tunes."""
     sources = []
     for path in find_abc_files(inputs):
-        text = read_text_file(path)
-        if not split_tunes(text):
-            raise AbcrnnError(f"{path}: holds no ABC tunes (no line starts with X:)")
-        sources.append((str(path), text))
+        sources.append((str(path), "".join(read_tunes(path))))
     return sources
 
 
@@ -233,8 +230,4 @@ def build_corpus(
 
 def load_corpus_tunes(path: str) -> list[str]:
     """Read an ABC file as cleaned tunes (as `abcrnn corpus` writes them) for training or scoring."""
-    tunes = [clean_tune(tune) for tune in split_tunes(read_text_file(path))]
-    tunes = [tune for tune in tunes if tune.strip()]
-    if not tunes:
-        raise AbcrnnError(f"{path}: holds no ABC tunes (no line starts with X:)")
-    return tunes
+    return [clean_tune(tune) for tune in read_tunes(path)]

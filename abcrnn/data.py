@@ -25,7 +25,16 @@ def model_text(tune: str) -> str:
     >>> model_text("X:231\\nT:Jig\\nK:G\\nGAB|")
     'X:1\\nT:Jig\\nK:G\\nGAB|'
     """
-    return re.sub(r"\AX:[^\n]*", "X:1", tune)
+    return numbered(tune, 1)
+
+
+def numbered(tune: str, number: int) -> str:
+    """A tune with its X: line set to ``number``.
+
+    >>> numbered("X:5\\nT:Jig", 12)
+    'X:12\\nT:Jig'
+    """
+    return re.sub(r"\AX:[^\n]*", f"X:{number}", tune)
 
 
 def split_train_validation(tunes: list[str], fraction: float, seed: int) -> tuple[list[str], list[str]]:

@@ -88,6 +88,12 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return exponentials / exponentials.sum(axis=-1, keepdims=True)
 
 
+def mean_log_loss(engine: Engine, sequences: list[np.ndarray]) -> float:
+    """Mean loss in nats per predicted character over sequences, each scored from a fresh state."""
+    scores = log_probabilities(engine, sequences)
+    return float(-sum(score.sum() for score in scores) / sum(len(score) for score in scores))
+
+
 def log_probabilities(engine: Engine, sequences: list[np.ndarray], streams: int = 64) -> list[np.ndarray]:
     """Natural-log probability of each id of each sequence after the first.
 

@@ -60,15 +60,11 @@ def evaluate(weights: str | None = None, corpus: str = "corpora/jigs.abc", sampl
 
     tunes = load_corpus_tunes(corpus)
     if samples is not None:
-        from abcrnn.abc import split_tunes
-        from abcrnn.errors import AbcrnnError
-        from abcrnn.files import read_text_file
+        from abcrnn.files import read_tunes
         from abcrnn.progress import progress_printer
         from abcrnn.quality import print_quality_report, quality_report
 
-        sampled = split_tunes(read_text_file(samples))
-        if not sampled:
-            raise AbcrnnError(f"{samples}: holds no ABC tunes (no line starts with X:)")
+        sampled = read_tunes(samples)
         print(f"comparing {len(sampled)} sampled tunes with {len(tunes)} tunes of {corpus}", file=sys.stderr)
         print_quality_report(quality_report(sampled, tunes, progress_printer(len(tunes), "read corpus tunes:")))
         return

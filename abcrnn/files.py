@@ -11,6 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from abcrnn.abc import split_tunes
 from abcrnn.errors import AbcrnnError
 
 
@@ -34,6 +35,14 @@ def read_text_file(path: str | os.PathLike) -> str:
     except UnicodeDecodeError:
         # Older ABC collections are often Latin-1; every byte decodes there.
         return data.decode("latin-1")
+
+
+def read_tunes(path: str | os.PathLike) -> list[str]:
+    """The tunes of an ABC file, refusing a file that holds none (as well as missing, empty, binary ones)."""
+    tunes = split_tunes(read_text_file(path))
+    if not tunes:
+        raise AbcrnnError(f"{path}: holds no ABC tunes (no line starts with X:)")
+    return tunes
 
 
 def find_abc_files(paths: list[str]) -> list[Path]:

@@ -5,9 +5,9 @@ import re
 import sys
 from pathlib import Path
 
-from abcrnn.abc import header_fields, split_tunes
+from abcrnn.abc import header_fields
 from abcrnn.errors import AbcrnnError
-from abcrnn.files import read_text_file, write_atomic
+from abcrnn.files import read_tunes, write_atomic
 
 # Beats per minute when a tune has no Q: field: a lively jig, counted in the
 # meter's beat (a dotted quarter in 6/8), and a moderate pace in simple meters.
@@ -97,9 +97,7 @@ def render_midi(file: str, out: str = "midi", tempo: float | None = None) -> Non
 
     if tempo is not None and not float(tempo) > 0:
         raise AbcrnnError(f"--tempo must be above 0, got {tempo}")
-    tunes = split_tunes(read_text_file(file))
-    if not tunes:
-        raise AbcrnnError(f"{file}: holds no ABC tunes (no line starts with X:)")
+    tunes = read_tunes(file)
     results = render_tunes(tunes, out, tempo, progress_printer(len(tunes), "rendered tunes:"))
     if report_rendering(results, out):
         raise SystemExit(1)

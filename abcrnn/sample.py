@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from abcrnn.data import model_text, numbered
 from abcrnn.errors import AbcrnnError
 
 CUT_MARK = "% cut at --max-chars"  # the comment written after a tune cut at --max-chars
@@ -77,8 +78,6 @@ def cut_to_last_bar(text: str) -> str:
 
 
 def _start_stream(primer: str, forced: dict[str, str]) -> _Stream:
-    from abcrnn.data import model_text
-
     text = model_text(primer if primer.startswith("X:") else "X:1\n" + primer)
     stream = _Stream(text=text, forced=dict(forced))
     for line in text.split("\n")[:-1] if "\n" in text else []:
@@ -170,7 +169,7 @@ def _finish(stream: _Stream, number: int) -> SampledTune:
     text = stream.text
     complete = text.endswith("\n\n") or text.endswith("\nX:")
     text = text[:-2] if text.endswith("\nX:") else text
-    text = re.sub(r"^X:[^\n]*", f"X:{number}", text.rstrip("\n"), count=1)
+    text = numbered(text.rstrip("\n"), number)
     if complete:
         return SampledTune(text)
     return SampledTune(cut_to_last_bar(text), truncated=True)
@@ -249,7 +248,7 @@ def sample(
     engine = bundle.engine()
     draw = lambda count, round_seed, progress: sample_tunes(  # noqa: E731
         engine, bundle.vocabulary, count, float(temperature), int(top_k), float(top_p), round_seed,
-        str(primer), forced, int(max_chars), progress=progress)  # fmt: skip
+        primer, forced, int(max_chars), progress=progress)  # fmt: skip
     if valid_only:
         tunes = _sample_valid(draw, n, seed, max_attempts or 10 * n + 20, progress_printer(n, "valid tunes:"))
     else:
@@ -284,18 +283,16 @@ def _sample_valid(draw, n: int, seed: int, max_attempts: int, progress) -> list[
     while len(kept) < n and attempts < max_attempts:
         count = min(max_attempts - attempts, max(2 * (n - len(kept)), 4))
         for tune in draw(count, seed + 7919 * round_number, None):
-            errors = [] if tune.truncated else validate_tune(tune.text).errors
-            if tune.truncated:
-                errors = ["cut at --max-chars"]
+            errors = ["cut at --max-chars"] if tune.truncated else validate_tune(tune.text).errors
             if errors:
                 reasons.update({error_kind(error) for error in errors})
             elif len(kept) < n:
-                kept.append(SampledTune(re.sub(r"^X:[^\n]*", f"X:{len(kept) + 1}", tune.text, count=1)))
+                kept.append(SampledTune(numbered(tune.text, len(kept) + 1)))
                 if progress:
                     progress(len(kept))
         attempts += count
         round_number += 1
-    rejected = attempts - len(kept) if len(kept) < n else attempts - n
+    rejected = attempts - len(kept)
     summary = ", ".join(f"{count} {reason}" for reason, count in reasons.most_common()) or "none"
     print(f"--valid-only: sampled {attempts} tunes, kept {len(kept)}, rejected {rejected} (reasons: {summary})",
           file=sys.stderr)  # fmt: skip

@@ -235,13 +235,11 @@ def _fit_one_epoch(model, vocabulary, train_tunes, settings, epoch, epochs, verb
 
 def _validate(model, config: ModelConfig, validation_ids) -> dict:
     """Score the held-out tunes, each from a fresh state, with the numpy engine."""
-    from abcrnn.engine import Engine, log_probabilities
+    from abcrnn.engine import Engine, mean_log_loss
     from abcrnn.model import model_weights
 
-    engine = Engine.from_weights(model_weights(model, config))
-    scores = log_probabilities(engine, validation_ids)
-    loss = -sum(score.sum() for score in scores) / sum(len(score) for score in scores)
-    return {"validation_loss": round(float(loss), 5), "validation_bits_per_char": round(float(loss / math.log(2)), 5)}
+    loss = mean_log_loss(Engine.from_weights(model_weights(model, config)), validation_ids)
+    return {"validation_loss": round(loss, 5), "validation_bits_per_char": round(loss / math.log(2), 5)}
 
 
 def _epoch_line(row: dict, epochs: int, improved: bool) -> str:

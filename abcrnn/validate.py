@@ -115,14 +115,10 @@ def validate(file: str, json: bool = False) -> None:
     import json as json_module
     import sys
 
-    from abcrnn.abc import split_tunes
-    from abcrnn.errors import AbcrnnError
-    from abcrnn.files import read_text_file
+    from abcrnn.files import read_tunes
     from abcrnn.progress import progress_printer
 
-    tunes = split_tunes(read_text_file(file))
-    if not tunes:
-        raise AbcrnnError(f"{file}: holds no ABC tunes (no line starts with X:)")
+    tunes = read_tunes(file)
     reports = validate_tunes(tunes, progress_printer(len(tunes), "validated tunes:"))
     if json:
         print(json_module.dumps([report.to_dict() for report in reports], indent=1))

@@ -26,7 +26,7 @@ from abcrnn.abc import join_tunes  # noqa: E402
 from abcrnn.bundle import load_bundle  # noqa: E402
 from abcrnn.corpus import load_corpus_tunes  # noqa: E402
 from abcrnn.data import TUNE_SEPARATOR, model_text, split_train_validation, stream_text  # noqa: E402
-from abcrnn.engine import Engine, log_probabilities  # noqa: E402
+from abcrnn.engine import Engine, mean_log_loss  # noqa: E402
 from abcrnn.train import train  # noqa: E402
 from abcrnn.vocabulary import Vocabulary  # noqa: E402
 
@@ -49,8 +49,7 @@ def recipe_weights(model) -> dict:
 
 
 def bits_per_char(engine: Engine, vocabulary: Vocabulary, tunes: list[str]) -> float:
-    scores = log_probabilities(engine, [vocabulary.encode(tune + TUNE_SEPARATOR) for tune in tunes])
-    return -sum(score.sum() for score in scores) / sum(len(score) for score in scores) / math.log(2)
+    return mean_log_loss(engine, [vocabulary.encode(tune + TUNE_SEPARATOR) for tune in tunes]) / math.log(2)
 
 
 def main() -> None:
