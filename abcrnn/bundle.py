@@ -63,16 +63,27 @@ class Bundle:
             raise AbcrnnError(f"{self.path / WEIGHTS}: corrupt or unreadable weights ({error})") from None
 
     def keras_model(self, last: bool = False):
-        """The Keras model (with optimizer state) of the best epoch, or of the last one."""
-        import keras
+        """The Keras model (with optimizer state) of the best epoch, or of the last one.
 
+        A model saved under any Keras backend loads under any other.
+        """
+        from abcrnn.backends import import_keras
+        from abcrnn.model import carried_state_lstm_class
+
+        keras = import_keras()
+        carried_state_lstm_class()  # registers the layer class before loading
         path = self.path / (LAST_MODEL if last and (self.path / LAST_MODEL).exists() else BEST_MODEL)
         if not path.exists():
             raise AbcrnnError(f"{path}: missing from the bundle; retrain it")
         try:
-            return keras.saving.load_model(path, safe_mode=True)
+            model = keras.saving.load_model(path, safe_mode=True)
         except Exception as error:  # Keras raises many kinds for a damaged file
             raise AbcrnnError(f"{path}: corrupt Keras model ({type(error).__name__}); retrain it") from None
+        if keras.backend.backend() != "tensorflow" and any(type(layer) is keras.layers.LSTM for layer in model.layers):
+            # Bundles from before CarriedStateLSTM: their state would silently not carry here.
+            raise AbcrnnError(f"{path}: saved by an older abcrnn whose LSTM state carries only under "
+                              f"TensorFlow; use KERAS_BACKEND=tensorflow for this bundle")  # fmt: skip
+        return model
 
 
 def load_bundle(path: str | os.PathLike) -> Bundle:

@@ -5,13 +5,15 @@ import random
 import numpy as np
 
 
-def seed_everything(seed: int, tensorflow: bool = False) -> None:
-    """Seed Python and numpy, and Keras/TensorFlow (deterministic ops) when ``tensorflow``."""
+def seed_everything(seed: int, keras: bool = False) -> None:
+    """Seed Python and numpy, and Keras's backend when ``keras`` (deterministic ops under TensorFlow)."""
     random.seed(seed)
     np.random.seed(seed)
-    if tensorflow:
-        import keras
-        import tensorflow as tf
+    if keras:
+        from abcrnn.backends import import_keras
 
-        keras.utils.set_random_seed(seed)
-        tf.config.experimental.enable_op_determinism()
+        import_keras().utils.set_random_seed(seed)
+        if import_keras().backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            tf.config.experimental.enable_op_determinism()

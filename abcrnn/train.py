@@ -14,6 +14,18 @@ import sys
 import time
 
 from abcrnn.abc import join_tunes
+from abcrnn.backends import (
+    PRECISIONS,
+    accelerators,
+    agree,
+    backend_name,
+    device_count,
+    join_processes,
+    outside_distribution,
+    process_index,
+    resolve_precision,
+    spread_over_devices,
+)
 from abcrnn.bundle import load_bundle, save_bundle
 from abcrnn.corpus import load_corpus_tunes
 from abcrnn.data import (
@@ -53,6 +65,10 @@ def train(
     patience: int = 8,
     seed: int = 1,
     precision: str = "auto",
+    devices: int | None = None,
+    job_address: str | None = None,
+    processes: int = 1,
+    process_id: int = 0,
     max_minutes: float | None = None,
     resume: bool = False,
     verbose: int = 1,
@@ -75,7 +91,11 @@ def train(
         val_fraction: share of whole tunes held out for validation.
         patience: stop after this many epochs without a better validation loss.
         seed: seeds the split, the tune order of each epoch and the weights.
-        precision: float32, bfloat16 (mixed; about 2x faster on CPUs that have it) or auto.
+        precision: float32, bfloat16 (mixed) or auto: the fastest for the backend and device.
+        devices: devices to spread the streams over (JAX only); default every GPU, else one CPU.
+        job_address: HOST:PORT of process 0, when training over several processes or machines (JAX).
+        processes: processes (machines) training together; each runs the same command.
+        process_id: this process's number, 0 to processes - 1; process 0 writes the bundle.
         max_minutes: stop after the epoch that would run past this wall-clock budget.
         resume: continue the interrupted or finished run in `out` from its last epoch.
         verbose: 1 shows a progress bar per epoch, 2 one line per epoch, 0 nothing from Keras.
@@ -89,8 +109,10 @@ def train(
     settings = dict(
         batch_size=int(batch_size), seq_len=int(seq_len), learning_rate=float(learning_rate), lr_decay=float(lr_decay),
         clip_norm=float(clip_norm), val_fraction=float(val_fraction), patience=int(patience), seed=int(seed),
-        precision=_resolve_precision(precision),
     )  # fmt: skip
+    if precision not in PRECISIONS:
+        raise AbcrnnError(f"--precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    join_processes(job_address, processes, process_id)
     tunes = load_corpus_tunes(corpus)
     vocabulary = Vocabulary.from_text(join_tunes(tunes) + TUNE_SEPARATOR)
     config = ModelConfig(vocabulary.size, int(embedding_dim), int(layers), int(units), float(dropout))
@@ -100,6 +122,7 @@ def train(
     )
     # Fail on a too-small corpus before TensorFlow is even imported.
     stream_windows(vocabulary.encode(stream_text(train_tunes, seed)), settings["batch_size"], settings["seq_len"])
+    settings.update(_placement(precision, devices, settings["batch_size"]))
 
     bundle = load_bundle(out) if resume else None
     if bundle:
@@ -115,12 +138,16 @@ def train(
     _fit_epochs(bundle, out, config, vocabulary, train_tunes, validation_tunes, metadata, int(epochs), verbose, budget)
 
 
-def _resolve_precision(precision: str) -> str:
-    from abcrnn.model import fastest_precision
-
-    if precision not in ("auto", "float32", "bfloat16"):
-        raise AbcrnnError(f"--precision must be auto, float32 or bfloat16, got {precision!r}")
-    return fastest_precision() if precision == "auto" else precision
+def _placement(precision: str, devices: int | None, batch_size: int) -> dict:
+    """Where and how this run trains: backend, devices in all, processes and precision."""
+    backend = backend_name()
+    found = len(accelerators())
+    per_process = device_count(devices, backend, found)
+    if backend == "jax":
+        spread_over_devices(per_process, batch_size)
+    processes = process_index()[1]
+    return {"backend": backend, "devices": per_process * processes, "processes": processes,
+            "precision": resolve_precision(precision, backend, on_accelerator=found > 0)}  # fmt: skip
 
 
 def _check_positive(**values) -> None:
@@ -149,10 +176,10 @@ def _check_resumable(bundle, fingerprint: str, config: ModelConfig, settings: di
 
 
 def _compiled_model(bundle, config: ModelConfig, settings: dict):
-    import keras
-
+    from abcrnn.backends import import_keras
     from abcrnn.model import build_model
 
+    keras = import_keras()
     if bundle:
         return bundle.keras_model(last=True)
     model = build_model(config, settings["batch_size"], settings["seq_len"], precision=settings["precision"])
@@ -165,7 +192,8 @@ def _fit_epochs(bundle, out, config, vocabulary, train_tunes, validation_tunes, 
     from abcrnn.seeding import seed_everything
 
     settings, history = metadata["training"], metadata["history"]
-    seed_everything(settings["seed"] + len(history), tensorflow=True)
+    seed_everything(settings["seed"] + len(history), keras=True)
+    writer = process_index()[0] == 0  # one process writes the bundle and reports
     if _finished(metadata, epochs):
         return
     model = _compiled_model(bundle, config, settings)
@@ -174,7 +202,7 @@ def _fit_epochs(bundle, out, config, vocabulary, train_tunes, validation_tunes, 
     started = time.perf_counter()
     try:
         for epoch in range(len(history), epochs):
-            row = _fit_one_epoch(model, vocabulary, train_tunes, settings, epoch, epochs, verbose)
+            row = _fit_one_epoch(model, vocabulary, train_tunes, settings, epoch, epochs, verbose if writer else 0)
             row.update(_validate(model, config, validation_ids))
             improved = not history or row["validation_loss"] < min(r["validation_loss"] for r in history)
             row["learning_rate"] = float(model.optimizer.learning_rate.numpy())
@@ -183,12 +211,14 @@ def _fit_epochs(bundle, out, config, vocabulary, train_tunes, validation_tunes, 
                 metadata["best_epoch"] = row["epoch"]
             elif settings["lr_decay"] < 1:
                 model.optimizer.learning_rate.assign(row["learning_rate"] * settings["lr_decay"])
-            save_bundle(out, model, metadata, improved)
-            print(_epoch_line(row, epochs, improved), file=sys.stderr)
+            if writer:
+                with outside_distribution():
+                    save_bundle(out, model, metadata, improved)
+                print(_epoch_line(row, epochs, improved), file=sys.stderr)
             if _finished(metadata, epochs):
                 break
             elapsed = time.perf_counter() - started
-            if elapsed + elapsed / (epoch + 1 - first_epoch) > budget:
+            if agree(elapsed + elapsed / (epoch + 1 - first_epoch) > budget):
                 print(f"stopped: the next epoch would pass the {budget / 60:g}-minute budget", file=sys.stderr)
                 break
     except KeyboardInterrupt:
@@ -219,10 +249,15 @@ def _fit_one_epoch(model, vocabulary, train_tunes, settings, epoch, epochs, verb
 
     ids = vocabulary.encode(stream_text(train_tunes, settings["seed"] + epoch))
     inputs, targets = stream_windows(ids, settings["batch_size"], settings["seq_len"])
+    # Each process feeds its own share of the streams; Keras joins them into the global batch.
+    process, processes = process_index()
+    local_batch = settings["batch_size"] // processes
+    local_rows = lambda rows: rows.reshape(-1, settings["batch_size"], rows.shape[1])[  # noqa: E731
+        :, process * local_batch : (process + 1) * local_batch].reshape(-1, rows.shape[1])  # fmt: skip
     reset_states(model)
     started = time.perf_counter()
     result = model.fit(
-        inputs, targets, batch_size=settings["batch_size"], epochs=epoch + 1, initial_epoch=epoch,
+        local_rows(inputs), local_rows(targets), batch_size=local_batch, epochs=epoch + 1, initial_epoch=epoch,
         shuffle=False, verbose=verbose,
     )  # fmt: skip
     seconds = time.perf_counter() - started

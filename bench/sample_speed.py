@@ -38,11 +38,11 @@ def recipe_chars_per_second(weights: str, characters: int) -> float:
     import numpy as np
 
     from abcrnn.bundle import load_bundle
-    from abcrnn.model import build_model
+    from abcrnn.model import build_model, copy_weights
 
     bundle = load_bundle(weights)
     model = build_model(bundle.config, batch_size=1, seq_len=1)
-    model.set_weights(bundle.keras_model().get_weights())
+    copy_weights(bundle.keras_model(), model)
     rng, current = np.random.default_rng(0), bundle.vocabulary.characters.index("X")
     model.predict_on_batch(np.array([[current]]))  # the first call compiles
     started = time.perf_counter()

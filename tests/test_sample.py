@@ -12,11 +12,11 @@ from abcrnn.sample import cut_to_last_bar, sample_tunes
 
 
 def test_engine_probabilities_equal_keras(tiny_bundle):
-    from abcrnn.model import build_model
+    from abcrnn.model import build_model, copy_weights
 
     bundle = load_bundle(tiny_bundle)
     keras_model = build_model(bundle.config, batch_size=1, seq_len=None)
-    keras_model.set_weights(bundle.keras_model().get_weights())
+    copy_weights(bundle.keras_model(), keras_model)
     text = (DATA / "jigs120.abc").read_text()[5000:5300]
     ids = bundle.vocabulary.encode(text)
     expected = np.asarray(keras_model(ids[None, :], training=False))[0]
