@@ -1,12 +1,56 @@
-"""Parsing ABC with music21, quietly: the one place that calls its converter.
+"""Parsing ABC with music21, quietly and safely: the one place that calls its converter.
 
 music21 prints its own warnings straight to stderr (``abcFormat: WARNING ...``);
-users see abcrnn's verdicts instead.
+users see abcrnn's verdicts instead. It also never returns on some malformed
+fields (``M:6:87``, ``M:9999/8``), so the fields it interprets (``M:``, ``L:``,
+``K:``, ``Q:``, as lines and inline) are checked here before it sees them.
 """
 
 import contextlib
 import io
+import re
 import warnings
+
+from abcrnn.abc import split_header_body, strip_comment
+
+# The meters tunes use: a count (or a sum such as 2+3+2) of beats of 1/1 to 1/64
+# (FREI: free meter, in the Essen collection).
+_METER = re.compile(r"(C\|?|none|(FREI)?\(?\d{1,2}(\+\d{1,2})*\)?/(1|2|4|8|16|32|64))")
+_UNIT_LENGTH = re.compile(r"1(/(1|2|4|8|16|32|64))?")
+# A tonic and mode (or none, or a bagpipe key), then accidentals, clef and other settings,
+# but nothing that looks like another field run into it.
+_KEY = re.compile(r"((none|HP|Hp|H|[A-G][#b]?)[^:\[\]]*)?")
+# An optional text, beat lengths and beats per minute, or a bare number.
+_TEMPO = re.compile(r'("[^"]*"\s*)?(((\d{1,2}/\d{1,3}\s*)+=\s*)?(\d{1,4}))?\s*("[^"]*")?')
+_FIELD_CHECKS = {"M": (_METER, "meter"), "L": (_UNIT_LENGTH, "unit length"), "K": (_KEY, "key"),
+                 "Q": (_TEMPO, "tempo")}  # fmt: skip
+_INLINE_FIELD = re.compile(r"\[([MLKQ]):([^\]]*)\]")
+_FIELD_LINE = re.compile(r"([MLKQ]):(?![|:])(.*)")
+
+
+def field_errors(tune: str) -> list[str]:
+    """The fields music21 would read that are malformed or absurd, each naming its line.
+
+    >>> field_errors("X:1\\nM:6:87L:1/8\\nK:G\\nGAB|[M:9999/8]c|")
+    ['line 2: malformed meter M:6:87L:1/8', 'line 4: malformed meter [M:9999/8]']
+    """
+    errors = []
+    header, body = split_header_body(tune)
+    for number, line in enumerate(header + body, start=1):
+        line = strip_comment(line).strip()
+        found = [match.groups() for match in _INLINE_FIELD.finditer(line)] if number > len(header) else []
+        whole = _FIELD_LINE.fullmatch(line)
+        for letter, value in ([whole.groups()] if whole else []) + found:
+            pattern, what = _FIELD_CHECKS[letter]
+            if not pattern.fullmatch(value.strip()) or (letter == "Q" and _absurd_tempo(value)):
+                shown = f"{letter}:{value}" if whole and (letter, value) == whole.groups() else f"[{letter}:{value}]"
+                errors.append(f"line {number}: malformed {what} {shown[:40]}")
+    return errors
+
+
+def _absurd_tempo(value: str) -> bool:
+    beats = re.findall(r"(?<![/\d])(\d{1,4})\s*(?:\"[^\"]*\")?\s*$", value)
+    return bool(beats) and not 1 <= int(beats[-1]) <= 1000
 
 
 @contextlib.contextmanager
@@ -17,10 +61,17 @@ def quiet():
         yield
 
 
+class MalformedField(ValueError):
+    """A field music21 must not be given (it may never return)."""
+
+
 def parse_abc(tune: str):
-    """A music21 score of one tune; raises whatever music21 raises on bad ABC."""
+    """A music21 score of one tune; raises ``MalformedField``, or whatever music21 raises on bad ABC."""
     from music21 import converter
 
+    errors = field_errors(tune)
+    if errors:
+        raise MalformedField(errors[0])
     with quiet():
         return converter.parse(tune, format="abc")
 
@@ -29,6 +80,8 @@ def parse_failure(tune: str) -> str | None:
     """None if music21 parses the tune and finds notes in it, else why not."""
     try:
         score = parse_abc(tune)
+    except MalformedField as error:
+        return str(error)
     except Exception as error:  # music21 raises many kinds on bad ABC
         return f"{type(error).__name__}: {str(error)[:80]}"
     if not score.flatten().notes:

@@ -39,6 +39,8 @@ def data_dir() -> Path:
     return DATA
 
 
+TINY_ARGS = ["--layers", "2", "--units", "32", "--embedding-dim", "16", "--batch-size", "16", "--seq-len", "50",
+             "--val-fraction", "0.1", "--learning-rate", "0.01", "--verbose", "0"]  # fmt: skip
 TINY = dict(layers=2, units=32, embedding_dim=16, batch_size=16, seq_len=50, val_fraction=0.1,
             learning_rate=0.01, verbose=0)  # fmt: skip
 

@@ -6,15 +6,13 @@ import sys
 import time
 
 import pytest
-from conftest import DATA, ROOT, TINY, assert_one_line_error, run_cli
+from conftest import DATA, ROOT, TINY, TINY_ARGS, assert_one_line_error, run_cli
 
 from abcrnn.bundle import load_bundle
 from abcrnn.errors import AbcrnnError
 from abcrnn.train import train
 
 JIGS = str(DATA / "jigs120.abc")
-TINY_ARGS = ["--layers", "2", "--units", "32", "--embedding-dim", "16", "--batch-size", "16", "--seq-len", "50",
-             "--val-fraction", "0.1", "--learning-rate", "0.01", "--verbose", "0"]  # fmt: skip
 
 
 def test_one_layer_model_learns_jigs(tmp_path):
@@ -152,14 +150,17 @@ def test_evaluate_counts_unseen_characters(tiny_bundle):
     assert odd["unseen_characters"] == ["\u00e9"] and math.isfinite(odd["bits_per_char"])
 
 
-def test_learning_rate_halves_after_an_epoch_without_improvement(tmp_path):
-    out = tmp_path / "diverging"
-    train(corpus=JIGS, out=str(out), epochs=3, **{**TINY, "layers": 1, "learning_rate": 3.0}, clip_norm=100.0)
+def test_learning_rate_halves_after_an_epoch_without_improvement(tmp_path, monkeypatch):
+    # The mechanism, not the luck of a chaotic training run: validation losses are scripted.
+    import abcrnn.train
+
+    scripted = iter([2.0, 2.5, 1.5, 1.8])
+    monkeypatch.setattr(abcrnn.train, "_validate", lambda *args: {"validation_loss": next(scripted),
+                                                                  "validation_bits_per_char": 0.0})  # fmt: skip
+    out = tmp_path / "plateau"
+    train(corpus=JIGS, out=str(out), epochs=4, **{**TINY, "layers": 1, "learning_rate": 0.01})
     bundle = load_bundle(out)
-    rows = bundle.history
-    worse = [i for i in range(1, 3) if rows[i]["validation_loss"] >= min(r["validation_loss"] for r in rows[:i])]
-    assert worse  # this learning rate is far too high, so some epoch gets worse
-    for i in worse[:1]:
-        if i + 1 < len(rows):
-            assert rows[i + 1]["learning_rate"] == pytest.approx(rows[i]["learning_rate"] * 0.5)
-    assert (out / "last.keras").exists() and bundle.best_epoch < 3  # the best model is kept, the last beside it
+    assert [row["learning_rate"] for row in bundle.history] == pytest.approx([0.01, 0.01, 0.005, 0.005])
+    keras_model = bundle.keras_model(last=True)  # the last epoch's optimizer carries the halved rate on
+    assert float(keras_model.optimizer.learning_rate.numpy()) == pytest.approx(0.0025)
+    assert bundle.best_epoch == 3 and (out / "last.keras").exists()  # the best model is kept, the last beside it
