@@ -136,7 +136,7 @@ def join_processes(job_address: str | None, processes: int, process_id: int) -> 
         raise AbcrnnError(f"--processes {processes}: training over several processes needs KERAS_BACKEND=jax")
     if not job_address or not isinstance(process_id, int) or not 0 <= process_id < processes:
         raise AbcrnnError(f"--processes {processes} needs --job-address HOST:PORT of process 0 and a "
-                          f"--process-id from 0 to {processes - 1}, got {job_address!r} and {process_id!r}")  # fmt: skip
+                          f"--process-id from 0 to {processes - 1}; got {job_address!r}, {process_id!r}")  # fmt: skip
     import jax
 
     # Collectives between processes on CPUs go through gloo; GPUs use NCCL regardless.

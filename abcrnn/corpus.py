@@ -19,6 +19,7 @@ from abcrnn.abc import (
     split_header_body,
     split_tunes,
 )
+from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit, map_bounded
 from abcrnn.errors import AbcrnnError
 from abcrnn.files import as_list, find_abc_files, read_text_file, read_tunes, write_atomic
 from abcrnn.parsing import parse_failure
@@ -154,6 +155,21 @@ def _drop_reason(tune, fields, rhythm, seen, check) -> str | None:
     return check(clean_tune(tune))
 
 
+def checked_in_advance(sources, rhythm: str, check, time_limit: float) -> dict[str, str | None]:
+    """``check`` of every cleaned tune of ``rhythm`` in ``sources``, on every core, each within ``time_limit``.
+
+    ``select_tunes`` then looks the verdicts up: a tune music21 cannot read in
+    time is dropped with that reason, and cannot stop the others.
+    """
+    candidates = sorted({clean_tune(tune) for _, text in sources for tune in split_tunes(text)
+                         if matches_rhythm(fields := header_fields(tune), rhythm)
+                         and all(letter in fields for letter in REQUIRED_FIELDS) and pitch_sequence(tune)})  # fmt: skip
+    from abcrnn.progress import progress_printer
+
+    outcomes = map_bounded(check, candidates, time_limit, progress=progress_printer(len(candidates), "checked tunes:"))
+    return {tune: outcome.error or outcome.value for tune, outcome in zip(candidates, outcomes)}
+
+
 def music21_check(tune: str) -> str | None:
     """Keep tunes music21 parses."""
     failure = parse_failure(tune)
@@ -197,6 +213,7 @@ def build_corpus(
     inputs: str | None = None,
     valid_only: bool = False,
     verbose: bool = False,
+    time_limit: float = DEFAULT_TIME_LIMIT,
 ) -> None:
     """Build a training corpus of one rhythm: cleaned, de-duplicated tunes music21 parses.
 
@@ -207,15 +224,17 @@ def build_corpus(
         inputs: your own .abc files or folders, comma-separated; used instead of collections.
         valid_only: keep only tunes that pass `abcrnn validate` (bar lengths included).
         verbose: also list each tune dropped as a duplicate or of another rhythm.
+        time_limit: seconds one tune may take to read; a slower one is dropped with that reason.
     """
+    from abcrnn.progress import progress_printer
+
+    time_limit = check_time_limit(time_limit)
     paths = as_list(inputs)
     sources = input_sources(paths) if paths else collection_sources(as_list(collections))
     check = validation_check if valid_only else music21_check
-    from abcrnn.progress import progress_printer
-
-    selection = select_tunes(
-        sources, rhythm=str(rhythm), check=check, progress=progress_printer(len(sources), "read files:")
-    )
+    verdicts = checked_in_advance(sources, str(rhythm), check, time_limit)
+    selection = select_tunes(sources, rhythm=str(rhythm), check=verdicts.__getitem__,
+                             progress=progress_printer(len(sources), "read files:"))  # fmt: skip
     print(f"read {len(selection.kept) + len(selection.dropped)} tunes from {len(sources)} files", file=sys.stderr)
     for reason, count in sorted(selection.drop_counts().items()):
         print(f"dropped {count}: {reason}", file=sys.stderr)

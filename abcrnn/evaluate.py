@@ -12,6 +12,7 @@ import sys
 
 import numpy as np
 
+from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit
 from abcrnn.bundle import load_bundle
 from abcrnn.corpus import load_corpus_tunes
 from abcrnn.data import TUNE_SEPARATOR, model_text
@@ -45,7 +46,8 @@ def score_tunes(bundle, tunes: list[str]) -> dict:
     }
 
 
-def evaluate(weights: str | None = None, corpus: str = "corpora/jigs.abc", samples: str | None = None) -> None:
+def evaluate(weights: str | None = None, corpus: str = "corpora/jigs.abc", samples: str | None = None,
+             time_limit: float = DEFAULT_TIME_LIMIT) -> None:  # fmt: skip
     """Score an ABC file with a model (bits per character), or report on sampled tunes.
 
     Args:
@@ -55,6 +57,7 @@ def evaluate(weights: str | None = None, corpus: str = "corpora/jigs.abc", sampl
         samples: ABC file of sampled tunes: report how many parse, pass validation, end
             with a closing bar line, have two parts, copy 4+ bars of a corpus tune, and how
             close their pitches and intervals are to the corpus.
+        time_limit: with --samples, seconds music21 may take to read one tune; a slower one counts as unreadable.
     """
     from abcrnn.bundle import default_weights
 
@@ -66,7 +69,9 @@ def evaluate(weights: str | None = None, corpus: str = "corpora/jigs.abc", sampl
 
         sampled = read_tunes(samples)
         print(f"comparing {len(sampled)} sampled tunes with {len(tunes)} tunes of {corpus}", file=sys.stderr)
-        print_quality_report(quality_report(sampled, tunes, progress_printer(len(tunes), "read corpus tunes:")))
+        report = quality_report(sampled, tunes, progress_printer(len(tunes), "read corpus tunes:"),
+                                check_time_limit(time_limit))  # fmt: skip
+        print_quality_report(report)
         return
     weights = weights or default_weights()
     bundle = load_bundle(weights)

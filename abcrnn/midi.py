@@ -3,9 +3,11 @@
 import os
 import re
 import sys
+from functools import partial
 from pathlib import Path
 
 from abcrnn.abc import header_fields
+from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit, map_bounded
 from abcrnn.errors import AbcrnnError
 from abcrnn.files import read_tunes, write_atomic
 
@@ -50,8 +52,12 @@ def tune_to_midi(tune: str, tempo: float | None = None) -> bytes:
     return midi.translate.streamToMidiFile(score).writestr()
 
 
-def render_tunes(tunes: list[str], out: str, tempo: float | None = None, progress=None) -> list[tuple[str, str | None]]:
-    """Write one MIDI file per tune into ``out``; return (file or tune, None or why it failed)."""
+def render_tunes(tunes: list[str], out: str, tempo: float | None = None, progress=None,
+                 time_limit: float = DEFAULT_TIME_LIMIT) -> list[tuple[str, str | None]]:  # fmt: skip
+    """Write one MIDI file per tune into ``out``; return (file or tune, None or why it failed).
+
+    Tunes are rendered on every core, each within ``time_limit`` seconds.
+    """
     folder = Path(out)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -60,17 +66,14 @@ def render_tunes(tunes: list[str], out: str, tempo: float | None = None, progres
     if not os.access(folder, os.W_OK):
         raise AbcrnnError(f"{out}: output folder is not writable")
     results = []
-    for tune in tunes:
+    for tune, outcome in zip(tunes, map_bounded(partial(tune_to_midi, tempo=tempo), tunes, time_limit,
+                                                progress=progress)):  # fmt: skip
         name = midi_file_name(tune)
-        try:
-            data = tune_to_midi(tune, tempo)
-        except Exception as error:  # music21 raises many kinds on bad ABC
-            results.append((name, f"music21 cannot render it ({type(error).__name__})"))
+        if outcome.error:
+            results.append((name, f"cannot render it: {outcome.error}"))
         else:
-            write_atomic(folder / name, data)
+            write_atomic(folder / name, outcome.value)
             results.append((str(folder / name), None))
-        if progress:
-            progress(len(results))
     return results
 
 
@@ -83,7 +86,8 @@ def report_rendering(results: list[tuple[str, str | None]], out: str) -> int:
     return len(skipped)
 
 
-def render_midi(file: str, out: str = "midi", tempo: float | None = None) -> None:
+def render_midi(file: str, out: str = "midi", tempo: float | None = None,
+                time_limit: float = DEFAULT_TIME_LIMIT) -> None:  # fmt: skip
     """Render every tune in an ABC file to its own MIDI file.
 
     Exits 1 if any tune could not be rendered (the others are still written).
@@ -92,12 +96,14 @@ def render_midi(file: str, out: str = "midi", tempo: float | None = None) -> Non
         file: the ABC file.
         out: folder for the MIDI files, named from each tune's X number and title.
         tempo: beats per minute (dotted quarters in 6/8); default: the tune's Q: field, else 110.
+        time_limit: seconds one tune may take to render; a slower one is reported and the rest go on.
     """
     from abcrnn.progress import progress_printer
 
     if tempo is not None and not float(tempo) > 0:
         raise AbcrnnError(f"--tempo must be above 0, got {tempo}")
+    time_limit = check_time_limit(time_limit)
     tunes = read_tunes(file)
-    results = render_tunes(tunes, out, tempo, progress_printer(len(tunes), "rendered tunes:"))
+    results = render_tunes(tunes, out, tempo, progress_printer(len(tunes), "rendered tunes:"), time_limit)
     if report_rendering(results, out):
         raise SystemExit(1)

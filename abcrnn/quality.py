@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 import numpy as np
 
 from abcrnn.abc import header_fields, parse_field_line, split_header_body, strip_comment
+from abcrnn.bounded import DEFAULT_TIME_LIMIT, map_bounded
 from abcrnn.sample import CUT_MARK
 
 COPIED_BARS = 4  # a sampled tune copying this many consecutive bars is not new
@@ -101,27 +102,37 @@ def js_divergence(first: Counter, second: Counter) -> float:
     return round((kl(p) + kl(q)) / 2, 6)
 
 
-def quality_report(samples: list[str], corpus: list[str], progress=None) -> dict:
-    """The sample-quality figures for ``samples`` against the training ``corpus``."""
-    from abcrnn.bars import part_count
+def parsed_note_statistics(tune: str) -> tuple[bool, tuple[Counter, Counter]]:
+    """Whether music21 parses the tune (with notes), and its pitch-class and interval counts."""
     from abcrnn.parsing import parse_failure
-    from abcrnn.validate import ends_with_closing_bar, validate_tune
+
+    return parse_failure(tune) is None, note_statistics(tune)
+
+
+def quality_report(samples: list[str], corpus: list[str], progress=None,
+                   time_limit: float = DEFAULT_TIME_LIMIT) -> dict:  # fmt: skip
+    """The sample-quality figures for ``samples`` against the training ``corpus``.
+
+    music21 reads each tune in a worker process within ``time_limit`` seconds; a
+    tune it cannot read in time counts as not parsed, with no notes.
+    """
+    from abcrnn.bars import part_count
+    from abcrnn.validate import ends_with_closing_bar, validate_tunes
 
     share = lambda flags: sum(flags) / len(flags)  # noqa: E731
-    reports = [validate_tune(tune) for tune in samples]
+    nothing = (False, (Counter(), Counter()))
+    reports = validate_tunes(samples, time_limit=time_limit)
     found = novelty(samples, corpus)
-    sample_pitches, sample_intervals = summed([note_statistics(tune) for tune in samples])
-    per_corpus_tune = []
-    for tune in corpus:
-        per_corpus_tune.append(note_statistics(tune))
-        if progress:
-            progress(len(per_corpus_tune))
+    parsed = [outcome.value or nothing for outcome in map_bounded(parsed_note_statistics, samples, time_limit)]
+    sample_pitches, sample_intervals = summed([statistics for _, statistics in parsed])
+    per_corpus_tune = [outcome.value or nothing[1]
+                       for outcome in map_bounded(note_statistics, corpus, time_limit, progress=progress)]  # fmt: skip
     corpus_pitches, corpus_intervals = summed(per_corpus_tune)
     order = np.random.default_rng(0).permutation(len(corpus))
     halves = [summed([per_corpus_tune[i] for i in order[part::2]]) for part in (0, 1)]
     return {
         "tunes": len(samples),
-        "parse": share([parse_failure(tune) is None for tune in samples]),
+        "parse": share([parses for parses, _ in parsed]),
         "valid": share([report.valid for report in reports]),
         "closing_bar_line": share([ends_with_closing_bar(tune) for tune in samples]),
         "complete": share([ends_with_closing_bar(tune) and CUT_MARK not in tune for tune in samples]),

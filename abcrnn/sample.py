@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit
 from abcrnn.data import model_text, numbered
 from abcrnn.errors import AbcrnnError
 
@@ -208,6 +209,7 @@ def sample(
     midi: str | None = None,
     valid_only: bool = False,
     max_attempts: int | None = None,
+    time_limit: float = DEFAULT_TIME_LIMIT,
 ) -> None:
     """Sample new tunes from a trained model and write them as ABC.
 
@@ -227,6 +229,7 @@ def sample(
         midi: also write one MIDI file per tune into this folder.
         valid_only: keep sampling until n tunes pass `abcrnn validate` (or max_attempts run out).
         max_attempts: how many tunes --valid-only may sample in all (default: 10 x n + 20).
+        time_limit: seconds music21 may take to validate or render one tune; a slower one is rejected.
     """
     import sys
 
@@ -236,6 +239,7 @@ def sample(
     from abcrnn.progress import progress_printer
 
     _check_options(n, temperature, top_k, top_p, max_chars, seed)
+    time_limit = check_time_limit(time_limit)
     primer = str(primer).replace("\\n", "\n")  # a primer typed in a shell writes newlines as \n
     seed = int(np.random.default_rng().integers(1_000_000)) if seed is None else int(seed)
     bundle = load_bundle(weights or default_weights())
@@ -250,7 +254,8 @@ def sample(
         engine, bundle.vocabulary, count, float(temperature), int(top_k), float(top_p), round_seed,
         primer, forced, int(max_chars), progress=progress)  # fmt: skip
     if valid_only:
-        tunes = _sample_valid(draw, n, seed, max_attempts or 10 * n + 20, progress_printer(n, "valid tunes:"))
+        tunes = _sample_valid(draw, n, seed, max_attempts or 10 * n + 20, progress_printer(n, "valid tunes:"),
+                              time_limit)  # fmt: skip
     else:
         tunes = draw(n, seed, progress_printer(n, "sampled tunes:"))
     texts = []
@@ -269,21 +274,25 @@ def sample(
     if midi:
         from abcrnn.midi import render_tunes, report_rendering
 
-        report_rendering(render_tunes(texts, midi, progress=progress_printer(len(texts), "rendered tunes:")), midi)
+        rendered = render_tunes(texts, midi, progress=progress_printer(len(texts), "rendered tunes:"),
+                                time_limit=time_limit)  # fmt: skip
+        report_rendering(rendered, midi)
 
 
-def _sample_valid(draw, n: int, seed: int, max_attempts: int, progress) -> list[SampledTune]:
+def _sample_valid(draw, n: int, seed: int, max_attempts: int, progress, time_limit: float) -> list[SampledTune]:
     """Sample rounds of tunes until ``n`` pass validation; report what was rejected and why."""
     import sys
     from collections import Counter
 
-    from abcrnn.validate import error_kind, validate_tune
+    from abcrnn.validate import error_kind, validate_tunes
 
     kept, reasons, attempts, round_number = [], Counter(), 0, 0
     while len(kept) < n and attempts < max_attempts:
         count = min(max_attempts - attempts, max(2 * (n - len(kept)), 4))
-        for tune in draw(count, seed + 7919 * round_number, None):
-            errors = ["cut at --max-chars"] if tune.truncated else validate_tune(tune.text).errors
+        drawn = draw(count, seed + 7919 * round_number, None)
+        reports = validate_tunes([tune.text for tune in drawn], time_limit=time_limit)
+        for tune, report in zip(drawn, reports):
+            errors = ["cut at --max-chars"] if tune.truncated else report.errors
             if errors:
                 reasons.update({error_kind(error) for error in errors})
             elif len(kept) < n:

@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field
 
 from abcrnn.abc import header_fields, parse_field_line, split_header_body, strip_comment
 from abcrnn.bars import bar_length_errors
+from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit, map_bounded
+from abcrnn.parsing import field_errors
 
 REQUIRED_FIELDS = ("X", "T", "M", "K")
 _CLOSING_BAR_LINE = re.compile(r"(\|\]|\|\||:\||::|\|)\s*$")
@@ -43,6 +45,10 @@ def validate_tune(tune: str) -> Report:
             return report
         if not ends_with_closing_bar(tune):
             report.errors.append("the music does not end with a closing bar line")
+        malformed = field_errors(tune)
+        if malformed:  # music21 may never return from such a field: it is not asked
+            report.errors += malformed
+            return report
         report.errors += music21_errors(tune)
         if "M" in fields and not any(error.startswith("music21") for error in report.errors):
             report.errors += bar_length_errors(tune, fields["M"])
@@ -82,13 +88,14 @@ def music21_errors(tune: str) -> list[str]:
     return [f"music21 cannot parse it: {failure}"] if failure else []
 
 
-def validate_tunes(tunes: list[str], progress=None) -> list[Report]:
-    """Validate many tunes, one report each."""
+def validate_tunes(tunes: list[str], progress=None, time_limit: float = DEFAULT_TIME_LIMIT) -> list[Report]:
+    """Validate many tunes on every core, one report each, in order; each tune within ``time_limit`` seconds."""
     reports = []
-    for tune in tunes:
-        reports.append(validate_tune(tune))
-        if progress:
-            progress(len(reports))
+    for tune, outcome in zip(tunes, map_bounded(validate_tune, tunes, time_limit, progress=progress)):
+        if outcome.error:  # validate_tune never raises: the time limit passed, or its worker died
+            fields = header_fields(tune)
+            outcome.value = Report(x=fields.get("X", "?"), title=fields.get("T", ""), errors=[outcome.error])
+        reports.append(outcome.value)
     return reports
 
 
@@ -103,14 +110,15 @@ def error_kind(error: str) -> str:
     return re.sub(r":.*", "", error)
 
 
-def validate(file: str, json: bool = False) -> None:
-    """Check every tune in an ABC file: header, music21 parse, bar lengths, closing bar line.
+def validate(file: str, json: bool = False, time_limit: float = DEFAULT_TIME_LIMIT) -> None:
+    """Check every tune in an ABC file: header fields, music21 parse, bar lengths, closing bar line.
 
     Exits 0 when every tune is valid, 1 otherwise.
 
     Args:
         file: the ABC file to check.
         json: print a JSON list, one object per tune, instead of text.
+        time_limit: seconds one tune may take to read; a slower one is reported and the rest go on.
     """
     import json as json_module
     import sys
@@ -118,8 +126,9 @@ def validate(file: str, json: bool = False) -> None:
     from abcrnn.files import read_tunes
     from abcrnn.progress import progress_printer
 
+    time_limit = check_time_limit(time_limit)
     tunes = read_tunes(file)
-    reports = validate_tunes(tunes, progress_printer(len(tunes), "validated tunes:"))
+    reports = validate_tunes(tunes, progress_printer(len(tunes), "validated tunes:"), time_limit)
     if json:
         print(json_module.dumps([report.to_dict() for report in reports], indent=1))
     else:

@@ -90,16 +90,16 @@ def main() -> None:
     recipe = run_worker(recipe_backend, "--recipe", "--corpus", args.corpus, "--seconds", str(args.seconds))
     if recipe:
         print(f"classic recipe ({recipe_backend}, batch 16, window 64, train_on_batch, float32): "
-              f"{recipe['chars_per_second']:,.0f} chars/s")  # fmt: skip
-    for backend in backends:
-        for precision in args.precisions.split(","):
-            for batch_size in args.batch_sizes.split(","):
-                result = run_worker(backend, "--corpus", args.corpus, "--precisions", precision,
-                                    "--batch-sizes", batch_size)  # fmt: skip
-                if result:
-                    ratio = f", {result['chars_per_second'] / recipe['chars_per_second']:.2f}x the recipe" if recipe else ""
-                    print(f"abcrnn train, {backend} on {result['devices']} x {result['device']}, batch {batch_size}, "
-                          f"window 100, {result['precision']}: {result['chars_per_second']:,.0f} chars/s{ratio}")  # fmt: skip
+              f"{recipe['chars_per_second']:,.0f} chars/s", flush=True)  # fmt: skip
+    runs = [(backend, precision, batch_size) for backend in backends for precision in args.precisions.split(",")
+            for batch_size in args.batch_sizes.split(",")]  # fmt: skip
+    for backend, precision, batch_size in runs:
+        result = run_worker(backend, "--corpus", args.corpus, "--precisions", precision, "--batch-sizes", batch_size)
+        if result:
+            speed = result["chars_per_second"]
+            ratio = f", {speed / recipe['chars_per_second']:.2f}x the recipe" if recipe else ""
+            print(f"abcrnn train, {backend} on {result['devices']} x {result['device']}, batch {batch_size}, "
+                  f"window 100, {result['precision']}: {speed:,.0f} chars/s{ratio}", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":
