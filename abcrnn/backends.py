@@ -56,6 +56,13 @@ def import_keras():
         raise AbcrnnError(
             f"Keras was already imported on {keras.backend.backend()}; set KERAS_BACKEND before starting abcrnn"
         )
+    if keras.backend.backend() != "tensorflow":
+        # Keras asks whether TensorFlow is installed when it saves a model or sets a
+        # seed, importing it (3 s, 630 MB) under any backend; abcrnn never uses it there.
+        from keras.src.utils import module_utils
+
+        if getattr(module_utils.tensorflow, "_available", False) is None:
+            module_utils.tensorflow._available = False
     return keras
 
 

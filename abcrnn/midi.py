@@ -34,7 +34,7 @@ def tune_to_midi(tune: str, tempo: float | None = None) -> bytes:
     from music21 import midi
     from music21 import tempo as music21_tempo
 
-    from abcrnn.parsing import parse_abc
+    from abcrnn.parsing import parse_abc, quiet
 
     score = parse_abc(tune)
     if not score.flatten().notes:
@@ -49,7 +49,8 @@ def tune_to_midi(tune: str, tempo: float | None = None) -> bytes:
         mark = music21_tempo.MetronomeMark(number=number, referent=beat)
         target = score.parts[0] if score.parts else score
         target.insert(0, mark)
-    return midi.translate.streamToMidiFile(score).writestr()
+    with quiet():  # music21 warns on stderr of what MIDI cannot hold
+        return midi.translate.streamToMidiFile(score).writestr()
 
 
 def render_tunes(tunes: list[str], out: str, tempo: float | None = None, progress=None,

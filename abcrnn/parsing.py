@@ -26,18 +26,26 @@ _FIELD_CHECKS = {"M": (_METER, "meter"), "L": (_UNIT_LENGTH, "unit length"), "K"
                  "Q": (_TEMPO, "tempo")}  # fmt: skip
 _INLINE_FIELD = re.compile(r"\[([MLKQ]):([^\]]*)\]")
 _FIELD_LINE = re.compile(r"([MLKQ]):(?![|:])(.*)")
+# music21 re-bars a note hundreds of units long for many seconds; tunes use at most 32.
+LONGEST_NOTE = 64
+_LENGTH = re.compile(r"(?<![/\d:|\[,-])\d+")  # not a denominator or an ending number
+_NOT_NOTES = re.compile(r'"[^"]*"|![^!]*!|\+[^+]*\+|\[[A-Za-z]:[^\]]*\]')
 
 
 def field_errors(tune: str) -> list[str]:
-    """The fields music21 would read that are malformed or absurd, each naming its line.
+    """What music21 must not be given: malformed or absurd fields it reads, absurdly long notes; each names its line.
 
-    >>> field_errors("X:1\\nM:6:87L:1/8\\nK:G\\nGAB|[M:9999/8]c|")
-    ['line 2: malformed meter M:6:87L:1/8', 'line 4: malformed meter [M:9999/8]']
+    >>> field_errors("X:1\\nM:6:87L:1/8\\nK:G\\nGAB|[M:9999/8]c|B283 c|")
+    ['line 2: malformed meter M:6:87L:1/8', 'line 4: a length of 283 units', 'line 4: malformed meter [M:9999/8]']
     """
     errors = []
     header, body = split_header_body(tune)
     for number, line in enumerate(header + body, start=1):
         line = strip_comment(line).strip()
+        if not re.match(r"[A-Za-z]:|%", line):  # music, wherever it is
+            errors += [f"line {number}: a length of {match.group(0)} units"
+                       for match in _LENGTH.finditer(_NOT_NOTES.sub("", line))
+                       if int(match.group(0)) > LONGEST_NOTE]  # fmt: skip
         found = [match.groups() for match in _INLINE_FIELD.finditer(line)] if number > len(header) else []
         whole = _FIELD_LINE.fullmatch(line)
         for letter, value in ([whole.groups()] if whole else []) + found:

@@ -131,3 +131,15 @@ def test_bundle_records_backend_and_placement(tiny_bundle):
     training = json.loads((tiny_bundle / "bundle.json").read_text())["training"]
     assert training["backend"] in INSTALLED and training["devices"] == 1 and training["processes"] == 1
     assert training["precision"] in ("float32", "bfloat16")
+
+
+@needs_jax
+def test_training_under_jax_never_imports_tensorflow(tmp_path):
+    # TensorFlow costs 3 s and 630 MB at import; Keras would import it on every save where it is installed.
+    code = ("import sys\nfrom abcrnn.train import train\n"
+            f"train(corpus={JIGS!r}, out={str(tmp_path / 'b')!r}, epochs=1, layers=1, units=8, embedding_dim=4, "
+            "batch_size=16, seq_len=50, val_fraction=0.1, verbose=0)\n"
+            "from abcrnn.bundle import load_bundle\nload_bundle(" + repr(str(tmp_path / "b")) + ").keras_model()\n"
+            "print('tensorflow' in sys.modules)")  # fmt: skip
+    result = run_under("jax", "-c", code)
+    assert result.returncode == 0 and result.stdout.strip().splitlines()[-1] == "False", result.stderr[-2000:]

@@ -24,6 +24,9 @@ REGRESSIONS = {
     "inline meter of 9999 beats": "X:1\nT:Hang\nM:6/8\nL:1/8\nK:G\nGAB cBA|[M:9999/8]GAB cBA:|\n",
     "unit length not a power of two": "X:1\nT:Odd\nM:6/8\nL:1/7\nK:G\nGAB cBA|GAB cBA:|\n",
     "meter field inside the music": "X:1\nT:Odd\nM:6/8\nL:1/8\nK:G\nGAB cBA|\nM:12:8\nGAB cBA:|\n",
+    # bench/fuzz.py found these: music21 re-bars such a note for more than 10 s.
+    "a note 283 units long": "X:1\nT:Long\nM:6/8\nL:1/8\nK:G\nA|B283)ed3cD A GG G2 A|BGG dGG|BAA ABc:|\n",
+    "a length after a decoration": "X:1\nT:Long\nM:6/8\nL:1/8\nK:A\ng|aed cBA|dB#aT512~G A2:|\n",
 }
 TUNES = split_tunes((DATA / "jigs120.abc").read_text())[:40]
 LIMIT = 10.0
@@ -51,7 +54,7 @@ def test_an_exception_is_an_outcome_and_the_worker_goes_on():
 @pytest.mark.parametrize("name", REGRESSIONS)
 def test_malformed_fields_are_reported_naming_the_line(name):
     errors = validate_tune(REGRESSIONS[name]).errors
-    assert any(error.startswith("line ") and "malformed" in error for error in errors), errors
+    assert any(error.startswith("line ") for error in errors), errors
 
 
 def test_fields_of_every_tune_music21_ships_in_our_collections_pass():
@@ -77,7 +80,7 @@ def test_validate_command_reports_each_bad_tune_and_checks_the_rest(tmp_path):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == len(REGRESSIONS) + 1 and lines[-1] == "X:2 Fine: valid"
-    assert all("malformed" in line for line in lines[:-1])
+    assert all(": invalid: " in line and "line " in line for line in lines[:-1]), lines
 
 
 def test_midi_command_skips_bad_tunes_and_writes_the_good_one(tmp_path):
@@ -87,7 +90,7 @@ def test_midi_command_skips_bad_tunes_and_writes_the_good_one(tmp_path):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert [file.name for file in (tmp_path / "midi").iterdir()] == ["002_Fine.mid"]
     skipped = [line for line in result.stderr.splitlines() if line.startswith("skipped")]
-    assert len(skipped) == len(REGRESSIONS) and all("malformed" in line for line in skipped), skipped
+    assert len(skipped) == len(REGRESSIONS) and all("line " in line for line in skipped), skipped
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "soon"])
