@@ -51,12 +51,15 @@ def main() -> None:
     rng = random.Random(args.seed)
     originals = split_tunes(Path(args.corpus).read_text())
     tunes = [mutate(rng.choice(originals), random_mutations(rng)) for _ in range(args.tunes)]
-    unmutated = map_bounded(partial(timed, validate_tune), originals, args.time_limit)
-    print(f"unmutated: the slowest of the {len(originals)} tunes of {args.corpus} took "
-          f"{max(outcome.value[0] for outcome in unmutated if outcome.value):.2f} s to validate")  # fmt: skip
+    for name, function in (("validate", validate_tune), ("midi", tune_to_midi)):
+        unmutated = map_bounded(partial(timed, function), originals, args.time_limit)
+        stopped = [tune.split("\n", 1)[0] for tune, outcome in zip(originals, unmutated) if outcome.error]
+        print(f"unmutated, {name}: the slowest of the {len(originals)} tunes of {args.corpus} took "
+              f"{max(outcome.value[0] for outcome in unmutated if outcome.value):.2f} s; "
+              f"stopped at the limit: {len(stopped)} {' '.join(stopped)}", flush=True)  # fmt: skip
     print(f"{len(tunes)} mutated tunes from {args.corpus} (seed {args.seed}), time limit {args.time_limit:g} s")
     for name, function in (("validate", validate_tune), ("midi", tune_to_midi),
-                           ("evaluate --samples", parsed_note_statistics)):  # fmt: skip
+                           ("evaluate --samples", parsed_note_statistics))[: 3 if tunes else 0]:  # fmt: skip
         started = time.perf_counter()
         outcomes = map_bounded(partial(timed, function), tunes, args.time_limit)
         timed_out = [outcome for outcome in outcomes if outcome.error]
