@@ -279,7 +279,8 @@ def sample(
         report_rendering(rendered, midi)
 
 
-def _sample_valid(draw, n: int, seed: int, max_attempts: int, progress, time_limit: float) -> list[SampledTune]:
+def _sample_valid(draw, n: int, seed: int, max_attempts: int, progress,
+                  time_limit: float = DEFAULT_TIME_LIMIT) -> list[SampledTune]:  # fmt: skip
     """Sample rounds of tunes until ``n`` pass validation; report what was rejected and why."""
     import sys
     from collections import Counter
