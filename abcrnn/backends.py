@@ -40,6 +40,8 @@ def backend_name() -> str:
     if chosen:
         if chosen not in BACKENDS:
             raise AbcrnnError(f"KERAS_BACKEND={chosen} is not one of {', '.join(BACKENDS)}")
+        if importlib.util.find_spec(chosen) is None:
+            raise AbcrnnError(f"KERAS_BACKEND={chosen}, but {chosen} is not installed: pip install {chosen}")
         return chosen
     for name in BACKENDS:
         if importlib.util.find_spec(name) is not None:

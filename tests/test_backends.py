@@ -143,3 +143,13 @@ def test_training_under_jax_never_imports_tensorflow(tmp_path):
             "print('tensorflow' in sys.modules)")  # fmt: skip
     result = run_under("jax", "-c", code)
     assert result.returncode == 0 and result.stdout.strip().splitlines()[-1] == "False", result.stderr[-2000:]
+
+
+def test_a_chosen_backend_that_is_not_installed_is_refused(monkeypatch):
+    from abcrnn import backends
+    from abcrnn.errors import AbcrnnError
+
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    monkeypatch.setattr(backends.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(AbcrnnError, match="KERAS_BACKEND=torch, but torch is not installed"):
+        backends.backend_name()
