@@ -9,7 +9,7 @@ limit (each such tune is printed), the slowest of the others, and how many
 were refused with an exception (a verdict for MIDI rendering; ``validate_tune``
 must never raise). First it times the unmutated tunes, for the default limit.
 
-    python bench/fuzz.py [--tunes 5000] [--seed 1] [--time-limit 10]
+    python bench/fuzz.py [--tunes 5000] [--seed 1] [--time-limit 10] [--commands validate,midi,evaluate]
 """
 
 import argparse
@@ -47,11 +47,14 @@ def main() -> None:
     parser.add_argument("--tunes", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--time-limit", type=float, default=10.0)
+    parser.add_argument("--commands", default="validate,midi,evaluate", help="which of validate, midi, evaluate")
     args = parser.parse_args()
+    chosen = args.commands.split(",")
     rng = random.Random(args.seed)
     originals = split_tunes(Path(args.corpus).read_text())
     tunes = [mutate(rng.choice(originals), random_mutations(rng)) for _ in range(args.tunes)]
-    for name, function in (("validate", validate_tune), ("midi", tune_to_midi)):
+    for name, function in [(name, function) for name, function in (("validate", validate_tune),
+                           ("midi", tune_to_midi)) if name in chosen]:  # fmt: skip
         unmutated = map_bounded(partial(timed, function), originals, args.time_limit)
         stopped = [tune.split("\n", 1)[0] for tune, outcome in zip(originals, unmutated) if outcome.error]
         print(f"unmutated, {name}: the slowest of the {len(originals)} tunes of {args.corpus} took "
@@ -60,6 +63,8 @@ def main() -> None:
     print(f"{len(tunes)} mutated tunes from {args.corpus} (seed {args.seed}), time limit {args.time_limit:g} s")
     for name, function in (("validate", validate_tune), ("midi", tune_to_midi),
                            ("evaluate --samples", parsed_note_statistics))[: 3 if tunes else 0]:  # fmt: skip
+        if name.split()[0] not in chosen:
+            continue
         started = time.perf_counter()
         outcomes = map_bounded(partial(timed, function), tunes, args.time_limit)
         timed_out = [outcome for outcome in outcomes if outcome.error]
