@@ -161,11 +161,11 @@ def checked_in_advance(sources, rhythm: str, check, time_limit: float) -> dict[s
     ``select_tunes`` then looks the verdicts up: a tune music21 cannot read in
     time is dropped with that reason, and cannot stop the others.
     """
+    from abcrnn.progress import progress_printer
+
     candidates = sorted({clean_tune(tune) for _, text in sources for tune in split_tunes(text)
                          if matches_rhythm(fields := header_fields(tune), rhythm)
                          and all(letter in fields for letter in REQUIRED_FIELDS) and pitch_sequence(tune)})  # fmt: skip
-    from abcrnn.progress import progress_printer
-
     outcomes = map_bounded(check, candidates, time_limit, progress=progress_printer(len(candidates), "checked tunes:"))
     return {tune: outcome.error or outcome.value for tune, outcome in zip(candidates, outcomes)}
 
