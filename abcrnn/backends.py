@@ -84,6 +84,12 @@ def accelerators() -> list:
     return tf.config.list_physical_devices("GPU")
 
 
+def check_precision(precision: str) -> None:
+    """Refuse a ``--precision`` that is not one of ``PRECISIONS``, before any backend is imported."""
+    if precision not in PRECISIONS:
+        raise AbcrnnError(f"--precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+
+
 def resolve_precision(precision: str, backend: str, on_accelerator: bool) -> str:
     """The precision to train in: ``auto`` picks the fastest one that keeps the LSTM state.
 
@@ -97,8 +103,7 @@ def resolve_precision(precision: str, backend: str, on_accelerator: bool) -> str
     """
     from abcrnn.model import cpu_has_bfloat16
 
-    if precision not in PRECISIONS:
-        raise AbcrnnError(f"--precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    check_precision(precision)
     if precision != "auto":
         return precision
     if on_accelerator:

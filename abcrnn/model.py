@@ -68,8 +68,8 @@ def carried_state_lstm_class():
     TensorFlow backend updates them anyway; JAX's jitted training step (which
     returns the new value of every tracked variable) and PyTorch's do not, and
     silently train a stateless model. Tracking them makes the state carry on
-    every backend, in float32 and in mixed bfloat16. The class is made on first use so that importing this module
-    does not import Keras.
+    every backend, in float32 and in mixed bfloat16. The class is made on first
+    use so that importing this module does not import Keras.
     """
     global _CARRIED_STATE_LSTM
     if _CARRIED_STATE_LSTM is None:

@@ -15,10 +15,10 @@ import time
 
 from abcrnn.abc import join_tunes
 from abcrnn.backends import (
-    PRECISIONS,
     accelerators,
     agree,
     backend_name,
+    check_precision,
     device_count,
     join_processes,
     outside_distribution,
@@ -110,8 +110,7 @@ def train(
         batch_size=int(batch_size), seq_len=int(seq_len), learning_rate=float(learning_rate), lr_decay=float(lr_decay),
         clip_norm=float(clip_norm), val_fraction=float(val_fraction), patience=int(patience), seed=int(seed),
     )  # fmt: skip
-    if precision not in PRECISIONS:
-        raise AbcrnnError(f"--precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    check_precision(precision)
     join_processes(job_address, processes, process_id)
     tunes = load_corpus_tunes(corpus)
     vocabulary = Vocabulary.from_text(join_tunes(tunes) + TUNE_SEPARATOR)
