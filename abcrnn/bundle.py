@@ -45,6 +45,11 @@ class Bundle:
         return self.metadata.get("history", [])
 
     @property
+    def header_statistics(self) -> dict | None:
+        """Rhythms, keys and rhythm-meter pairs of the training corpus (see corpus.header_statistics), if recorded."""
+        return self.metadata.get("corpus", {}).get("headers")
+
+    @property
     def epochs_done(self) -> int:
         return len(self.history)
 

@@ -16,6 +16,7 @@ from abcrnn.evaluate import evaluate  # noqa: E402
 from abcrnn.midi import render_midi  # noqa: E402
 from abcrnn.sample import sample  # noqa: E402
 from abcrnn.train import train  # noqa: E402
+from abcrnn.transpose import transpose  # noqa: E402
 from abcrnn.validate import validate  # noqa: E402
 
 COMMANDS = {
@@ -25,6 +26,7 @@ COMMANDS = {
     "validate": validate,
     "midi": render_midi,
     "evaluate": evaluate,
+    "transpose": transpose,
 }
 
 

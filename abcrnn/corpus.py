@@ -27,6 +27,7 @@ from abcrnn.parsing import parse_failure
 DEFAULT_COLLECTIONS = ("oneills1850", "ryansMammoth")
 
 # R: values that mean the same dance; a rhythm not listed here matches itself.
+# A corpus writes every member of a family as the family's name.
 RHYTHM_FAMILIES = {
     "jig": {"jig", "double jig", "single jig"},
     "slip jig": {"slip jig", "slipjig", "hop jig"},
@@ -62,6 +63,40 @@ def normalize_rhythm(rhythm: str) -> str:
         if name.replace(" ", "") == family.replace(" ", ""):
             return family
     return name
+
+
+def rhythm_name(rhythm: str) -> str:
+    """The one lower-case name a corpus writes for a rhythm: its family's.
+
+    >>> rhythm_name("Double Jig"), rhythm_name("SlipJig"), rhythm_name("Reel")
+    ('jig', 'slip jig', 'reel')
+    """
+    name = normalize_rhythm(rhythm)
+    return next((family for family, members in RHYTHM_FAMILIES.items() if name in members), name)
+
+
+def with_rhythm_name(tune: str) -> str:
+    """A cleaned tune with its R: field written as the rhythm's one name.
+
+    A "jig" in 9/8 is a slip jig and in 12/8 a slide (Ryan's calls some so);
+    the meter names them unambiguously. No R: is added where the collection
+    gives none: in O'Neill's, untagged tunes in 6/8 and 9/8 are airs as often
+    as jigs and slip jigs, so no meter alone names a rhythm.
+
+    >>> with_rhythm_name("X:1\\nT:A\\nR:Double Jig\\nM:6/8\\nK:G")
+    'X:1\\nT:A\\nR:jig\\nM:6/8\\nK:G'
+    >>> with_rhythm_name("X:1\\nR:Jig\\nM:9/8\\nK:G"), with_rhythm_name("X:1\\nR:\\nK:G")
+    ('X:1\\nR:slip jig\\nM:9/8\\nK:G', 'X:1\\nK:G')
+    """
+    meter = header_fields(tune).get("M", "").replace(" ", "")
+
+    def rename(match: re.Match) -> str:
+        name = rhythm_name(match.group(1))
+        if name == "jig":
+            name = {"9/8": "slip jig", "12/8": "slide"}.get(meter, name)
+        return f"R:{name}\n" if name else ""  # an empty R: names nothing
+
+    return re.sub(r"^R:(.*)\n", rename, tune, count=1, flags=re.MULTILINE)
 
 
 def matches_rhythm(fields: dict[str, str], rhythm: str) -> bool:
@@ -134,7 +169,7 @@ def select_tunes(
                 selection.dropped.append((name, title, reason))
                 continue
             seen |= duplicate_keys(tune, fields)
-            cleaned = clean_tune(tune).split("\n", 1)[1]
+            cleaned = with_rhythm_name(clean_tune(tune)).split("\n", 1)[1]
             selection.kept.append(f"X:{len(selection.kept) + 1}\n{cleaned}")
         if progress:
             progress(done)
@@ -245,6 +280,30 @@ def build_corpus(
         raise AbcrnnError(f"no {rhythm} tunes found; nothing written to {out} (try --rhythm any)")
     write_atomic(out, join_tunes(selection.kept))
     print(f"kept {len(selection.kept)} {rhythm} tunes in {out}", file=sys.stderr)
+
+
+def header_statistics(tunes: list[str]) -> dict[str, dict[str, int]]:
+    """How many tunes have each rhythm (``none`` without R:), each key, and each rhythm and meter together.
+
+    A bundle records these for the corpus it was trained on; the sampler and
+    `abcrnn evaluate --samples` compare with them.
+
+    >>> header_statistics(["X:1\\nR:Reel\\nM:C|\\nK:D\\nd|", "X:2\\nM:6/8\\nK:E minor\\ne|"])
+    {'rhythms': {'reel': 1, 'none': 1}, 'keys': {'D': 1, 'Em': 1}, 'rhythm_meters': {'reel M:C|': 1, 'none M:6/8': 1}}
+    """
+    from abcrnn.transpose import TransposeError, key_name
+
+    rhythms, keys, pairs = Counter(), Counter(), Counter()
+    for tune in tunes:
+        fields = header_fields(tune)
+        rhythm = rhythm_name(fields.get("R", "")) or "none"
+        rhythms[rhythm] += 1
+        pairs[f"{rhythm} M:{fields.get('M', '').replace(' ', '')}"] += 1
+        try:
+            keys[key_name(tune)] += 1
+        except TransposeError:
+            keys["other"] += 1
+    return {"rhythms": dict(rhythms), "keys": dict(keys), "rhythm_meters": dict(pairs)}
 
 
 def load_corpus_tunes(path: str) -> list[str]:

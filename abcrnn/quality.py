@@ -4,7 +4,7 @@ Well-formedness (music21 parses, validation passes, a closing bar line), form
 (two or more parts), novelty (no run of 4 bars copied from a corpus tune) and
 style (pitch-class and melodic-interval distributions close to the corpus's,
 by Jensen-Shannon divergence, next to the divergence between two halves of the
-corpus as a yardstick).
+corpus as a yardstick) and variety (the keys and rhythms, against the corpus's).
 """
 
 import re
@@ -88,7 +88,11 @@ def js_divergence(first: Counter, second: Counter) -> float:
 
     >>> js_divergence(Counter({1: 5}), Counter({1: 2})), js_divergence(Counter({1: 1}), Counter({2: 1}))
     (0.0, 1.0)
+    >>> js_divergence(Counter({1: 5}), Counter())  # nothing to compare with
+    nan
     """
+    if not sum(first.values()) or not sum(second.values()):
+        return float("nan")
     keys = sorted(set(first) | set(second))
     p = np.array([first[key] for key in keys], float)
     q = np.array([second[key] for key in keys], float)
@@ -100,6 +104,14 @@ def js_divergence(first: Counter, second: Counter) -> float:
         return float((a[mask] * np.log2(a[mask] / middle[mask])).sum())
 
     return round((kl(p) + kl(q)) / 2, 6)
+
+
+def key_and_rhythm_counts(tunes: list[str]) -> tuple[Counter, Counter]:
+    """How many tunes are in each key and of each rhythm (as the corpus names them; ``none`` without R:)."""
+    from abcrnn.corpus import header_statistics
+
+    statistics = header_statistics(tunes)
+    return Counter(statistics["keys"]), Counter(statistics["rhythms"])
 
 
 def parsed_note_statistics(tune: str) -> tuple[bool, tuple[Counter, Counter]]:
@@ -130,6 +142,9 @@ def quality_report(samples: list[str], corpus: list[str], progress=None,
     corpus_pitches, corpus_intervals = summed(per_corpus_tune)
     order = np.random.default_rng(0).permutation(len(corpus))
     halves = [summed([per_corpus_tune[i] for i in order[part::2]]) for part in (0, 1)]
+    sample_keys, sample_rhythms = key_and_rhythm_counts(samples)
+    corpus_keys, corpus_rhythms = key_and_rhythm_counts(corpus)
+    half_keys = [key_and_rhythm_counts([corpus[i] for i in order[part::2]])[0] for part in (0, 1)]
     return {
         "tunes": len(samples),
         "parse": share([parses for parses, _ in parsed]),
@@ -142,6 +157,12 @@ def quality_report(samples: list[str], corpus: list[str], progress=None,
         "interval_js": js_divergence(sample_intervals, corpus_intervals),
         "pitch_js_corpus_halves": js_divergence(halves[0][0], halves[1][0]),
         "interval_js_corpus_halves": js_divergence(halves[0][1], halves[1][1]),
+        "key_js": js_divergence(sample_keys, corpus_keys),
+        "key_js_corpus_halves": js_divergence(*half_keys),
+        "rhythm_js": js_divergence(sample_rhythms, corpus_rhythms),
+        "keys": dict(sample_keys.most_common()),
+        "corpus_keys": dict(corpus_keys.most_common()),
+        "rhythms": dict(sample_rhythms.most_common()),
         "per_tune": [
             {
                 "x": header_fields(tune).get("X", "?"),
@@ -168,6 +189,13 @@ def print_quality_report(report: dict) -> None:
           f"(two halves of the corpus: {report['pitch_js_corpus_halves']:.4f})")  # fmt: skip
     print(f"interval divergence from corpus: {report['interval_js']:.4f} bits "
           f"(two halves of the corpus: {report['interval_js_corpus_halves']:.4f})")  # fmt: skip
+    print(f"key divergence from corpus: {report['key_js']:.4f} bits "
+          f"(two halves of the corpus: {report['key_js_corpus_halves']:.4f})")  # fmt: skip
+    print(f"rhythm divergence from corpus: {report['rhythm_js']:.4f} bits")
+    shares = lambda counts: ", ".join(f"{name} {count / sum(counts.values()):.0%}"  # noqa: E731
+                                      for name, count in list(counts.items())[:8])  # fmt: skip
+    print(f"keys: {shares(report['keys'])} (corpus: {shares(report['corpus_keys'])})")
+    print(f"rhythms: {shares(report['rhythms'])}")
     print("per tune: X, valid, copies 4 bars, closest corpus tune (share of bars shared)")
     for tune in report["per_tune"]:
         print(

@@ -37,7 +37,7 @@ class _Stream:
     """The text of one tune being sampled, and what must be fed next instead of sampled."""
 
     text: str
-    forced: dict[str, str]  # header fields still to force: letter -> value
+    forced: dict[str, str]  # header fields still to force: letter -> value ("" leaves the field out)
     pending: str = ""  # characters to feed before sampling again
     in_header: bool = True
     done: bool = field(default=False)
@@ -98,6 +98,9 @@ def _next_characters(stream: _Stream, sampled: str) -> str:
     if stream.in_header and stream.text.endswith("\n") and stream.forced:
         position = HEADER_ORDER.find(sampled) if sampled in HEADER_ORDER else len(HEADER_ORDER)
         due = [letter for letter in HEADER_ORDER[: position + 1] if letter in stream.forced]
+        if due and stream.forced[due[0]] == "":  # a field left out: the next forced one comes instead
+            stream.forced.pop(due[0])
+            due = [letter for letter in HEADER_ORDER if stream.forced.get(letter)][:1]
         if due:
             return f"{due[0]}:{stream.forced.pop(due[0])}\n"
     return sampled
@@ -123,8 +126,9 @@ def sample_tunes(
     top_p: float = 1.0,
     seed: int = 0,
     primer: str = "",
-    forced: dict[str, str] | None = None,
+    forced: dict[str, str] | list[dict[str, str]] | None = None,
     max_chars: int = 2000,
+    header_temperature: float | None = None,
     first_number: int = 1,
     progress=None,
 ) -> list[SampledTune]:
@@ -133,23 +137,28 @@ def sample_tunes(
     Args:
         engine: the numpy engine of a bundle.
         vocabulary: that bundle's vocabulary.
-        forced: header fields to impose, letter -> value (e.g. ``{"K": "Dmix"}``).
+        forced: header fields to impose, letter -> value (e.g. ``{"K": "Dmix"}``; ``""`` leaves a field out),
+            the same for every tune or a list with one per tune.
         first_number: the X: number of the first tune; the rest follow in order.
         progress: called with the number of finished tunes whenever one finishes.
+        header_temperature: the temperature for header lines (default ``temperature``).
     """
     from abcrnn.engine import softmax
 
-    vocabulary.encode(primer + "".join((forced or {}).values()))  # names unseen characters
+    per_tune = forced if isinstance(forced, list) else [forced or {}] * n
+    vocabulary.encode(primer + "".join(value for fields in per_tune for value in fields.values()))  # names unseen ones
     index = {character: position for position, character in enumerate(vocabulary.characters)}
     rng = np.random.default_rng(seed)
-    streams = [_start_stream(primer, forced or {}) for _ in range(n)]
+    streams = [_start_stream(primer, fields) for fields in per_tune]
+    header_temperature = temperature if header_temperature is None else header_temperature
     fed = [0] * n
     active = list(range(n))
     state = engine.initial_state(n)
     while active:
         ids = np.array([index[streams[i].text[fed[i]]] for i in active])
         logits, state = engine.step(ids, state)
-        probabilities = filter_probabilities(softmax(logits, temperature), top_k, top_p)
+        temperatures = np.array([[header_temperature if streams[i].in_header else temperature] for i in active])
+        probabilities = filter_probabilities(softmax(logits, temperatures), top_k, top_p)
         draws = (probabilities.cumsum(axis=1) < rng.random((len(active), 1))).sum(axis=1)
         for row, i in enumerate(active):
             fed[i] += 1
@@ -204,6 +213,8 @@ def sample(
     title: str | None = None,
     meter: str | None = None,
     key: str | None = None,
+    rhythm: str | None = None,
+    header_temperature: float = 1.0,
     max_chars: int = 2000,
     out: str | None = None,
     midi: str | None = None,
@@ -224,6 +235,10 @@ def sample(
         title: force the T: field.
         meter: force the M: field, e.g. 6/8.
         key: force the K: field, e.g. Dmix.
+        rhythm: force the R: field: jig (the default, where the model knows rhythms), reel, hornpipe, slip jig, ...
+            or any (the model chooses; with --meter, a rhythm the corpus has in that meter). The model then
+            writes a meter that fits.
+        header_temperature: the temperature of the header lines (rhythm, meter, key): 1.0 keeps the corpus's mix.
         max_chars: cut a tune that has not ended by then back to its last complete bar.
         out: ABC file to write (default: print to standard output).
         midi: also write one MIDI file per tune into this folder.
@@ -239,6 +254,8 @@ def sample(
     from abcrnn.progress import progress_printer
 
     _check_options(n, temperature, top_k, top_p, max_chars, seed)
+    if not isinstance(header_temperature, (int, float)) or not header_temperature > 0:
+        raise AbcrnnError(f"--header-temperature must be a number above 0, got {header_temperature!r}")
     time_limit = check_time_limit(time_limit)
     primer = str(primer).replace("\\n", "\n")  # a primer typed in a shell writes newlines as \n
     seed = int(np.random.default_rng().integers(1_000_000)) if seed is None else int(seed)
@@ -248,11 +265,16 @@ def sample(
     fed_title = "".join(c if c in bundle.vocabulary.characters else " " for c in forced.get("T", ""))
     if "T" in forced:
         forced["T"], real_title = fed_title, forced["T"]
+    headers = bundle.header_statistics
+    if rhythm is None:  # jig, unless the model's corpus names no rhythm at all
+        rhythm = "any" if headers and set(headers["rhythms"]) == {"none"} else "jig"
+    choose_rhythms = rhythm_chooser(str(rhythm), forced, headers)
     print(f"sampling {n} tune{'s' * (n > 1)} with seed {seed} from {bundle.path}", file=sys.stderr)
     engine = bundle.engine()
     draw = lambda count, round_seed, progress: sample_tunes(  # noqa: E731
         engine, bundle.vocabulary, count, float(temperature), int(top_k), float(top_p), round_seed,
-        primer, forced, int(max_chars), progress=progress)  # fmt: skip
+        primer, choose_rhythms(count, round_seed), int(max_chars), progress=progress,
+        header_temperature=float(header_temperature))  # fmt: skip
     if valid_only:
         tunes = _sample_valid(draw, n, seed, max_attempts or 10 * n + 20, progress_printer(n, "valid tunes:"),
                               time_limit)  # fmt: skip
@@ -277,6 +299,42 @@ def sample(
         rendered = render_tunes(texts, midi, progress=progress_printer(len(texts), "rendered tunes:"),
                                 time_limit=time_limit)  # fmt: skip
         report_rendering(rendered, midi)
+
+
+def rhythm_chooser(rhythm: str, forced: dict[str, str], headers: dict | None):
+    """A function ``(count, seed) -> forced fields per tune`` that sets each tune's R: for ``--rhythm``.
+
+    A named rhythm is forced on every tune. With ``any`` and a forced meter,
+    each tune gets a rhythm the corpus has in that meter (or none), drawn with
+    the corpus's frequencies, so that a forced 6/8 cannot yield a reel.
+    """
+    import sys
+
+    from abcrnn.corpus import rhythm_name
+
+    if rhythm.strip().lower() != "any":
+        name = rhythm_name(rhythm)
+        known = sorted(headers["rhythms"]) if headers else None
+        if not name or (known is not None and name not in known):
+            raise AbcrnnError(f"--rhythm {rhythm!r}: the model never saw that rhythm; it knows {', '.join(known or [])}"
+                              " and any")  # fmt: skip
+        if "M" in forced and headers and not headers["rhythm_meters"].get(f"{name} M:{forced['M']}"):
+            print(f"warning: the corpus has no {name} in {forced['M']}; the tunes may not sound like one",
+                  file=sys.stderr)  # fmt: skip
+        return lambda count, seed: [forced | {"R": name}] * count
+    if "M" not in forced or not headers:
+        return lambda count, seed: [forced] * count
+    pairs = {pair.rsplit(" M:", 1)[0]: number for pair, number in headers["rhythm_meters"].items()
+             if pair.rsplit(" M:", 1)[1] == forced["M"]}  # fmt: skip
+    if not pairs:
+        return lambda count, seed: [forced] * count
+    names, weights = list(pairs), np.array(list(pairs.values()), float)
+
+    def choose(count: int, seed: int) -> list[dict[str, str]]:
+        drawn = np.random.default_rng([seed, 1]).choice(len(names), size=count, p=weights / weights.sum())
+        return [forced | {"R": "" if names[i] == "none" else names[i]} for i in drawn]
+
+    return choose
 
 
 def _sample_valid(draw, n: int, seed: int, max_attempts: int, progress,

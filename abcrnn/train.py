@@ -14,6 +14,7 @@ import sys
 import time
 
 from abcrnn.abc import join_tunes
+from abcrnn.augment import TRANSPOSITION_CHARACTERS, KeyMover
 from abcrnn.backends import (
     accelerators,
     agree,
@@ -27,7 +28,7 @@ from abcrnn.backends import (
     spread_over_devices,
 )
 from abcrnn.bundle import load_bundle, save_bundle
-from abcrnn.corpus import load_corpus_tunes
+from abcrnn.corpus import header_statistics, load_corpus_tunes
 from abcrnn.data import (
     TUNE_SEPARATOR,
     model_text,
@@ -40,7 +41,7 @@ from abcrnn.model import ModelConfig
 from abcrnn.vocabulary import Vocabulary
 
 # Settings that must match for --resume to continue the same run.
-RESUME_SETTINGS = ("batch_size", "seq_len", "val_fraction", "seed")
+RESUME_SETTINGS = ("batch_size", "seq_len", "val_fraction", "seed", "transpose")
 
 
 def corpus_fingerprint(tunes: list[str]) -> str:
@@ -69,6 +70,7 @@ def train(
     job_address: str | None = None,
     processes: int = 1,
     process_id: int = 0,
+    transpose: bool = False,
     max_minutes: float | None = None,
     resume: bool = False,
     verbose: int = 1,
@@ -96,6 +98,8 @@ def train(
         job_address: HOST:PORT of process 0, when training over several processes or machines (JAX).
         processes: processes (machines) training together; each runs the same command.
         process_id: this process's number, 0 to processes - 1; process 0 writes the bundle.
+        transpose: each epoch, move each training tune into a key drawn with the corpus's key frequencies,
+            within G3-B6 (validation tunes stay as written).
         max_minutes: stop after the epoch that would run past this wall-clock budget.
         resume: continue the interrupted or finished run in `out` from its last epoch.
         verbose: 1 shows a progress bar per epoch, 2 one line per epoch, 0 nothing from Keras.
@@ -109,11 +113,13 @@ def train(
     settings = dict(
         batch_size=int(batch_size), seq_len=int(seq_len), learning_rate=float(learning_rate), lr_decay=float(lr_decay),
         clip_norm=float(clip_norm), val_fraction=float(val_fraction), patience=int(patience), seed=int(seed),
+        transpose=bool(transpose),
     )  # fmt: skip
     check_precision(precision)
     join_processes(job_address, processes, process_id)
     tunes = load_corpus_tunes(corpus)
-    vocabulary = Vocabulary.from_text(join_tunes(tunes) + TUNE_SEPARATOR)
+    extra_characters = TRANSPOSITION_CHARACTERS if transpose else ""
+    vocabulary = Vocabulary.from_text(join_tunes(tunes) + TUNE_SEPARATOR + extra_characters)
     config = ModelConfig(vocabulary.size, int(embedding_dim), int(layers), int(units), float(dropout))
     fingerprint = corpus_fingerprint(tunes)
     train_tunes, validation_tunes = split_train_validation(
@@ -129,12 +135,24 @@ def train(
     metadata = bundle.metadata if bundle else {
         "format": 1, "config": config.to_dict(), "vocabulary": vocabulary.characters,
         "corpus": {"path": str(corpus), "fingerprint": fingerprint, "tunes": len(tunes),
-                   "training_tunes": len(train_tunes), "validation_tunes": len(validation_tunes)},
+                   "training_tunes": len(train_tunes), "validation_tunes": len(validation_tunes),
+                   "headers": header_statistics(tunes)},
         "training": settings, "history": [], "best_epoch": 0,
     }  # fmt: skip
     metadata["training"] = settings
     budget = float(max_minutes) * 60 if max_minutes else math.inf
-    _fit_epochs(bundle, out, config, vocabulary, train_tunes, validation_tunes, metadata, int(epochs), verbose, budget)
+    epoch_tunes = _epoch_tunes(train_tunes, tunes, settings)
+    _fit_epochs(bundle, out, config, vocabulary, epoch_tunes, validation_tunes, metadata, int(epochs), verbose, budget)
+
+
+def _epoch_tunes(train_tunes: list[str], corpus_tunes: list[str], settings: dict):
+    """A function giving each epoch's training tunes: as written, or each moved to a key drawn for it."""
+    if not settings["transpose"]:
+        return lambda epoch: train_tunes
+    mover = KeyMover(train_tunes, corpus_tunes)
+    movable = sum(len(moves) > 1 for moves, _ in mover.choices)
+    print(f"--transpose: {movable} of {len(train_tunes)} training tunes can move to other keys", file=sys.stderr)
+    return lambda epoch: mover.epoch_tunes(settings["seed"] + epoch)
 
 
 def _placement(precision: str, devices: int | None, batch_size: int) -> dict:
@@ -167,10 +185,10 @@ def _check_resumable(bundle, fingerprint: str, config: ModelConfig, settings: di
                 f"pass --{option} {bundle.config.to_dict()[name]} or use a new --out"
             )
     for name in RESUME_SETTINGS:
-        if bundle.metadata["training"][name] != settings[name]:
+        if bundle.metadata["training"].get(name, False) != settings[name]:
             raise AbcrnnError(
                 f"--resume: {bundle.path} was trained with --{name.replace('_', '-')} "
-                f"{bundle.metadata['training'][name]}, not {settings[name]}"
+                f"{bundle.metadata['training'].get(name, False)}, not {settings[name]}"
             )
 
 
@@ -187,7 +205,7 @@ def _compiled_model(bundle, config: ModelConfig, settings: dict):
     return model
 
 
-def _fit_epochs(bundle, out, config, vocabulary, train_tunes, validation_tunes, metadata, epochs, verbose, budget):
+def _fit_epochs(bundle, out, config, vocabulary, epoch_tunes, validation_tunes, metadata, epochs, verbose, budget):
     from abcrnn.seeding import seed_everything
 
     settings, history = metadata["training"], metadata["history"]
@@ -201,7 +219,8 @@ def _fit_epochs(bundle, out, config, vocabulary, train_tunes, validation_tunes, 
     started = time.perf_counter()
     try:
         for epoch in range(len(history), epochs):
-            row = _fit_one_epoch(model, vocabulary, train_tunes, settings, epoch, epochs, verbose if writer else 0)
+            tunes = epoch_tunes(epoch)
+            row = _fit_one_epoch(model, vocabulary, tunes, settings, epoch, epochs, verbose if writer else 0)
             row.update(_validate(model, config, validation_ids))
             improved = not history or row["validation_loss"] < min(r["validation_loss"] for r in history)
             row["learning_rate"] = float(model.optimizer.learning_rate.numpy())

@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -115,3 +116,77 @@ def test_missing_and_corrupt_bundles_give_one_line_error(tiny_bundle, tmp_path):
         (corrupt / path.name).write_bytes(path.read_bytes())
     (corrupt / "weights.npz").write_bytes(b"garbage")
     assert_one_line_error(run_cli("sample", "--weights", str(corrupt)), "corrupt or unreadable weights")
+
+
+@pytest.fixture(scope="module")
+def rhythm_bundle(tmp_path_factory) -> Path:
+    """A tiny model trained on 60 tunes of four rhythms, each with its R: field."""
+    from conftest import TINY
+
+    from abcrnn.train import train
+
+    out = tmp_path_factory.mktemp("bundles") / "rhythms"
+    train(corpus=str(DATA / "rhythms60.abc"), out=str(out), epochs=3, **TINY)
+    return out
+
+
+def test_bundle_records_the_corpus_rhythms_and_keys(rhythm_bundle):
+    headers = load_bundle(rhythm_bundle).header_statistics
+    assert headers["rhythms"] == {"reel": 20, "jig": 20, "hornpipe": 10, "slip jig": 10}
+    assert headers["rhythm_meters"]["slip jig M:9/8"] == 10 and sum(headers["keys"].values()) == 60
+
+
+def test_rhythm_is_forced_and_unknown_rhythms_refused(rhythm_bundle, tmp_path):
+    out = tmp_path / "reels.abc"
+    result = run_cli("sample", "--weights", str(rhythm_bundle), "--n", "4", "--seed", "2", "--rhythm", "Reel",
+                     "--max-chars", "300", "--out", str(out))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert [header_fields(tune)["R"] for tune in split_tunes(out.read_text())] == ["reel"] * 4
+    refused = run_cli("sample", "--weights", str(rhythm_bundle), "--rhythm", "polka", "--out", str(out))
+    assert_one_line_error(refused, "never saw that rhythm", "hornpipe, jig, reel, slip jig")
+
+
+def test_a_forced_meter_gets_only_rhythms_the_corpus_has_in_it(rhythm_bundle):
+    from abcrnn.sample import rhythm_chooser
+
+    bundle = load_bundle(rhythm_bundle)
+    choose = rhythm_chooser("any", {"M": "9/8"}, bundle.header_statistics)
+    tunes = sample_tunes(bundle.engine(), bundle.vocabulary, 6, seed=4, forced=choose(6, 4), max_chars=250)
+    for tune in tunes:
+        assert header_fields(tune.text).get("R") == "slip jig" and header_fields(tune.text)["M"] == "9/8"
+    # "none" in the corpus: the R: field is left out, never sampled.
+    headers = {"rhythm_meters": {"none M:3/4": 5, "reel M:C|": 9}}
+    assert rhythm_chooser("any", {"M": "3/4"}, headers)(3, 1) == [{"M": "3/4", "R": ""}] * 3
+    tunes = sample_tunes(bundle.engine(), bundle.vocabulary, 4, seed=5, forced={"M": "3/4", "R": ""}, max_chars=250)
+    assert all("R" not in header_fields(tune.text) and header_fields(tune.text)["M"] == "3/4" for tune in tunes)
+
+
+def test_header_temperature_applies_to_the_header_only(tiny_bundle, monkeypatch):
+    import abcrnn.engine
+
+    used = []
+    real_softmax = abcrnn.engine.softmax
+    recorded = lambda logits, t: used.append(t.ravel()[0]) or real_softmax(logits, t)  # noqa: E731
+    monkeypatch.setattr(abcrnn.engine, "softmax", recorded)
+    bundle = load_bundle(tiny_bundle)
+    draw = lambda primer, forced: sample_tunes(  # noqa: E731
+        bundle.engine(), bundle.vocabulary, 1, temperature=1.3, seed=6, max_chars=200, primer=primer,
+        forced=forced, header_temperature=0.2)  # fmt: skip
+    draw("X:1\nT:A\nM:6/8\nL:1/8\nK:G\n", {})  # the header is given: all music
+    assert set(used) == {1.3}
+    used.clear()
+    tune = draw("X:1\nT:A\nM:6/8\nL:1/8\n", {"K": "G"})[0]  # the K: line still to come
+    switch = used.index(1.3)
+    assert switch >= len("X:1\nT:A\nM:6/8\nL:1/8\n") and set(used[:switch]) == {0.2} and set(used[switch:]) == {1.3}
+    assert "\nK:G\n" in tune.text
+
+
+def test_evaluate_reports_key_and_rhythm_divergence(tmp_path):
+    samples = tmp_path / "samples.abc"
+    reels = [tune for tune in split_tunes((DATA / "rhythms60.abc").read_text()) if header_fields(tune)["R"] == "reel"]
+    samples.write_text("".join(reels))
+    result = run_cli("evaluate", "--samples", str(samples), "--corpus", str(DATA / "rhythms60.abc"))
+    assert result.returncode == 0, result.stderr
+    rhythm_line = next(line for line in result.stdout.splitlines() if line.startswith("rhythm divergence"))
+    assert float(rhythm_line.split()[4]) > 0.3  # all reels against a corpus of four rhythms
+    assert "rhythms: reel 100%" in result.stdout and "key divergence from corpus:" in result.stdout
