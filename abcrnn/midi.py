@@ -11,6 +11,13 @@ from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit, map_bounded
 from abcrnn.errors import AbcrnnError
 from abcrnn.files import read_tunes, write_atomic
 
+# General MIDI programs (numbered from 0) for the instruments folk tunes are played on. The
+# default is the fiddle: these collections are fiddle and pipe music (O'Neill was a piper and
+# Ryan's Mammoth Collection is a fiddler's book), and GM's violin sounds close to one.
+INSTRUMENTS = {"fiddle": 40, "flute": 73, "whistle": 78, "recorder": 74, "accordion": 21, "concertina": 23,
+               "bagpipes": 109, "harp": 46, "piano": 0, "guitar": 24, "banjo": 105, "mandolin": 25}  # fmt: skip
+DEFAULT_INSTRUMENT = "fiddle"
+
 # Beats per minute when a tune has no Q: field: a lively jig, counted in the
 # meter's beat (a dotted quarter in 6/8), and a moderate pace in simple meters.
 DEFAULT_COMPOUND_TEMPO, DEFAULT_SIMPLE_TEMPO = 110, 100
@@ -29,14 +36,27 @@ def midi_file_name(tune: str) -> str:
     return f"{number}_{title or 'untitled'}.mid"
 
 
-def tune_to_midi(tune: str, tempo: float | None = None) -> bytes:
-    """The MIDI file of one tune; tempo from ``tempo``, else its Q: field, else a default."""
+def check_instrument(name: str) -> int:
+    """The General MIDI program of an instrument name, or a one-line error listing the names."""
+    program = INSTRUMENTS.get(str(name).strip().lower())
+    if program is None:
+        raise AbcrnnError(f"unknown instrument {name!r}; choose one of {', '.join(INSTRUMENTS)}")
+    return program
+
+
+def tune_to_midi(tune: str, tempo: float | None = None, instrument: str = DEFAULT_INSTRUMENT) -> bytes:
+    """The MIDI file of one tune, played as written; tempo from ``tempo``, else its Q: field, else a default."""
+    from music21 import instrument as music21_instrument
     from music21 import midi
     from music21 import tempo as music21_tempo
 
-    from abcrnn.parsing import parse_abc, quiet
+    from abcrnn.parsing import MalformedField, field_errors, parse_abc, quiet
+    from abcrnn.playable import playable_tune
 
-    score = parse_abc(tune)
+    errors = field_errors(tune)  # checked as written: the playable text has no meter left to check
+    if errors:
+        raise MalformedField(errors[0])
+    score = parse_abc(playable_tune(tune))
     if not score.flatten().notes:
         raise ValueError("no notes")
     has_q = "Q" in header_fields(tune)
@@ -49,12 +69,19 @@ def tune_to_midi(tune: str, tempo: float | None = None) -> bytes:
         mark = music21_tempo.MetronomeMark(number=number, referent=beat)
         target = score.parts[0] if score.parts else score
         target.insert(0, mark)
+    for part in score.parts or [score]:
+        for old in part.recurse().getElementsByClass(music21_instrument.Instrument):
+            old.activeSite.remove(old)
+        sound = music21_instrument.Instrument(instrument)
+        sound.midiProgram = check_instrument(instrument)
+        part.insert(0, sound)
     with quiet():  # music21 warns on stderr of what MIDI cannot hold
         return midi.translate.streamToMidiFile(score).writestr()
 
 
 def render_tunes(tunes: list[str], out: str, tempo: float | None = None, progress=None,
-                 time_limit: float = DEFAULT_TIME_LIMIT) -> list[tuple[str, str | None]]:  # fmt: skip
+                 time_limit: float = DEFAULT_TIME_LIMIT,
+                 instrument: str = DEFAULT_INSTRUMENT) -> list[tuple[str, str | None]]:  # fmt: skip
     """Write one MIDI file per tune into ``out``; return (file or tune, None or why it failed).
 
     Tunes are rendered on every core, each within ``time_limit`` seconds.
@@ -67,8 +94,8 @@ def render_tunes(tunes: list[str], out: str, tempo: float | None = None, progres
     if not os.access(folder, os.W_OK):
         raise AbcrnnError(f"{out}: output folder is not writable")
     results = []
-    for tune, outcome in zip(tunes, map_bounded(partial(tune_to_midi, tempo=tempo), tunes, time_limit,
-                                                progress=progress)):  # fmt: skip
+    render = partial(tune_to_midi, tempo=tempo, instrument=instrument)
+    for tune, outcome in zip(tunes, map_bounded(render, tunes, time_limit, progress=progress)):
         name = midi_file_name(tune)
         if outcome.error:
             results.append((name, f"cannot render it: {outcome.error}"))
@@ -88,23 +115,28 @@ def report_rendering(results: list[tuple[str, str | None]], out: str) -> int:
 
 
 def render_midi(file: str, out: str = "midi", tempo: float | None = None,
-                time_limit: float = DEFAULT_TIME_LIMIT) -> None:  # fmt: skip
-    """Render every tune in an ABC file to its own MIDI file.
+                time_limit: float = DEFAULT_TIME_LIMIT, instrument: str = DEFAULT_INSTRUMENT) -> None:  # fmt: skip
+    """Render every tune in an ABC file to its own MIDI file, playing what is written.
 
-    Exits 1 if any tune could not be rendered (the others are still written).
+    Repeats, first and second endings are unfolded as abc2midi plays them, a tie
+    joins only notes of one pitch, and decorations never lose a note. Exits 1 if
+    any tune could not be rendered (the others are still written).
 
     Args:
         file: the ABC file.
         out: folder for the MIDI files, named from each tune's X number and title.
         tempo: beats per minute (dotted quarters in 6/8); default: the tune's Q: field, else 110.
         time_limit: seconds one tune may take to render; a slower one is reported and the rest go on.
+        instrument: fiddle (the default), flute, whistle, recorder, accordion, concertina, bagpipes, harp,
+            piano, guitar, banjo or mandolin.
     """
     from abcrnn.progress import progress_printer
 
+    check_instrument(instrument)
     if tempo is not None and not float(tempo) > 0:
         raise AbcrnnError(f"--tempo must be above 0, got {tempo}")
     time_limit = check_time_limit(time_limit)
     tunes = read_tunes(file)
-    results = render_tunes(tunes, out, tempo, progress_printer(len(tunes), "rendered tunes:"), time_limit)
+    results = render_tunes(tunes, out, tempo, progress_printer(len(tunes), "rendered tunes:"), time_limit, instrument)
     if report_rendering(results, out):
         raise SystemExit(1)

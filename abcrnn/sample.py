@@ -218,6 +218,7 @@ def sample(
     max_chars: int = 2000,
     out: str | None = None,
     midi: str | None = None,
+    instrument: str = "fiddle",
     valid_only: bool = False,
     max_attempts: int | None = None,
     time_limit: float = DEFAULT_TIME_LIMIT,
@@ -242,6 +243,7 @@ def sample(
         max_chars: cut a tune that has not ended by then back to its last complete bar.
         out: ABC file to write (default: print to standard output).
         midi: also write one MIDI file per tune into this folder.
+        instrument: the MIDI files' sound: fiddle, flute, whistle, accordion, piano, ... (see `abcrnn midi`).
         valid_only: keep sampling until n tunes pass `abcrnn validate` (or max_attempts run out).
         max_attempts: how many tunes --valid-only may sample in all (default: 10 x n + 20).
         time_limit: seconds music21 may take to validate or render one tune; a slower one is rejected.
@@ -254,6 +256,10 @@ def sample(
     from abcrnn.progress import progress_printer
 
     _check_options(n, temperature, top_k, top_p, max_chars, seed)
+    if midi:
+        from abcrnn.midi import check_instrument
+
+        check_instrument(instrument)
     if not isinstance(header_temperature, (int, float)) or not header_temperature > 0:
         raise AbcrnnError(f"--header-temperature must be a number above 0, got {header_temperature!r}")
     time_limit = check_time_limit(time_limit)
@@ -297,7 +303,7 @@ def sample(
         from abcrnn.midi import render_tunes, report_rendering
 
         rendered = render_tunes(texts, midi, progress=progress_printer(len(texts), "rendered tunes:"),
-                                time_limit=time_limit)  # fmt: skip
+                                time_limit=time_limit, instrument=instrument)  # fmt: skip
         report_rendering(rendered, midi)
 
 

@@ -158,15 +158,43 @@ def transpose_tune(tune: str, semitones: int = 0, to_key: str | None = None) -> 
     return "\n".join(_walk(tune, _Mover(semitones)))
 
 
+def spelled_out(tune: str) -> str:
+    """The tune in C's key signature, with every sharp, flat and natural it needs written on its note.
+
+    For readers that neither carry an accidental on through its bar nor follow
+    inline key changes (music21, as the MIDI renderer uses it): what abc2midi
+    plays, spelled so that any reader plays the same.
+
+    >>> print(spelled_out("X:1\\nK:D\\n=c>dc ^G g|[K:Bb] B=B B|"))
+    X:1
+    K:C
+    c>dc ^G ^g|[K:C] _B=B B|
+    """
+    return "\n".join(_walk(tune, _Mover(0, spell_out=True)))
+
+
 def written_pitches(tune: str) -> list[int]:
     """The MIDI pitches of a tune's notes as written (repeats not expanded), read as abc2midi reads them.
 
     >>> written_pitches("X:1\\nK:D\\nDF^G =f c'|")
     [62, 66, 68, 77, 85]
     """
-    pitches: list[int] = []
-    _walk(tune, _Mover(0, pitches))
-    return pitches
+    return [pitch for _, _, _, pitch, _ in _read_notes(tune)]
+
+
+def note_pitches(tune: str) -> list[tuple[int, int, int, int]]:
+    """Where each note (grace notes aside) stands and its MIDI pitch: ``(line, start, end, pitch)``.
+
+    >>> note_pitches("X:1\\nK:D\\n{g}f2-e|")
+    [(2, 3, 4, 78), (2, 6, 7, 76)]
+    """
+    return [(line, start, end, pitch) for line, start, end, pitch, grace in _read_notes(tune) if not grace]
+
+
+def _read_notes(tune: str) -> list[tuple[int, int, int, int, bool]]:
+    notes: list[tuple[int, int, int, int, bool]] = []
+    _walk(tune, _Mover(0, notes))
+    return notes
 
 
 def key_name(tune: str) -> str:
@@ -199,6 +227,7 @@ def _walk(tune: str, mover: "_Mover") -> list[str]:
     lines = list(header)
     lines[key_index] = "K:" + mover.change_key(key)
     for line in body:
+        mover.line_number = len(lines)
         field = parse_field_line(line)
         if field and field[0] == "K":
             lines.append("K:" + mover.change_key(_read_key(field[1])))
@@ -228,9 +257,11 @@ def _semitones_to(key: Key, to_key: str) -> int:
 class _Mover:
     """Transposes music lines in order, tracking the key and each bar's accidentals."""
 
-    def __init__(self, semitones: int, pitches: list[int] | None = None):
+    def __init__(self, semitones: int, notes: list | None = None, spell_out: bool = False):
         self.semitones = semitones
-        self.pitches = pitches  # when given, each moved note's MIDI pitch is appended
+        self.spell_out = spell_out  # write every accidental the key signature does not give
+        self.notes = notes  # when given, gets (line, start, end, MIDI pitch, in a grace) for each note read
+        self.line_number = 0
         self.bar_reset()
 
     def change_key(self, key: Key) -> str:
@@ -238,6 +269,9 @@ class _Mover:
         new_key, self.letter_steps = key.moved(self.semitones)
         self.new_signature = new_key.signature()
         self.bar_reset()
+        if self.spell_out:  # every accidental is written: the signature is C's
+            self.new_signature = dict.fromkeys(LETTERS, 0)
+            return "C"
         return new_key.text()
 
     def bar_reset(self) -> None:
@@ -255,7 +289,7 @@ class _Mover:
     def _token(self, match: re.Match) -> str:
         kind, text = match.lastgroup, match.group()
         if kind == "note":
-            return self._note(text)
+            return self._note(text, match.span())
         if kind == "chord":
             return _move_chord_symbol(text, self.semitones, self.letter_steps)
         if kind == "field" and text[1] == "K":
@@ -269,7 +303,7 @@ class _Mover:
             self.grace_accidentals = dict(self.read_accidentals) if text == "{" else None
         return text
 
-    def _note(self, text: str) -> str:
+    def _note(self, text: str, span: tuple[int, int]) -> str:
         accidental_text, letter, octave_marks = re.fullmatch(r"([\^_=]*)([A-Ga-g])([,']*)", text).groups()
         upper = letter.upper()
         octave = (1 if letter.islower() else 0) + octave_marks.count("'") - octave_marks.count(",")
@@ -284,14 +318,14 @@ class _Mover:
         new_accidental = pitch - 12 * new_octave - NATURAL_PITCH[new_letter]
         if new_accidental not in ACCIDENTAL_TEXT:
             raise TransposeError(f"{text} would need a triple accidental")
-        if self.pitches is not None:
-            self.pitches.append(60 + pitch)
+        if self.notes is not None:
+            self.notes.append((self.line_number, *span, 60 + pitch, self.grace_accidentals is not None))
         return self._written(new_letter, new_octave, new_accidental)
 
     def _written(self, letter: str, octave: int, accidental: int) -> str:
         """The note as text, with its accidental wherever any reader would otherwise play it wrong."""
         in_grace = self.grace_accidentals is not None
-        prefix = ""
+        prefix = ACCIDENTAL_TEXT[accidental] if self.spell_out and accidental != self.new_signature[letter] else ""
         place = {"letter": letter, "octave": (letter, octave)}
         for (scope, _), state in self.written.items():
             if state.get(place[scope], self.new_signature[letter]) != accidental:

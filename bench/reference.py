@@ -45,7 +45,7 @@ def _run_abc2midi(tunes: list[str]) -> list[list[int] | None]:
         source.write_text("\n\n".join(numbered) + "\n", encoding="utf-8")
         command = [program, str(source), "-NGRA", "-NGUI", "-silent"]
         subprocess.run(command, cwd=folder, capture_output=True, timeout=600)
-        return [_midi_pitches(Path(folder) / f"tunes{number}.mid") for number in range(1, len(tunes) + 1)]
+        return [midi_pitches(Path(folder) / f"tunes{number}.mid") for number in range(1, len(tunes) + 1)]
 
 
 def _renumbered(tune: str, number: int) -> str:
@@ -53,11 +53,16 @@ def _renumbered(tune: str, number: int) -> str:
     return "\n".join([f"X:{number}"] + [line for line in lines if not line.startswith("X:")])
 
 
-def _midi_pitches(path: Path) -> list[int] | None:
-    """Note-on pitches in time order (by pitch within a chord), from every track of a MIDI file."""
+def midi_pitches(path: Path) -> list[int] | None:
+    """Note-on pitches in time order, from every track of a MIDI file.
+
+    Notes starting within a 128th note of each other are one chord and come
+    lowest first, however a player staggers them.
+    """
     if not path.exists() or path.stat().st_size < 14:  # none written, or abc2midi stopped while writing
         return None
     data, events, position = path.read_bytes(), [], 14
+    ticks_per_beat = struct.unpack(">H", data[12:14])[0] or 480
     for track in range(struct.unpack(">H", data[10:12])[0]):
         end = position + 8 + struct.unpack(">I", data[position + 4 : position + 8])[0]
         position, time, status = position + 8, 0, 0
@@ -78,7 +83,15 @@ def _midi_pitches(path: Path) -> list[int] | None:
             if status & 0xF0 == 0x90 and data[position + 1] > 0:
                 events.append((time, track, data[position]))
             position += size
-    return [pitch for _, _, pitch in sorted(events)]
+    events.sort()
+    chords: list[list[int]] = []
+    chord_time = None
+    for time, _, pitch in events:
+        if chord_time is None or time - chord_time > ticks_per_beat / 32:
+            chords.append([])
+            chord_time = time
+        chords[-1].append(pitch)
+    return [pitch for chord in chords for pitch in sorted(chord)]
 
 
 def _variable_length(data: bytes, position: int) -> tuple[int, int]:

@@ -1,0 +1,174 @@
+"""A tune as music21 must be given it to play what is written, the way abc2midi reads it.
+
+music21 reads ABC leniently but does not play it faithfully: it expands
+``A :| B :|`` as A A B A B (ABC repeats a ``:|`` with no ``|:`` from the last
+repeat or double bar), and its tokenizer drops or changes notes around ties
+between different pitches and decorations (``A-d.d``, ``f2-e``). So the MIDI
+renderer feeds it a playable text instead: the music on one line with the
+repeats and endings unfolded, a tie only between equal pitches, and no
+decorations, slurs or chord symbols (which music21 does not play either).
+
+>>> print(playable_tune("X:1\\nM:2/4\\nL:1/8\\nK:G\\nGABc :|\\n|: d2-d2 |1 e4 :|2 g4 |]"))
+X:1
+M:none
+L:1/8
+K:C
+GABc |GABc |d2-d2 | e4 |d2-d2 | g4 |]
+"""
+
+import re
+from dataclasses import dataclass
+
+from abcrnn.abc import default_unit_length, parse_field_line, split_header_body, strip_comment
+from abcrnn.transpose import TransposeError, note_pitches, spelled_out
+
+# Fields inside the music that change how it sounds, kept as inline fields. The meter does not
+# (its bars are written), and without one music21 keeps each bar as it is: with one, it tries
+# to join the short bars either side of a repeat and fails ("TimeSignature already found").
+SOUNDING_FIELDS = "KLQ"
+# Shorthand decorations: a MIDI player ignores them, and music21 loses notes after some.
+_DECORATIONS = re.compile(r'![^!\n]*!|\+[A-Za-z0-9.]*\+|"[^"]*"|[~.HLMOPSTuv]|\((?!\d)|\)')
+_PROTECTED = re.compile(r"\[[A-Za-z]:[^\]]*\]")  # inline fields keep their letters and dots
+# A bar line (with its repeat colons) and the numbered ending that may follow it.
+_BAR = re.compile(r"(?P<line>:*(?:\[\||\|\]|\|\||\|)+:*|::+)\s*(?P<ending>\[?\d+(?:[,-]\d+)*)?"
+                  r"|(?P<alone>\[\d+(?:[,-]\d+)*)")
+
+
+@dataclass
+class _Bar:
+    music: str  # what the bar holds, inline fields included
+    line: str  # the bar line that ends it
+    ending: set[int] | None  # the passes a numbered ending starting here is played on
+
+
+def playable_tune(tune: str) -> str:
+    """The tune with its music unfolded onto one line, ready for music21 to play as abc2midi does."""
+    header, body = split_header_body(tune)
+    header = _without_meter(header)
+    music = " ".join(_music_parts(body))
+    music = _PROTECTED.sub(lambda match: match.group().replace(".", "\0"), music)
+    music = _without_decorations(music).replace("\0", ".")
+    unfolded = "".join(bar.music + bar.line for bar in unfold_repeats(_bars(music)))
+    text = "\n".join(header + [unfolded])
+    try:
+        return untie_different_pitches(spelled_out(text))
+    except TransposeError:  # a key this cannot read: music21 gets the unfolded text as it is
+        return text
+
+
+def _without_meter(header: list[str]) -> list[str]:
+    """The header with ``M:none``, and the unit length the meter implied written out."""
+    fields = {field[0]: field[1] for line in header if (field := parse_field_line(line.strip()))}
+    lines = [("M:none" if line.startswith("M:") else line) for line in header]
+    if "L" not in fields:
+        lines.insert(len(lines) - 1, "L:" + default_unit_length(fields.get("M", "")))
+    return lines
+
+
+def _music_parts(body: list[str]):
+    """Each music line without comments or continuations; sounding field lines as inline fields."""
+    for line in body:
+        field = parse_field_line(line.strip())
+        if field:
+            if field[0] in SOUNDING_FIELDS:
+                yield f"[{field[0]}:{field[1]}]"
+            continue
+        yield strip_comment(line).rstrip("\\")
+
+
+def _without_decorations(music: str) -> str:
+    pieces, position = [], 0
+    for match in _PROTECTED.finditer(music):
+        pieces.append(_DECORATIONS.sub("", music[position : match.start()]) + match.group())
+        position = match.end()
+    return "".join(pieces) + _DECORATIONS.sub("", music[position:])
+
+
+def _bars(music: str) -> list[_Bar]:
+    bars, position, ending = [], 0, None
+    for match in _BAR.finditer(music):
+        if match.group("alone"):  # [2 after a space: an ending for the bar that follows
+            if music[position : match.start()].strip():
+                bars.append(_Bar(music[position : match.start()], "", ending))
+            ending, position = _passes(match.group("alone")), match.end()
+            continue
+        bars.append(_Bar(music[position : match.start()], match.group("line"), ending))
+        ending = _passes(match.group("ending")) if match.group("ending") else None
+        position = match.end()
+    if music[position:].strip():
+        bars.append(_Bar(music[position:], "", ending))
+    return bars
+
+
+def _passes(text: str) -> set[int]:
+    """The passes an ending is for: ``[1``, ``2``, ``[1,3``, ``[1-3``.
+
+    >>> sorted(_passes("[1-3")), sorted(_passes("2,4"))
+    ([1, 2, 3], [2, 4])
+    """
+    passes = set()
+    for part in text.lstrip("[").split(","):
+        low, _, high = part.partition("-")
+        passes |= set(range(int(low), int(high or low) + 1))
+    return passes
+
+
+def _ends_repeat(line: str) -> bool:
+    return line.startswith(":")
+
+
+def _starts_repeat(line: str) -> bool:
+    return line.endswith(":")
+
+
+def unfold_repeats(bars: list[_Bar]) -> list[_Bar]:
+    """The bars in the order abc2midi plays them, their repeat marks gone.
+
+    ``|:`` starts a repeat and ``::`` ends one and starts the next. A ``:|``
+    goes back to the last of these, or to the bar after the last repeat, or
+    to the start: not to a double bar (measured: abc2midi agrees with this on
+    more of the corpus than with going back to a double bar). A numbered
+    ending is played on its passes and skipped on the others; it lasts until
+    a bar line other than ``|``.
+    """
+    played: list[_Bar] = []
+    start, second_pass, skipping, in_ending, index = 0, False, False, False, 0
+    for _ in range(4 * len(bars) + 4):  # each bar plays at most twice: a bound, not a loop
+        if index >= len(bars):
+            break
+        bar, index = bars[index], index + 1
+        if bar.ending is not None:
+            skipping = (2 if second_pass else 1) not in bar.ending
+            in_ending = not skipping
+        if skipping:
+            skipping = bar.line in ("|", "")  # any other bar line ends the skipped ending
+            continue
+        if bar.music.strip():  # between :| and |: on the next line there is nothing to play
+            played.append(_Bar(bar.music, bar.line.replace(":", "") or "|", None))
+        if _ends_repeat(bar.line) and not second_pass:
+            second_pass, index, in_ending = True, start, False
+        elif _ends_repeat(bar.line) or _starts_repeat(bar.line) or (second_pass and in_ending and
+                                                                     bar.line in ("||", "|]", "[|")):  # fmt: skip
+            start, second_pass, in_ending = index, False, False
+    if played and bars[-1].line == "":
+        played[-1].line = ""
+    return played
+
+
+def untie_different_pitches(tune: str) -> str:
+    """Remove each tie (``-``) whose notes differ in pitch: a tie holds one pitch, it cannot join two.
+
+    >>> untie_different_pitches("X:1\\nK:D\\nf2-e A-A F-^F|")
+    'X:1\\nK:D\\nf2e A-A F-^F|'
+    """
+    notes = note_pitches(tune)
+    lines = tune.split("\n")
+    removals: dict[int, list[int]] = {}
+    for (line, start, end, pitch), (next_line, _, _, next_pitch) in zip(notes, notes[1:]):
+        tie = re.match(r"[\d/<>]*-", lines[line][end:])
+        if tie and pitch != next_pitch:
+            removals.setdefault(line, []).append(end + tie.end() - 1)
+    for line, positions in removals.items():
+        for position in sorted(positions, reverse=True):
+            lines[line] = lines[line][:position] + lines[line][position + 1 :]
+    return "\n".join(lines)
