@@ -14,6 +14,7 @@ from abcrnn.corpus import build_corpus  # noqa: E402
 from abcrnn.errors import AbcrnnError  # noqa: E402
 from abcrnn.evaluate import evaluate  # noqa: E402
 from abcrnn.midi import render_midi  # noqa: E402
+from abcrnn.page import page  # noqa: E402
 from abcrnn.sample import sample  # noqa: E402
 from abcrnn.train import train  # noqa: E402
 from abcrnn.transpose import transpose  # noqa: E402
@@ -25,6 +26,7 @@ COMMANDS = {
     "sample": sample,
     "validate": validate,
     "midi": render_midi,
+    "page": page,
     "evaluate": evaluate,
     "transpose": transpose,
 }

@@ -36,6 +36,20 @@ def midi_file_name(tune: str) -> str:
     return f"{number}_{title or 'untitled'}.mid"
 
 
+def tune_tempo(tune: str, tempo: float | None = None) -> tuple[float | None, float]:
+    """Beats a minute and the beat in quarter notes: ``tempo``, else None if the tune has a Q: field, else a default.
+
+    >>> tune_tempo("X:1\\nM:6/8\\nK:D\\n"), tune_tempo("X:1\\nM:C|\\nQ:1/2=90\\nK:D\\n")
+    ((110, 1.5), (None, 1.0))
+    """
+    fields = header_fields(tune)
+    compound = re.fullmatch(r"(6|9|12)/8", fields.get("M", "").strip())
+    beat = 1.5 if compound else 1.0
+    if tempo is None and "Q" in fields:
+        return None, beat
+    return tempo or (DEFAULT_COMPOUND_TEMPO if compound else DEFAULT_SIMPLE_TEMPO), beat
+
+
 def check_instrument(name: str) -> int:
     """The General MIDI program of an instrument name, or a one-line error listing the names."""
     program = INSTRUMENTS.get(str(name).strip().lower())
@@ -59,11 +73,8 @@ def tune_to_midi(tune: str, tempo: float | None = None, instrument: str = DEFAUL
     score = parse_abc(playable_tune(tune))
     if not score.flatten().notes:
         raise ValueError("no notes")
-    has_q = "Q" in header_fields(tune)
-    if tempo is not None or not has_q:
-        compound = re.fullmatch(r"(6|9|12)/8", header_fields(tune).get("M", "").strip())
-        beat = 1.5 if compound else 1.0
-        number = tempo or (DEFAULT_COMPOUND_TEMPO if compound else DEFAULT_SIMPLE_TEMPO)
+    number, beat = tune_tempo(tune, tempo)
+    if number is not None:
         for old in score.recurse().getElementsByClass(music21_tempo.MetronomeMark):
             old.activeSite.remove(old)
         mark = music21_tempo.MetronomeMark(number=number, referent=beat)

@@ -218,6 +218,7 @@ def sample(
     max_chars: int = 2000,
     out: str | None = None,
     midi: str | None = None,
+    page: str | None = None,
     instrument: str = "fiddle",
     valid_only: bool = False,
     max_attempts: int | None = None,
@@ -243,6 +244,7 @@ def sample(
         max_chars: cut a tune that has not ended by then back to its last complete bar.
         out: ABC file to write (default: print to standard output).
         midi: also write one MIDI file per tune into this folder.
+        page: also write the tunes as a tune book page (sheet music, play, MIDI), e.g. tunes.html.
         instrument: the MIDI files' sound: fiddle, flute, whistle, accordion, piano, ... (see `abcrnn midi`).
         valid_only: keep sampling until n tunes pass `abcrnn validate` (or max_attempts run out).
         max_attempts: how many tunes --valid-only may sample in all (default: 10 x n + 20).
@@ -256,7 +258,7 @@ def sample(
     from abcrnn.progress import progress_printer
 
     _check_options(n, temperature, top_k, top_p, max_chars, seed)
-    if midi:
+    if midi or page:
         from abcrnn.midi import check_instrument
 
         check_instrument(instrument)
@@ -305,6 +307,11 @@ def sample(
         rendered = render_tunes(texts, midi, progress=progress_printer(len(texts), "rendered tunes:"),
                                 time_limit=time_limit, instrument=instrument)  # fmt: skip
         report_rendering(rendered, midi)
+    if page:
+        from abcrnn.page import write_page
+
+        note = f"Sampled from {bundle.path} with seed {seed} at temperature {temperature}."
+        write_page(texts, page, f"{len(texts)} tunes sampled by abcrnn", note, instrument, time_limit)
 
 
 def rhythm_chooser(rhythm: str, forced: dict[str, str], headers: dict | None):

@@ -1,0 +1,99 @@
+"""The tune book: one self-contained HTML page of tunes as sheet music, to play, read and download.
+
+Python gathers the tunes, their validation verdicts, tempos and MIDI files
+into one JSON blob; ``static/tunebook.html`` with its script and style turns
+it into the page, with abcjs (vendored, see ``static/README.md``) drawing the
+music. Everything is inlined, so the page works from ``file://`` offline.
+"""
+
+import base64
+import html
+import json
+import re
+import sys
+from functools import partial
+from pathlib import Path
+
+from abcrnn.abc import header_fields
+from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit, map_bounded
+from abcrnn.errors import AbcrnnError
+from abcrnn.midi import DEFAULT_INSTRUMENT, check_instrument, midi_file_name, tune_tempo, tune_to_midi
+
+STATIC = Path(__file__).parent / "static"
+MOST_TUNES = 1000  # a page stays usable (drawn as it scrolls) well past 200 tunes; past this, split the file
+
+
+def page_data(tunes: list[str], note: str = "", instrument: str = DEFAULT_INSTRUMENT,
+              time_limit: float = DEFAULT_TIME_LIMIT, progress=None) -> dict:  # fmt: skip
+    """What the page shows of each tune: its text, heading, verdict, tempo and MIDI file."""
+    from abcrnn.validate import validate_tunes
+
+    reports = validate_tunes(tunes, time_limit=time_limit)
+    midis = map_bounded(partial(tune_to_midi, instrument=instrument), tunes, time_limit, progress=progress)
+    entries = []
+    for number, (tune, report, midi) in enumerate(zip(tunes, reports, midis), start=1):
+        fields = header_fields(tune)
+        entries.append({
+            "number": number,
+            "heading": f"X:{fields.get('X', number)} {fields.get('T', '(untitled)')}",
+            "abc": tune.strip("\n"),
+            "valid": report.valid,
+            "verdict": "valid" if report.valid else "invalid: " + "; ".join(report.errors[:3]),
+            "tempo": tune_tempo(tune)[0],  # None: the page reads the tune's Q: field
+            "midi": base64.b64encode(midi.value).decode("ascii") if midi.value else None,
+            "midi_name": midi_file_name(tune),
+            "midi_error": midi.error,
+        })  # fmt: skip
+    return {"note": note, "tunes": entries}
+
+
+def render_page(data: dict, title: str) -> str:
+    """The page's HTML: the template with its style, scripts and ``data`` inlined."""
+    template = (STATIC / "tunebook.html").read_text(encoding="utf-8")
+    # Inside <script>, "</" could close the element early; JSON may write it as "<\/".
+    blob = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    parts = {
+        "title": html.escape(title),
+        "style": (STATIC / "tunebook.css").read_text(encoding="utf-8"),
+        "data": blob,
+        "abcjs": (STATIC / "abcjs-basic-min.js").read_text(encoding="utf-8"),
+        "script": (STATIC / "tunebook.js").read_text(encoding="utf-8"),
+    }
+    return re.sub(r"\{\{(\w+)\}\}", lambda match: parts[match.group(1)], template)
+
+
+def write_page(tunes: list[str], out: str, title: str, note: str = "", instrument: str = DEFAULT_INSTRUMENT,
+               time_limit: float = DEFAULT_TIME_LIMIT) -> None:  # fmt: skip
+    """Build the page of ``tunes`` and write it to ``out`` whole (or not at all)."""
+    from abcrnn.files import write_atomic
+    from abcrnn.progress import progress_printer
+
+    if len(tunes) > MOST_TUNES:
+        raise AbcrnnError(f"{len(tunes)} tunes is more than one page holds well ({MOST_TUNES}); split the file")
+    data = page_data(tunes, note, instrument, time_limit, progress_printer(len(tunes), "prepared tunes:"))
+    write_atomic(out, render_page(data, title))
+    invalid = sum(not entry["valid"] for entry in data["tunes"])
+    print(f"wrote {out}: {len(tunes)} tunes ({invalid} with a validation note); open it in a browser",
+          file=sys.stderr)  # fmt: skip
+
+
+def page(file: str, out: str = "tunes.html", title: str | None = None, instrument: str = DEFAULT_INSTRUMENT,
+         time_limit: float = DEFAULT_TIME_LIMIT) -> None:  # fmt: skip
+    """Write a tune book page: every tune as sheet music with play, tempo, its ABC, verdict and MIDI.
+
+    One HTML file that works from file:// with the network off. A tune that
+    fails validation or cannot be drawn says so on the page; the rest show.
+
+    Args:
+        file: the ABC file.
+        out: the HTML file to write.
+        title: the page's title (default: the file's name).
+        instrument: the sound of the MIDI downloads (see `abcrnn midi`).
+        time_limit: seconds one tune may take to validate or render.
+    """
+    from abcrnn.files import read_tunes
+
+    check_instrument(instrument)
+    time_limit = check_time_limit(time_limit)
+    tunes = read_tunes(file)
+    write_page(tunes, out, str(title or Path(file).name), instrument=instrument, time_limit=time_limit)
