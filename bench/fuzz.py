@@ -26,6 +26,7 @@ from mutations import mutate, random_mutations  # noqa: E402
 from abcrnn.abc import split_tunes  # noqa: E402
 from abcrnn.bounded import map_bounded  # noqa: E402
 from abcrnn.midi import tune_to_midi  # noqa: E402
+from abcrnn.page import page_data  # noqa: E402
 from abcrnn.quality import parsed_note_statistics  # noqa: E402
 from abcrnn.validate import validate_tune  # noqa: E402
 
@@ -47,7 +48,8 @@ def main() -> None:
     parser.add_argument("--tunes", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--time-limit", type=float, default=10.0)
-    parser.add_argument("--commands", default="validate,midi,evaluate", help="which of validate, midi, evaluate")
+    parser.add_argument("--commands", default="validate,midi,evaluate,page",
+                        help="which of validate, midi, evaluate, page")  # fmt: skip
     args = parser.parse_args()
     chosen = args.commands.split(",")
     rng = random.Random(args.seed)
@@ -77,6 +79,11 @@ def main() -> None:
         for outcome, tune in zip(outcomes, tunes):
             if outcome.error:
                 print(f"  stopped: {tune[:300]!r}")
+    if "page" in chosen and tunes:
+        started = time.perf_counter()
+        entries = page_data(tunes, time_limit=args.time_limit)["tunes"]
+        print(f"page: {len(entries)} tunes prepared in {time.perf_counter() - started:.0f} s; "
+              f"{sum(entry['midi'] is None for entry in entries)} shown without MIDI, with the reason", flush=True)
 
 
 if __name__ == "__main__":

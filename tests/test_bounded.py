@@ -13,6 +13,7 @@ import abcrnn.validate
 from abcrnn.abc import split_tunes
 from abcrnn.bounded import map_bounded
 from abcrnn.midi import midi_file_name, render_tunes
+from abcrnn.page import page_data
 from abcrnn.parsing import field_errors
 from abcrnn.validate import Report, validate_tune, validate_tunes
 
@@ -103,7 +104,7 @@ mutation = st.tuples(st.sampled_from(KINDS), st.floats(0, 1), st.text(alphabet=A
 
 @settings(max_examples=120, deadline=None, derandomize=True)
 @given(tune=st.sampled_from(TUNES), mutations=st.lists(mutation, min_size=1, max_size=4))
-def test_mutated_tunes_get_a_verdict_and_a_midi_verdict_within_the_limit(tmp_path_factory, tune, mutations):
+def test_mutated_tunes_get_a_verdict_a_midi_verdict_and_a_page_within_the_limit(tmp_path_factory, tune, mutations):
     tmp_path = tmp_path_factory.mktemp("fuzz")
     mutated = mutate(tune, mutations)
     assert isinstance(validate_tune(mutated), Report)  # in this process: never raises
@@ -113,3 +114,5 @@ def test_mutated_tunes_get_a_verdict_and_a_midi_verdict_within_the_limit(tmp_pat
     ((written, why),) = render_tunes([mutated], str(tmp_path / "midi"), time_limit=LIMIT)
     assert why is None or "longer than" not in why, (mutated, why)
     assert (why is None) == (tmp_path / "midi" / midi_file_name(mutated)).is_file()
+    (entry,) = page_data([mutated], time_limit=LIMIT)["tunes"]  # the tune book reads it the same bounded way
+    assert entry["valid"] == report.valid and (entry["midi"] is None) == (why is not None)
