@@ -13,6 +13,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from abcrnn.corpus import build_corpus  # noqa: E402
 from abcrnn.errors import AbcrnnError  # noqa: E402
 from abcrnn.evaluate import evaluate  # noqa: E402
+from abcrnn.explain import explain  # noqa: E402
 from abcrnn.midi import render_midi  # noqa: E402
 from abcrnn.page import page  # noqa: E402
 from abcrnn.sample import sample  # noqa: E402
@@ -27,6 +28,7 @@ COMMANDS = {
     "validate": validate,
     "midi": render_midi,
     "page": page,
+    "explain": explain,
     "evaluate": evaluate,
     "transpose": transpose,
 }
