@@ -173,12 +173,12 @@ def plot_history(history: list[dict], path: Path) -> None:
 
 
 def default_weights() -> Path:
-    """The shipped jig model: ``weights/jigs`` here, in the source tree, or where pip installed it."""
+    """The shipped folk model: ``weights/folk`` here, in the source tree, or where pip installed it."""
     import sys
 
     candidates = [
-        Path("weights/jigs"),
-        Path(__file__).resolve().parent.parent / "weights" / "jigs",
-        Path(sys.prefix) / "share" / "abcrnn" / "weights" / "jigs",
+        Path("weights/folk"),
+        Path(__file__).resolve().parent.parent / "weights" / "folk",
+        Path(sys.prefix) / "share" / "abcrnn" / "weights" / "folk",
     ]
     return next((path for path in candidates if (path / METADATA).is_file()), candidates[0])

@@ -51,7 +51,7 @@ def evaluate(weights: str | None = None, corpus: str = "corpora/jigs.abc", sampl
     """Score an ABC file with a model (bits per character), or report on sampled tunes.
 
     Args:
-        weights: model bundle folder (default: the shipped jig model).
+        weights: model bundle folder (default: the shipped folk model, weights/folk).
         corpus: ABC file to score; tunes are cleaned as for training, each scored from a fresh state.
             With --samples: the training corpus the samples are compared with.
         samples: ABC file of sampled tunes: report how many parse, pass validation, end

@@ -227,7 +227,7 @@ def sample(
     """Sample new tunes from a trained model and write them as ABC.
 
     Args:
-        weights: model bundle folder (default: the shipped jig model, weights/jigs).
+        weights: model bundle folder (default: the shipped folk model, weights/folk).
         n: how many tunes.
         temperature: below 1 plays safe, above 1 takes risks.
         top_k: sample only from the k likeliest characters (0: all).

@@ -164,3 +164,27 @@ def test_learning_rate_halves_after_an_epoch_without_improvement(tmp_path, monke
     keras_model = bundle.keras_model(last=True)  # the last epoch's optimizer carries the halved rate on
     assert float(keras_model.optimizer.learning_rate.numpy()) == pytest.approx(0.0025)
     assert bundle.best_epoch == 3 and (out / "last.keras").exists()  # the best model is kept, the last beside it
+
+
+def test_transpose_trains_on_moved_tunes_and_keeps_validation_as_written(tmp_path, monkeypatch, capfd):
+    import abcrnn.train
+
+    seen = []
+    real_fit = abcrnn.train._fit_one_epoch
+    monkeypatch.setattr(abcrnn.train, "_fit_one_epoch", lambda model, vocabulary, tunes, *rest: seen.append(
+        list(tunes)) or real_fit(model, vocabulary, tunes, *rest))  # fmt: skip
+    out = tmp_path / "moved"
+    train(corpus=str(DATA / "rhythms60.abc"), out=str(out), epochs=2, transpose=True, **TINY)
+    bundle = load_bundle(out)
+    assert bundle.metadata["training"]["transpose"] is True
+    assert set("^_=#b") <= set(bundle.vocabulary.characters)
+    assert "training tunes can move to other keys" in capfd.readouterr().err
+    keys = lambda tunes: [tune.split("\nK:")[1].split("\n")[0] for tune in tunes]  # noqa: E731
+    assert keys(seen[0]) != keys(seen[1])  # each epoch draws new keys
+    from abcrnn.corpus import load_corpus_tunes
+    from abcrnn.data import model_text
+
+    written = {model_text(tune) for tune in load_corpus_tunes(str(DATA / "rhythms60.abc"))}
+    assert sum(tune not in written for tune in seen[0]) > len(seen[0]) / 3  # many moved
+    with pytest.raises(AbcrnnError, match="--transpose True, not False"):
+        train(corpus=str(DATA / "rhythms60.abc"), out=str(out), epochs=3, resume=True, **TINY)
