@@ -1,4 +1,4 @@
-"""The shipped folk model, as a user gets it: it loads, and writes tunes of the rhythm asked for that pass validation."""
+"""The shipped folk model, as a user gets it: it loads and writes tunes of the rhythm asked for that pass validation."""
 
 from conftest import ROOT, run_cli
 
