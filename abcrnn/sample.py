@@ -327,7 +327,7 @@ def rhythm_chooser(rhythm: str, forced: dict[str, str], headers: dict | None):
 
     if rhythm.strip().lower() != "any":
         name = rhythm_name(rhythm)
-        known = sorted(headers["rhythms"]) if headers else None
+        known = sorted(set(headers["rhythms"]) - {"none"}) if headers else None
         if not name or (known is not None and name not in known):
             raise AbcrnnError(f"--rhythm {rhythm!r}: the model never saw that rhythm; it knows {', '.join(known or [])}"
                               " and any")  # fmt: skip

@@ -27,11 +27,34 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from abcrnn.abc import clean_tune, header_fields  # noqa: E402
+from abcrnn.bars import part_count  # noqa: E402
+from abcrnn.bounded import map_bounded  # noqa: E402
 from abcrnn.bundle import load_bundle  # noqa: E402
 from abcrnn.corpus import load_corpus_tunes, rhythm_name  # noqa: E402
 from abcrnn.evaluate import score_tunes  # noqa: E402
 from abcrnn.files import read_tunes  # noqa: E402
-from abcrnn.quality import quality_report  # noqa: E402
+from abcrnn.parsing import parse_failure  # noqa: E402
+from abcrnn.quality import js_divergence, key_and_rhythm_counts, novelty  # noqa: E402
+from abcrnn.sample import CUT_MARK  # noqa: E402
+from abcrnn.validate import ends_with_closing_bar, validate_tunes  # noqa: E402
+
+
+def report(samples: list[str], corpus: list[str]) -> dict:
+    """The measures of the targets (those of `abcrnn evaluate --samples` but the note statistics)."""
+    share = lambda flags: sum(flags) / len(flags)  # noqa: E731
+    parsed = [outcome.value is None and not outcome.error for outcome in map_bounded(parse_failure, samples, 10)]
+    keys, rhythms = key_and_rhythm_counts(samples)
+    halves = [key_and_rhythm_counts(corpus[part::2])[0] for part in (0, 1)]
+    return {
+        "parse": share(parsed),
+        "valid": share([result.valid for result in validate_tunes(samples)]),
+        "complete": share([ends_with_closing_bar(tune) and CUT_MARK not in tune for tune in samples]),
+        "two_or_more_parts": share([part_count(tune) >= 2 for tune in samples]),
+        "copies_4_bars": share([item["copies_bars"] for item in novelty(samples, corpus)]),
+        "key_js": js_divergence(keys, key_and_rhythm_counts(corpus)[0]),
+        "key_js_corpus_halves": js_divergence(*halves),
+        "rhythms": dict(rhythms.most_common()),
+    }
 
 
 def sample_file(weights: str, rhythm: str, n: int, seed: int, folder: Path) -> tuple[Path | None, str]:
@@ -71,11 +94,11 @@ def main() -> None:
                 if path is None:
                     print(f"{weights}, {rhythm}: {error}")
                     continue
-                report = quality_report(read_tunes(path), rhythm_corpus(rhythm, corpus))
-                rhythms = ", ".join(f"{name} {count}" for name, count in report["rhythms"].items())
-                print(f"{weights}, {rhythm}: {report['parse']:.1%} / {report['valid']:.1%} / {report['complete']:.1%}"
-                      f" / {report['two_or_more_parts']:.1%} / {report['copies_4_bars']:.1%} / "
-                      f"{report['key_js']:.3f} ({report['key_js_corpus_halves']:.3f}) / {rhythms}", flush=True)
+                figures = report(read_tunes(path), rhythm_corpus(rhythm, corpus))
+                rhythms = ", ".join(f"{name} {count}" for name, count in figures["rhythms"].items())
+                print(f"{weights}, {rhythm}: {figures['parse']:.1%} / {figures['valid']:.1%} / "
+                      f"{figures['complete']:.1%} / {figures['two_or_more_parts']:.1%} / {figures['copies_4_bars']:.1%}"
+                      f" / {figures['key_js']:.3f} ({figures['key_js_corpus_halves']:.3f}) / {rhythms}", flush=True)
     heldout = [clean_tune(tune) for tune in read_tunes(args.heldout)] if args.heldout else []
     for weights in bundles:
         bundle = load_bundle(weights)
