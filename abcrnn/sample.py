@@ -262,6 +262,13 @@ def sample(
         from abcrnn.midi import check_instrument
 
         check_instrument(instrument)
+    if key is not None and str(key).strip().lower() not in ("none", "hp"):
+        from abcrnn.transpose import Key, TransposeError
+
+        try:
+            Key(str(key))
+        except TransposeError:
+            raise AbcrnnError(f"--key {key!r} is not a key; write a tonic and mode such as G, Em, Ador or Bb") from None
     if not isinstance(header_temperature, (int, float)) or not header_temperature > 0:
         raise AbcrnnError(f"--header-temperature must be a number above 0, got {header_temperature!r}")
     time_limit = check_time_limit(time_limit)

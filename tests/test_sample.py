@@ -99,6 +99,8 @@ def test_sampling_never_imports_tensorflow(tiny_bundle):
         (["--temperature", "0"], "--temperature must be above 0"),
         (["--top-p", "1.5"], "--top-p must be in (0, 1]"),
         (["--top-p", "0"], "--top-p must be in (0, 1]"),
+        (["--key", "H#"], "is not a key"),
+        (["--header-temperature", "0"], "--header-temperature must be a number above 0"),
     ],
 )
 def test_bad_sampling_options_give_one_line_error(tiny_bundle, tmp_path, options, problem):
