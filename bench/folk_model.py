@@ -1,6 +1,6 @@
-"""What the shipped folk model reaches, against the targets of issue 10 (and the jig model beside it).
+"""What the shipped folk model reaches, against the targets of issue 10 (and, with --compare, another model).
 
-    python bench/folk_model.py [--weights weights/folk] [--compare weights/jigs] [--n 200] [--seed 11]
+    python bench/folk_model.py [--weights weights/folk] [--compare OTHER_BUNDLE] [--n 200] [--seed 11]
                                [--rhythms "jig,reel,hornpipe,slip jig,polka"] [--heldout FILE]
 
 For each rhythm it runs ``abcrnn sample --n 200 --seed 11 --rhythm R`` as a
@@ -76,7 +76,7 @@ def rhythm_corpus(rhythm: str, corpus: list[str]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--weights", default="weights/folk")
-    parser.add_argument("--compare", default="weights/jigs", help="a second bundle measured the same way ('' for none)")
+    parser.add_argument("--compare", default="", help="a second bundle measured the same way, e.g. an older model")
     parser.add_argument("--corpus", default="corpora/folk.abc")
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--seed", type=int, default=11)

@@ -1,6 +1,6 @@
 """Sampling speed and memory: abcrnn sample, end to end, against the classic recipe's sampler.
 
-    python bench/sample_speed.py [--weights weights/jigs] [--recipe-chars 300]
+    python bench/sample_speed.py [--weights weights/folk] [--recipe-chars 300]
 
 Times the whole process of ``abcrnn sample --n 100 --out x.abc`` and of
 ``--n 1`` (start-up included), reads the peak memory of the sampling processes,
