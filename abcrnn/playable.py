@@ -125,14 +125,15 @@ def unfold_repeats(bars: list[_Bar]) -> list[_Bar]:
     """The bars in the order abc2midi plays them, their repeat marks gone.
 
     ``|:`` starts a repeat and ``::`` ends one and starts the next. A ``:|``
-    goes back to the last of these, or to the bar after the last repeat, or
-    to the start: not to a double bar (measured: abc2midi agrees with this on
-    more of the corpus than with going back to a double bar). A numbered
-    ending is played on its passes and skipped on the others; it lasts until
-    a bar line other than ``|``.
+    goes back to the last of these, or to the bar after the last repeat, or to
+    the start. A double bar ``||`` is where the next repeat starts only once a
+    repeat has been played (as abc2midi reads it, measured on the corpus: in
+    ``A || B :|`` the whole of A and B repeats; in ``A :| B || C :|``, C). A
+    numbered ending is played on its passes and skipped on the others; it
+    lasts until a bar line other than ``|``.
     """
     played: list[_Bar] = []
-    start, second_pass, skipping, in_ending, index = 0, False, False, False, 0
+    start, second_pass, skipping, in_ending, index, repeated = 0, False, False, False, 0, False
     for _ in range(4 * len(bars) + 4):  # each bar plays at most twice: a bound, not a loop
         if index >= len(bars):
             break
@@ -150,6 +151,9 @@ def unfold_repeats(bars: list[_Bar]) -> list[_Bar]:
         elif _ends_repeat(bar.line) or _starts_repeat(bar.line) or (second_pass and in_ending and
                                                                      bar.line in ("||", "|]", "[|")):  # fmt: skip
             start, second_pass, in_ending = index, False, False
+            repeated = repeated or _ends_repeat(bar.line)
+        elif bar.line in ("||", "[|") and repeated and not second_pass:
+            start = index
     if played and bars[-1].line == "":
         played[-1].line = ""
     return played

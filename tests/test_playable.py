@@ -56,7 +56,8 @@ def test_midi_plays_the_pitches_abc2midi_plays(case):
         ("|: C D |1 E :|2 F |]", "CDECDF"),
         ("|: C D [1 E :| [2 F |]", "CDECDF"),
         ("|: C |1 D | E :|2 F | G |]", "CDECFG"),
-        ("C || D :|", "CDCD"),  # abc2midi goes back past a double bar to the start
+        ("C || D :|", "CDCD"),  # before any repeat, abc2midi goes back past a double bar to the start
+        ("C :| D || E :|", "CCDEE"),  # after one, a double bar starts the next repeat
         ("|: C :| D |: E :|", "CCDEE"),
     ],
 )  # fmt: skip
