@@ -9,7 +9,6 @@ character is, whether it is in a header line, whether the tune is in its
 second part, and how far through a group of beamed notes it is.
 """
 
-import json
 import re
 import sys
 from pathlib import Path
@@ -19,7 +18,6 @@ import numpy as np
 from abcrnn.data import TUNE_SEPARATOR, model_text
 from abcrnn.errors import AbcrnnError
 
-STATIC = Path(__file__).parent / "static"
 TOP_GUESSES = 5
 MOST_CHARACTERS = 3000  # per tune on the page: a longer one is cut here
 FEATURES = {
@@ -115,17 +113,10 @@ def explain_data(bundle, tunes: list[str], neuron: int | None = None) -> dict:
 
 
 def render_explain(data: dict, title: str) -> str:
-    """The explain page: the template with its style, script and ``data`` inlined."""
-    import html
+    """The explain page: its template with its style, script and ``data`` inlined."""
+    from abcrnn.page import fill_template
 
-    template = (STATIC / "explain.html").read_text(encoding="utf-8")
-    parts = {
-        "title": html.escape(title),
-        "style": (STATIC / "explain.css").read_text(encoding="utf-8"),
-        "data": json.dumps(data, ensure_ascii=False).replace("</", "<\\/"),
-        "script": (STATIC / "explain.js").read_text(encoding="utf-8"),
-    }
-    return re.sub(r"\{\{(\w+)\}\}", lambda match: parts[match.group(1)], template)
+    return fill_template("explain", title, data)
 
 
 def explain(file: str, out: str = "explain.html", weights: str | None = None, neuron: int | None = None,

@@ -47,19 +47,23 @@ def page_data(tunes: list[str], note: str = "", instrument: str = DEFAULT_INSTRU
     return {"note": note, "tunes": entries}
 
 
-def render_page(data: dict, title: str) -> str:
-    """The page's HTML: the template with its style, scripts and ``data`` inlined."""
-    template = (STATIC / "tunebook.html").read_text(encoding="utf-8")
-    # Inside <script>, "</" could close the element early; JSON may write it as "<\/".
-    blob = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+def fill_template(name: str, title: str, data: dict, **extra: str) -> str:
+    """``static/NAME.html`` with its title, ``NAME.css``, ``NAME.js``, ``data`` and the ``extra`` parts inlined."""
+    template = (STATIC / f"{name}.html").read_text(encoding="utf-8")
     parts = {
         "title": html.escape(title),
-        "style": (STATIC / "tunebook.css").read_text(encoding="utf-8"),
-        "data": blob,
-        "abcjs": (STATIC / "abcjs-basic-min.js").read_text(encoding="utf-8"),
-        "script": (STATIC / "tunebook.js").read_text(encoding="utf-8"),
+        "style": (STATIC / f"{name}.css").read_text(encoding="utf-8"),
+        # Inside <script>, "</" could close the element early; JSON may write it as "<\/".
+        "data": json.dumps(data, ensure_ascii=False).replace("</", "<\\/"),
+        "script": (STATIC / f"{name}.js").read_text(encoding="utf-8"),
+        **extra,
     }
     return re.sub(r"\{\{(\w+)\}\}", lambda match: parts[match.group(1)], template)
+
+
+def render_page(data: dict, title: str) -> str:
+    """The tune book's HTML: its template with abcjs, its style, script and ``data`` inlined."""
+    return fill_template("tunebook", title, data, abcjs=(STATIC / "abcjs-basic-min.js").read_text(encoding="utf-8"))
 
 
 def write_page(tunes: list[str], out: str, title: str, note: str = "", instrument: str = DEFAULT_INSTRUMENT,
