@@ -4,9 +4,11 @@ A tune may move by -6 to +6 semitones when it then still lies in a playable
 range, G3 to B6: the fiddle's open G string is the lowest note of the folk
 collections (tunes in G and D reach down to it), and B6 is as high as these
 tunes climb in third position on the fiddle and on a whistle's third octave.
-Among the moves that fit, one is drawn with the weight of the key signature it
-lands on in the corpus, so a tune goes to D and G far more often than to Db and
-the keys the model sees stay as the music has them. The original key is always
+Among the moves that fit, one is drawn with the weight the key it lands on
+has in the corpus, tonic and mode together: a major tune goes to D and G far
+more often than to Db, and an E minor tune to A minor or stays, rather than to
+B minor, which shares D major's signature but is rare. So the keys the model
+sees stay as the music has them, mode by mode. The original key is always
 allowed.
 """
 
@@ -14,7 +16,7 @@ from collections import Counter
 
 import numpy as np
 
-from abcrnn.transpose import TransposeError, key_fifths, transpose_tune, written_pitches
+from abcrnn.transpose import TransposeError, key_name, moved_key_name, transpose_tune, written_pitches
 
 LOWEST_PITCH, HIGHEST_PITCH = 55, 95  # G3 and B6, as MIDI pitches
 INTERVALS = range(-6, 7)
@@ -27,21 +29,21 @@ class KeyMover:
 
     def __init__(self, tunes: list[str], corpus_tunes: list[str]):
         self.tunes = tunes
-        self.key_weights = _key_signature_weights(corpus_tunes)
+        self.key_weights = _key_name_weights(corpus_tunes)
         self.choices = [self._choices(tune) for tune in tunes]
         self.cache: dict[tuple[int, int], str] = {}
 
     def _choices(self, tune: str) -> tuple[list[int], np.ndarray]:
         """The moves that keep ``tune`` playable, and the chance of each."""
         try:
-            pitches, fifths = written_pitches(tune), key_fifths(tune)
+            pitches = written_pitches(tune)
         except TransposeError:
             return [0], np.ones(1)
         if not pitches:
             return [0], np.ones(1)
         low, high = min(pitches), max(pitches)
         moves = [n for n in INTERVALS if n == 0 or (low + n >= LOWEST_PITCH and high + n <= HIGHEST_PITCH)]
-        weights = np.array([self.key_weights[_moved_fifths(fifths, n)] for n in moves], dtype=float)
+        weights = np.array([self.key_weights[moved_key_name(tune, n)] + 1 for n in moves], dtype=float)
         return moves, weights / weights.sum()
 
     def epoch_tunes(self, seed: int) -> list[str]:
@@ -62,36 +64,23 @@ class KeyMover:
         return self.cache[index, semitones]
 
     def key_counts(self) -> Counter:
-        """Expected tunes per key signature (sharps positive) in an epoch."""
+        """Expected training tunes per key (``G``, ``Em``, ``Ador``) in an epoch."""
         counts: Counter = Counter()
         for tune, (moves, chances) in zip(self.tunes, self.choices):
-            try:
-                fifths = key_fifths(tune)
-            except TransposeError:
-                continue
             for semitones, chance in zip(moves, chances):
-                counts[_moved_fifths(fifths, semitones)] += chance
+                try:
+                    counts[moved_key_name(tune, semitones)] += chance
+                except TransposeError:
+                    continue
         return counts
 
 
-def _moved_fifths(fifths: int, semitones: int) -> int:
-    """The signature a key lands on when moved, spelled with the fewest accidentals (as the transposer does).
-
-    >>> _moved_fifths(1, 2), _moved_fifths(2, -2), _moved_fifths(0, 6), _moved_fifths(-1, 6)
-    (3, 0, 6, 5)
-    """
-    if semitones == 0:
-        return fifths
-    moved = (fifths + 7 * semitones) % 12
-    return moved - 12 if moved > 6 or (moved == 6 and fifths < 0) else moved
-
-
-def _key_signature_weights(tunes: list[str]) -> Counter:
-    """How many corpus tunes have each key signature, plus one so that no key is impossible."""
-    counts = Counter(range(-6, 7))
+def _key_name_weights(tunes: list[str]) -> Counter:
+    """How many corpus tunes are in each key (tonic and mode); a move adds one so that no key is impossible."""
+    counts: Counter = Counter()
     for tune in tunes:
         try:
-            counts[key_fifths(tune)] += 1
+            counts[key_name(tune)] += 1
         except TransposeError:
             pass
     return counts

@@ -64,15 +64,19 @@ def tune_to_midi(tune: str, tempo: float | None = None, instrument: str = DEFAUL
     from music21 import midi
     from music21 import tempo as music21_tempo
 
+    from abcrnn.ornaments import play_grace_notes, play_ornaments, trill_note_length
     from abcrnn.parsing import MalformedField, field_errors, parse_abc, quiet
-    from abcrnn.playable import playable_tune
+    from abcrnn.playable import playable_with_ornaments
 
     errors = field_errors(tune)  # checked as written: the playable text has no meter left to check
     if errors:
         raise MalformedField(errors[0])
-    score = parse_abc(playable_tune(tune))
+    text, ornaments = playable_with_ornaments(tune)
+    score = parse_abc(text)
     if not score.flatten().notes:
         raise ValueError("no notes")
+    play_ornaments(score, ornaments, trill_note_length(tune))
+    play_grace_notes(score)
     number, beat = tune_tempo(tune, tempo)
     if number is not None:
         for old in score.recurse().getElementsByClass(music21_tempo.MetronomeMark):

@@ -7,6 +7,7 @@ between different pitches and decorations (``A-d.d``, ``f2-e``). So the MIDI
 renderer feeds it a playable text instead: the music on one line with the
 repeats and endings unfolded, a tie only between equal pitches, and no
 decorations, slurs or chord symbols (which music21 does not play either).
+Rolls and trills are marked for the renderer to play as notes (see ornaments).
 
 >>> print(playable_tune("X:1\\nM:2/4\\nL:1/8\\nK:G\\nGABc :|\\n|: d2-d2 |1 e4 :|2 g4 |]"))
 X:1
@@ -20,14 +21,17 @@ import re
 from dataclasses import dataclass
 
 from abcrnn.abc import default_unit_length, parse_field_line, split_header_body, strip_comment
+from abcrnn.ornaments import ORNAMENT_MARKS, Ornament, find_ornaments
 from abcrnn.transpose import TransposeError, note_pitches, spelled_out
 
 # Fields inside the music that change how it sounds, kept as inline fields. The meter does not
 # (its bars are written), and without one music21 keeps each bar as it is: with one, it tries
 # to join the short bars either side of a repeat and fails ("TimeSignature already found").
 SOUNDING_FIELDS = "KLQ"
-# Shorthand decorations: a MIDI player ignores them, and music21 loses notes after some.
-_DECORATIONS = re.compile(r'![^!\n]*!|\+[A-Za-z0-9.]*\+|"[^"]*"|[~.HLMOPSTuv]|\((?!\d)|\)')
+# Shorthand decorations: a MIDI player ignores them, and music21 loses notes after some. A lone !
+# is an old line break. So is a tie with no note before it (after a space or a bar line).
+_DECORATIONS = re.compile(r'![^!\n]*!|!|\+[A-Za-z0-9.]*\+|"[^"]*"|[~.HLMOPSTuv]|\((?!\d)|\)|(?:(?<=[\s|\]:])|^)-')
+_STACCATO_TIE = re.compile(r"(\.(?:\^\^|\^|__|_|=)?[A-Ga-g][,']*[\d/]*)-")
 _PROTECTED = re.compile(r"\[[A-Za-z]:[^\]]*\]")  # inline fields keep their letters and dots
 # A bar line (with its repeat colons) and the numbered ending that may follow it.
 _BAR = re.compile(r"(?P<line>:*(?:\[\||\|\]|\|\||\|)+:*|::+)\s*(?P<ending>\[?\d+(?:[,-]\d+)*)?"
@@ -43,17 +47,20 @@ class _Bar:
 
 def playable_tune(tune: str) -> str:
     """The tune with its music unfolded onto one line, ready for music21 to play as abc2midi does."""
+    return playable_with_ornaments(tune)[0]
+
+
+def playable_with_ornaments(tune: str) -> tuple[str, list[Ornament]]:
+    """The playable text, and the rolls and trills to play on its notes."""
     header, body = split_header_body(tune)
     header = _without_meter(header)
-    music = " ".join(_music_parts(body))
-    music = _PROTECTED.sub(lambda match: match.group().replace(".", "\0"), music)
-    music = _without_decorations(music).replace("\0", ".")
+    music = " ".join(_without_decorations(line) for line in _music_parts(body))  # a decoration ends with its line
     unfolded = "".join(bar.music + bar.line for bar in unfold_repeats(_bars(music)))
-    text = "\n".join(header + [unfolded])
+    text, ornaments = find_ornaments("\n".join(header + [unfolded]))
     try:
-        return untie_different_pitches(spelled_out(text))
+        return untie_different_pitches(spelled_out(text)), ornaments
     except TransposeError:  # a key this cannot read: music21 gets the unfolded text as it is
-        return text
+        return text, []
 
 
 def _without_meter(header: list[str]) -> list[str]:
@@ -77,11 +84,25 @@ def _music_parts(body: list[str]):
 
 
 def _without_decorations(music: str) -> str:
+    """The music without decorations; rolls and trills leave their mark (see ornaments).
+
+    A staccato note is not tied on (abc2midi plays the next note again).
+    """
+    music = _PROTECTED.sub(lambda match: match.group().replace(".", "\0"), music)  # inline fields keep their dots
+    music = _STACCATO_TIE.sub(r"\1", music)
     pieces, position = [], 0
     for match in _PROTECTED.finditer(music):
-        pieces.append(_DECORATIONS.sub("", music[position : match.start()]) + match.group())
+        pieces.append(_DECORATIONS.sub(_ornament_mark, music[position : match.start()]) + match.group())
         position = match.end()
-    return "".join(pieces) + _DECORATIONS.sub("", music[position:])
+    return ("".join(pieces) + _DECORATIONS.sub(_ornament_mark, music[position:])).replace("\0", ".")
+
+
+def _ornament_mark(match: re.Match) -> str:
+    """A roll's or trill's mark; none where a slur, grace notes or another long decoration comes between
+    it and its note, as abc2midi then plays the note plain."""
+    if match.string[match.end() : match.end() + 1] in ("(", '"', "!", "+", "{"):
+        return ""
+    return ORNAMENT_MARKS.get(match.group(), "")
 
 
 def _bars(music: str) -> list[_Bar]:
@@ -169,7 +190,7 @@ def untie_different_pitches(tune: str) -> str:
     lines = tune.split("\n")
     removals: dict[int, list[int]] = {}
     for (line, start, end, pitch), (next_line, _, _, next_pitch) in zip(notes, notes[1:]):
-        tie = re.match(r"[\d/<>]*-", lines[line][end:])
+        tie = re.match(r"[\d/<>]*\s*-", lines[line][end:])
         if tie and pitch != next_pitch:
             removals.setdefault(line, []).append(end + tie.end() - 1)
     for line, positions in removals.items():

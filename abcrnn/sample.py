@@ -157,8 +157,10 @@ def sample_tunes(
     while active:
         ids = np.array([index[streams[i].text[fed[i]]] for i in active])
         logits, state = engine.step(ids, state)
-        temperatures = np.array([[header_temperature if streams[i].in_header else temperature] for i in active])
-        probabilities = filter_probabilities(softmax(logits, temperatures), top_k, top_p)
+        in_header = np.array([[streams[i].in_header] for i in active])
+        probabilities = softmax(logits, np.where(in_header, header_temperature, temperature))
+        # top-k and top-p trim the music only: trimmed header lines would lose the corpus's rarer keys and meters.
+        probabilities = np.where(in_header, probabilities, filter_probabilities(probabilities, top_k, top_p))
         draws = (probabilities.cumsum(axis=1) < rng.random((len(active), 1))).sum(axis=1)
         for row, i in enumerate(active):
             fed[i] += 1

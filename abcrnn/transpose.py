@@ -202,6 +202,15 @@ def key_name(tune: str) -> str:
     return _first_key(tune)[1].name()
 
 
+def moved_key_name(tune: str, semitones: int) -> str:
+    """The name of a tune's first key once moved by ``semitones``, spelled as ``transpose_tune`` spells it.
+
+    >>> moved_key_name("X:1\\nK:Em\\nE|", 5), moved_key_name("X:1\\nK:Ador\\nA|", -2)
+    ('Am', 'Gdor')
+    """
+    return _first_key(tune)[1].moved(semitones)[0].name()
+
+
 def key_fifths(tune: str) -> int:
     """Sharps (positive) or flats (negative) in the signature of a tune's first K: field.
 

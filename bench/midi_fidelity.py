@@ -3,17 +3,25 @@
     python bench/midi_fidelity.py [--corpus corpora/jigs-valid.abc] [--tunes N] [--samples FILE] [--show 10]
 
 For each tune, the pitch sequence of abcrnn's MIDI is compared with that of
-``abc2midi -NGRA -NGUI`` (grace notes and guitar chords left out), two ways:
+``abc2midi -NGRA -NGUI -NFER`` (grace notes, guitar chords and fermatas left
+out of abc2midi's; grace notes are taken out of the tune for both players, as
+abcrnn plays them). Rolls and trills count: both play them as notes.
 
-- as written: the tune exactly as it is, grace notes taken out for both
-  players (abc2midi leaves them out with -NGRA; abcrnn plays them);
-- written notes: also without the ornaments abc2midi plays as several notes
-  (``~`` roll, ``T`` trill, ``M``/``P`` mordents and their ``!...!`` forms),
-  which abcrnn plays as the one written note.
+Each tune that differs is then explained where one change to the tune makes
+abc2midi play what abcrnn plays (abcrnn's own notes unchanged), as a reading
+of abc2midi's that a musician would not share:
 
-Also shown: the same comparison for music21 given the tune directly (the
-renderer before it was fed a playable text). Without --samples, 100 tunes are
-sampled from the shipped model (``abcrnn sample --n 100 --seed 1``).
+- fermata on a bar line: abc2midi moves ``H|`` onto the next note and plays
+  the notes after it out of order (the tune with the H taken out agrees);
+- repeat start: abc2midi goes back past a double bar to the start, or stays
+  on its second pass after a part's second ending (with ``|:`` written after
+  each double bar, where abcrnn starts the repeat, they agree);
+- hornpipe swing: abc2midi swings R:hornpipe tunes, which lengthens some
+  trills (as R:reel they agree).
+
+What no change explains is listed. Also shown: music21 given the tune
+directly (the renderer before it was fed a playable text). Without --samples,
+100 tunes are sampled from the shipped model (``abcrnn sample --n 100 --seed 1``).
 Needs abc2midi (apt-get install abcmidi).
 """
 
@@ -34,19 +42,23 @@ from abcrnn.corpus import load_corpus_tunes  # noqa: E402
 from abcrnn.files import read_tunes  # noqa: E402
 
 _GRACES = re.compile(r"\{[^}]*\}")
-_ORNAMENTS = re.compile(r"[~TMP]|!(roll|trill|mordent|lowermordent|uppermordent|pralltriller|turn)!")
-_JUMPS = re.compile(r"D\.C\.|D\.S\.|!coda!|[Ss]egno|Coda|Fine")
+# What makes abc2midi play what abcrnn plays, for each reading of abc2midi's a musician would not share.
+EXPLANATIONS = {
+    "fermata on a bar line": (re.compile(r"H(?=\[?\|)"), ""),
+    "repeat start": (re.compile(r"(\|\||\|\]|\[\|)(?!:)"), r"\1|:"),
+    "hornpipe swing": (re.compile(r"^R:\s*hornpipe", re.MULTILINE | re.IGNORECASE), "R:reel"),
+}
 
 
-def body_sub(pattern: re.Pattern, tune: str) -> str:
-    """Apply a removal to the music only (not to quoted text or inline fields), leaving the header."""
+def body_sub(pattern: re.Pattern, tune: str, replacement: str = "") -> str:
+    """Apply a replacement to the music only (not to quoted text or inline fields), leaving the header."""
     header, body = split_header_body(tune)
     protected = re.compile(r'"[^"]*"|\[[A-Za-z]:[^\]]*\]|^[A-Za-z]:.*$', re.MULTILINE)
     music, pieces, position = "\n".join(body), [], 0
     for match in protected.finditer(music):
-        pieces.append(pattern.sub("", music[position : match.start()]) + match.group())
+        pieces.append(pattern.sub(replacement, music[position : match.start()]) + match.group())
         position = match.end()
-    return "\n".join(header + ["".join(pieces) + pattern.sub("", music[position:])])
+    return "\n".join(header + ["".join(pieces) + pattern.sub(replacement, music[position:])])
 
 
 def rendered_pitches(tune: str, direct: bool = False) -> list[int] | None:
@@ -77,24 +89,49 @@ def difference(ours, reference) -> str | None:
     return None if len(ours) == len(reference) else f"{len(ours)} notes, abc2midi {len(reference)}"
 
 
+def abcrnn_pitches(tunes: list[str], direct: bool = False) -> list[list[int] | None]:
+    return [outcome.value for outcome in map_bounded(lambda text: rendered_pitches(text, direct), tunes, 60)]
+
+
+def explain(tunes: list[str], ours: list) -> list[str | None]:
+    """For each differing tune, the first reading of abc2midi's that explains the difference, or None."""
+    reasons: list[str | None] = [None] * len(tunes)
+    for reason, (pattern, replacement) in EXPLANATIONS.items():
+        todo = [index for index, why in enumerate(reasons) if why is None]
+        if reason == "hornpipe swing":
+            changed = [pattern.sub(replacement, tunes[index]) for index in todo]
+        else:
+            changed = [body_sub(pattern, tunes[index], replacement) for index in todo]
+        theirs, mine = abc2midi_pitches(changed), abcrnn_pitches(changed)
+        for index, reference, again in zip(todo, theirs, mine):
+            if again == ours[index] and difference(ours[index], reference) is None:
+                reasons[index] = reason
+    return reasons
+
+
 def compare(name: str, tunes: list[str], show: int) -> None:
-    without_graces = [body_sub(_GRACES, tune) for tune in tunes]
-    without_ornaments = [body_sub(_ORNAMENTS, tune) for tune in without_graces]
-    for label, prepared in (("as written", without_graces), ("written notes", without_ornaments)):
-        reference = abc2midi_pitches(prepared)
-        for renderer, direct in (("abcrnn midi", False), ("music21 directly", True)):
-            ours = [outcome.value for outcome in map_bounded(lambda text: rendered_pitches(text, direct), prepared, 60)]
-            differences = [(tune, difference(mine, theirs)) for tune, mine, theirs in zip(tunes, ours, reference)]
-            differing = [(tune, why) for tune, why in differences if why]
-            agree = len(tunes) - len(differing)
-            print(f"{name}, {label}, {renderer}: {agree}/{len(tunes)} = {100 * agree / len(tunes):.1f}% "
-                  "play abc2midi's pitches", flush=True)  # fmt: skip
-            if renderer == "abcrnn midi" and label == "written notes":
-                jumps = sum(bool(_JUMPS.search(tune)) for tune, _ in differing)
-                print(f"  of the {len(differing)} that differ, {jumps} hold a D.C., D.S., segno, coda or fine "
-                      "(abc2midi follows them; abcrnn plays the repeats only)")  # fmt: skip
-                for tune, why in differing[:show]:
-                    print(f"  X:{header_fields(tune).get('X')} {header_fields(tune).get('T', '')[:30]!r}: {why}")
+    prepared = [body_sub(_GRACES, tune) for tune in tunes]
+    reference = abc2midi_pitches(prepared)
+    direct = abcrnn_pitches(prepared, direct=True)
+    agree = sum(difference(mine, theirs) is None for mine, theirs in zip(direct, reference))
+    print(f"{name}, music21 given the tune directly: {agree}/{len(tunes)} = {100 * agree / len(tunes):.1f}%")
+    ours = abcrnn_pitches(prepared)
+    differing = [index for index in range(len(tunes)) if difference(ours[index], reference[index])]
+    agree = len(tunes) - len(differing)
+    print(f"{name}, abcrnn midi: {agree}/{len(tunes)} = {100 * agree / len(tunes):.1f}% play abc2midi's pitches",
+          flush=True)  # fmt: skip
+    if not differing:
+        return
+    reasons = explain([prepared[index] for index in differing], [ours[index] for index in differing])
+    for reason in EXPLANATIONS:
+        numbers = [header_fields(tunes[index]).get("X") for index, why in zip(differing, reasons) if why == reason]
+        if numbers:
+            print(f"  {len(numbers)} differ by abc2midi's {reason}: X:{', X:'.join(numbers)}")
+    unexplained = [index for index, why in zip(differing, reasons) if why is None]
+    print(f"  {len(unexplained)} unexplained{':' if unexplained else ''}")
+    for index in unexplained[:show]:
+        fields = header_fields(tunes[index])
+        print(f"  X:{fields.get('X')} {fields.get('T', '')[:30]!r}: {difference(ours[index], reference[index])}")
 
 
 def main() -> None:

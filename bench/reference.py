@@ -43,7 +43,7 @@ def _run_abc2midi(tunes: list[str]) -> list[list[int] | None]:
         source = Path(folder) / "tunes.abc"
         numbered = [_renumbered(tune, number) for number, tune in enumerate(tunes, start=1)]
         source.write_text("\n\n".join(numbered) + "\n", encoding="utf-8")
-        command = [program, str(source), "-NGRA", "-NGUI", "-silent"]
+        command = [program, str(source), "-NGRA", "-NGUI", "-NFER", "-silent"]
         subprocess.run(command, cwd=folder, capture_output=True, timeout=600)
         return [midi_pitches(Path(folder) / f"tunes{number}.mid") for number in range(1, len(tunes) + 1)]
 

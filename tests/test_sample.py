@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import DATA, ROOT, assert_one_line_error, run_cli
 
-from abcrnn.abc import header_fields, split_tunes
+from abcrnn.abc import header_fields, split_header_body, split_tunes
 from abcrnn.bundle import load_bundle
 from abcrnn.engine import softmax
 from abcrnn.sample import cut_to_last_bar, sample_tunes
@@ -163,6 +163,19 @@ def test_a_forced_meter_gets_only_rhythms_the_corpus_has_in_it(rhythm_bundle):
     assert all("R" not in header_fields(tune.text) and header_fields(tune.text)["M"] == "3/4" for tune in tunes)
 
 
+class UniformEngine:
+    """An engine that finds every character equally likely: what is sampled follows from the sampler alone."""
+
+    def __init__(self, size: int):
+        self.size = size
+
+    def initial_state(self, n: int):
+        return [(np.zeros((n, 1)), np.zeros((n, 1)))]
+
+    def step(self, ids, state):
+        return np.zeros((len(ids), self.size)), state
+
+
 def test_header_temperature_applies_to_the_header_only(tiny_bundle, monkeypatch):
     import abcrnn.engine
 
@@ -172,8 +185,8 @@ def test_header_temperature_applies_to_the_header_only(tiny_bundle, monkeypatch)
     monkeypatch.setattr(abcrnn.engine, "softmax", recorded)
     bundle = load_bundle(tiny_bundle)
     draw = lambda primer, forced: sample_tunes(  # noqa: E731
-        bundle.engine(), bundle.vocabulary, 1, temperature=1.3, seed=6, max_chars=200, primer=primer,
-        forced=forced, header_temperature=0.2)  # fmt: skip
+        UniformEngine(bundle.vocabulary.size), bundle.vocabulary, 1, temperature=1.3, seed=6, max_chars=400,
+        primer=primer, forced=forced, header_temperature=0.2)  # fmt: skip
     draw("X:1\nT:A\nM:6/8\nL:1/8\nK:G\n", {})  # the header is given: all music
     assert set(used) == {1.3}
     used.clear()
@@ -181,6 +194,19 @@ def test_header_temperature_applies_to_the_header_only(tiny_bundle, monkeypatch)
     switch = used.index(1.3)
     assert switch >= len("X:1\nT:A\nM:6/8\nL:1/8\n") and set(used[:switch]) == {0.2} and set(used[switch:]) == {1.3}
     assert "\nK:G\n" in tune.text
+
+
+def test_top_k_trims_the_music_but_not_the_header(tiny_bundle):
+    """Header lines keep the corpus's rarer keys and titles: top-k and top-p apply to the music only."""
+    bundle = load_bundle(tiny_bundle)
+    tunes = sample_tunes(bundle.engine(), bundle.vocabulary, 12, temperature=1.0, top_k=1, seed=3, max_chars=300)
+    split = [split_header_body(tune.text) for tune in tunes]
+    headers = ["\n".join(header[1:]) for header, _ in split]  # X: numbers aside
+    assert len(set(headers)) > 1  # sampled from the whole distribution, not always the likeliest
+    music = {}
+    for header, (_, body) in zip(headers, split):
+        music.setdefault(header, set()).add("\n".join(body))
+    assert all(len(bodies) == 1 for bodies in music.values())  # the music is the likeliest given its header
 
 
 def test_evaluate_reports_key_and_rhythm_divergence(tmp_path):
