@@ -29,8 +29,8 @@ from abcrnn.transpose import TransposeError, note_pitches, spelled_out
 # to join the short bars either side of a repeat and fails ("TimeSignature already found").
 SOUNDING_FIELDS = "KLQ"
 # Shorthand decorations: a MIDI player ignores them, and music21 loses notes after some. A lone !
-# is an old line break. So is a tie with no note before it (after a space or a bar line).
-_DECORATIONS = re.compile(r'![^!\n]*!|!|\+[A-Za-z0-9.]*\+|"[^"]*"|[~.HLMOPSTuv]|\((?!\d)|\)|(?:(?<=[\s|\]:])|^)-')
+# is an old line break. A tie after a bar line has no note to hold.
+_DECORATIONS = re.compile(r'![^!\n]*!|!|\+[A-Za-z0-9.]*\+|"[^"]*"|[~.HLMOPSTuv]|\((?!\d)|\)|(?:(?<=[|\]:])|^)\s*-')
 _STACCATO_TIE = re.compile(r"(\.(?:\^\^|\^|__|_|=)?[A-Ga-g][,']*[\d/]*)-")
 _PROTECTED = re.compile(r"\[[A-Za-z]:[^\]]*\]")  # inline fields keep their letters and dots
 # A bar line (with its repeat colons) and the numbered ending that may follow it.

@@ -18,6 +18,13 @@ from abcrnn.data import model_text, numbered
 from abcrnn.errors import AbcrnnError
 
 CUT_MARK = "% cut at --max-chars"  # the comment written after a tune cut at --max-chars
+# The longest run of spaces written. The corpus aligns a few tunes with runs of up to 75
+# (0.2% of its runs are longer than 16); a model sampled below temperature 1 can stay in one
+# until --max-chars, leaving a tune with no music.
+LONGEST_SPACE_RUN = 16
+# In header lines, a character under this share of the likeliest one's probability is a slip
+# (K:Rdin), not one of the corpus's rarer keys or meters, and is never written.
+HEADER_MIN_P = 0.02
 # The order of header fields in the training corpus (see abc.KEPT_HEADER_FIELDS).
 HEADER_ORDER = "XTRMLQK"
 # A bar line: |, ||, |], [|, :|, |:, ::, and numbered endings after them.
@@ -46,11 +53,15 @@ class _Stream:
         return self.text[self.text.rfind("\n") + 1 :]
 
 
-def filter_probabilities(probabilities: np.ndarray, top_k: int = 0, top_p: float = 1.0) -> np.ndarray:
-    """Keep each row's ``top_k`` likeliest characters and its smallest set holding ``top_p``.
+def filter_probabilities(probabilities: np.ndarray, top_k: int = 0, top_p: float = 1.0,
+                         min_p: float = 0.0) -> np.ndarray:  # fmt: skip
+    """Keep each row's ``top_k`` likeliest characters, its smallest set holding ``top_p``, and those
+    at least ``min_p`` times as likely as its likeliest.
 
     >>> filter_probabilities(np.array([[0.5, 0.3, 0.2]]), top_p=0.7).round(3).tolist()
     [[0.625, 0.375, 0.0]]
+    >>> filter_probabilities(np.array([[0.5, 0.49, 0.01]]), min_p=0.05).round(3).tolist()
+    [[0.505, 0.495, 0.0]]
     """
     keep = np.ones_like(probabilities, dtype=bool)
     order = np.argsort(-probabilities, axis=1)
@@ -62,6 +73,7 @@ def filter_probabilities(probabilities: np.ndarray, top_k: int = 0, top_p: float
         # A character stays if the likelier ones before it hold less than top_p.
         ranked_keep &= (np.cumsum(ranked, axis=1) - ranked) < top_p
     np.put_along_axis(keep, order, ranked_keep, axis=1)
+    keep &= probabilities >= min_p * probabilities.max(axis=1, keepdims=True)
     kept = np.where(keep, probabilities, 0.0)
     return kept / kept.sum(axis=1, keepdims=True)
 
@@ -148,6 +160,7 @@ def sample_tunes(
     per_tune = forced if isinstance(forced, list) else [forced or {}] * n
     vocabulary.encode(primer + "".join(value for fields in per_tune for value in fields.values()))  # names unseen ones
     index = {character: position for position, character in enumerate(vocabulary.characters)}
+    space = index.get(" ")
     rng = np.random.default_rng(seed)
     streams = [_start_stream(primer, fields) for fields in per_tune]
     header_temperature = temperature if header_temperature is None else header_temperature
@@ -159,8 +172,11 @@ def sample_tunes(
         logits, state = engine.step(ids, state)
         in_header = np.array([[streams[i].in_header] for i in active])
         probabilities = softmax(logits, np.where(in_header, header_temperature, temperature))
-        # top-k and top-p trim the music only: trimmed header lines would lose the corpus's rarer keys and meters.
-        probabilities = np.where(in_header, probabilities, filter_probabilities(probabilities, top_k, top_p))
+        if space is not None:
+            _end_space_runs(probabilities, [streams[i].text for i in active], space)
+        # top-k and top-p trim the music; header lines lose only the model's slips, keeping the rarer keys.
+        probabilities = np.where(in_header, filter_probabilities(probabilities, min_p=HEADER_MIN_P),
+                                 filter_probabilities(probabilities, top_k, top_p))  # fmt: skip
         draws = (probabilities.cumsum(axis=1) < rng.random((len(active), 1))).sum(axis=1)
         for row, i in enumerate(active):
             fed[i] += 1
@@ -175,6 +191,14 @@ def sample_tunes(
             if progress:
                 progress(n - len(active))
     return [_finish(stream, first_number + number) for number, stream in enumerate(streams)]
+
+
+def _end_space_runs(probabilities: np.ndarray, texts: list[str], space: int) -> None:
+    """Rule out another space where a stream already ends with the longest run the sampler writes."""
+    for row, text in enumerate(texts):
+        if text.endswith(" " * LONGEST_SPACE_RUN):
+            probabilities[row, space] = 0
+            probabilities[row] /= probabilities[row].sum()
 
 
 def _finish(stream: _Stream, number: int) -> SampledTune:

@@ -66,12 +66,13 @@ def rendered_pitches(tune: str, direct: bool = False) -> list[int] | None:
     from abcrnn import midi, playable
 
     if direct:
-        playable_tune, playable.playable_tune = playable.playable_tune, lambda text: text
+        playable_with_ornaments = playable.playable_with_ornaments
+        playable.playable_with_ornaments = lambda text: (text, [])
     try:
         data = midi.tune_to_midi(tune)
     finally:
         if direct:
-            playable.playable_tune = playable_tune
+            playable.playable_with_ornaments = playable_with_ornaments
     with tempfile.NamedTemporaryFile(suffix=".mid") as file:
         file.write(data)
         file.flush()
