@@ -10,16 +10,16 @@ import sys
 # Set before anything can import TensorFlow, so users do not see its start-up noise.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from abcrnn.corpus import build_corpus  # noqa: E402
+from abcrnn.training.corpus import build_corpus  # noqa: E402
 from abcrnn.errors import AbcrnnError  # noqa: E402
-from abcrnn.evaluate import evaluate  # noqa: E402
-from abcrnn.explain import explain  # noqa: E402
-from abcrnn.midi import render_midi  # noqa: E402
-from abcrnn.page import page  # noqa: E402
-from abcrnn.sample import sample  # noqa: E402
-from abcrnn.train import train  # noqa: E402
-from abcrnn.transpose import transpose  # noqa: E402
-from abcrnn.validate import validate  # noqa: E402
+from abcrnn.sampling.evaluate import evaluate  # noqa: E402
+from abcrnn.pages.explain import explain  # noqa: E402
+from abcrnn.sound.midi import render_midi  # noqa: E402
+from abcrnn.pages.page import page  # noqa: E402
+from abcrnn.sampling.sample import sample  # noqa: E402
+from abcrnn.training.train import train  # noqa: E402
+from abcrnn.text.transpose import transpose  # noqa: E402
+from abcrnn.text.validate import validate  # noqa: E402
 
 COMMANDS = {
     "corpus": build_corpus,

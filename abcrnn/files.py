@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from abcrnn.abc import split_tunes
+from abcrnn.text.abc import split_tunes
 from abcrnn.errors import AbcrnnError
 
 

@@ -10,7 +10,7 @@ def seed_everything(seed: int, keras: bool = False) -> None:
     random.seed(seed)
     np.random.seed(seed)
     if keras:
-        from abcrnn.backends import import_keras
+        from abcrnn.model.backends import import_keras
 
         import_keras().utils.set_random_seed(seed)
         if import_keras().backend.backend() == "tensorflow":

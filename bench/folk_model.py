@@ -26,17 +26,17 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from abcrnn.abc import clean_tune, header_fields  # noqa: E402
-from abcrnn.bars import part_count  # noqa: E402
+from abcrnn.text.abc import clean_tune, header_fields  # noqa: E402
+from abcrnn.text.bars import part_count  # noqa: E402
 from abcrnn.bounded import map_bounded  # noqa: E402
-from abcrnn.bundle import load_bundle  # noqa: E402
-from abcrnn.corpus import load_corpus_tunes, rhythm_name  # noqa: E402
-from abcrnn.evaluate import score_tunes  # noqa: E402
+from abcrnn.model.bundle import load_bundle  # noqa: E402
+from abcrnn.training.corpus import load_corpus_tunes, rhythm_name  # noqa: E402
+from abcrnn.sampling.evaluate import score_tunes  # noqa: E402
 from abcrnn.files import read_tunes  # noqa: E402
-from abcrnn.parsing import parse_failure  # noqa: E402
-from abcrnn.quality import js_divergence, key_and_rhythm_counts, novelty  # noqa: E402
-from abcrnn.sample import CUT_MARK  # noqa: E402
-from abcrnn.validate import ends_with_closing_bar, validate_tunes  # noqa: E402
+from abcrnn.text.parsing import parse_failure  # noqa: E402
+from abcrnn.sampling.quality import js_divergence, key_and_rhythm_counts, novelty  # noqa: E402
+from abcrnn.sampling.sample import CUT_MARK  # noqa: E402
+from abcrnn.text.validate import ends_with_closing_bar, validate_tunes  # noqa: E402
 
 
 def report(samples: list[str], corpus: list[str]) -> dict:

@@ -23,12 +23,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from mutations import mutate, random_mutations  # noqa: E402
 
-from abcrnn.abc import split_tunes  # noqa: E402
+from abcrnn.text.abc import split_tunes  # noqa: E402
 from abcrnn.bounded import map_bounded  # noqa: E402
-from abcrnn.midi import tune_to_midi  # noqa: E402
-from abcrnn.page import page_data  # noqa: E402
-from abcrnn.quality import parsed_note_statistics  # noqa: E402
-from abcrnn.validate import validate_tune  # noqa: E402
+from abcrnn.sound.midi import tune_to_midi  # noqa: E402
+from abcrnn.pages.page import page_data  # noqa: E402
+from abcrnn.sampling.quality import parsed_note_statistics  # noqa: E402
+from abcrnn.text.validate import validate_tune  # noqa: E402
 
 
 def timed(function, tune: str) -> tuple[float, str | None]:

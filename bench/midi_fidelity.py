@@ -36,9 +36,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from reference import abc2midi_pitches, midi_pitches, require_abc2midi  # noqa: E402
 
-from abcrnn.abc import header_fields, split_header_body  # noqa: E402
+from abcrnn.text.abc import header_fields, split_header_body  # noqa: E402
 from abcrnn.bounded import map_bounded  # noqa: E402
-from abcrnn.corpus import load_corpus_tunes  # noqa: E402
+from abcrnn.training.corpus import load_corpus_tunes  # noqa: E402
 from abcrnn.files import read_tunes  # noqa: E402
 
 _GRACES = re.compile(r"\{[^}]*\}")
@@ -63,7 +63,7 @@ def body_sub(pattern: re.Pattern, tune: str, replacement: str = "") -> str:
 
 def rendered_pitches(tune: str, direct: bool = False) -> list[int] | None:
     """The pitches of abcrnn's MIDI of a tune, or (``direct``) of music21 given the tune as it is."""
-    from abcrnn import midi, playable
+    from abcrnn.sound import midi, playable
 
     if direct:
         playable_with_ornaments = playable.playable_with_ornaments

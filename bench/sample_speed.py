@@ -37,8 +37,8 @@ def recipe_chars_per_second(weights: str, characters: int) -> float:
     """
     import numpy as np
 
-    from abcrnn.bundle import load_bundle
-    from abcrnn.model import build_model, copy_weights
+    from abcrnn.model.bundle import load_bundle
+    from abcrnn.model.model import build_model, copy_weights
 
     bundle = load_bundle(weights)
     model = build_model(bundle.config, batch_size=1, seq_len=1)
@@ -53,7 +53,7 @@ def recipe_chars_per_second(weights: str, characters: int) -> float:
 
 
 def main() -> None:
-    from abcrnn.bundle import default_weights, load_bundle
+    from abcrnn.model.bundle import default_weights, load_bundle
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--weights", default=str(default_weights()))

@@ -29,10 +29,10 @@ def measure_recipe(corpus: str, seconds: float) -> dict:
     sys.path.insert(0, str(Path(__file__).parent))
     from classic_recipe import train_recipe
 
-    from abcrnn.abc import join_tunes
-    from abcrnn.corpus import load_corpus_tunes
-    from abcrnn.data import TUNE_SEPARATOR, stream_text
-    from abcrnn.vocabulary import Vocabulary
+    from abcrnn.text.abc import join_tunes
+    from abcrnn.training.corpus import load_corpus_tunes
+    from abcrnn.training.data import TUNE_SEPARATOR, stream_text
+    from abcrnn.model.vocabulary import Vocabulary
 
     tunes = load_corpus_tunes(corpus)
     vocabulary = Vocabulary.from_text(join_tunes(tunes) + TUNE_SEPARATOR)
@@ -42,9 +42,9 @@ def measure_recipe(corpus: str, seconds: float) -> dict:
 
 def measure_abcrnn(corpus: str, batch_size: int, precision: str) -> dict:
     """``abcrnn train``'s second-epoch characters per second (run inside a worker process)."""
-    from abcrnn.backends import accelerators
-    from abcrnn.bundle import load_bundle
-    from abcrnn.train import train
+    from abcrnn.model.backends import accelerators
+    from abcrnn.model.bundle import load_bundle
+    from abcrnn.training.train import train
 
     found = accelerators()
     device = str(found[0]) if found else "CPU"

@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from reference import abc2midi_pitches, require_abc2midi  # noqa: E402
 
-from abcrnn.corpus import load_corpus_tunes  # noqa: E402
-from abcrnn.transpose import TransposeError, transpose_tune  # noqa: E402
+from abcrnn.training.corpus import load_corpus_tunes  # noqa: E402
+from abcrnn.text.transpose import TransposeError, transpose_tune  # noqa: E402
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ STATELESS_FLOOR = LAG / WINDOW * math.log(SYMBOLS)
 
 def lag_data(windows: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Inputs and targets laid out as ``data.stream_windows`` lays out training text."""
-    from abcrnn.data import stream_windows
+    from abcrnn.training.data import stream_windows
 
     ids = np.random.default_rng(seed).integers(0, SYMBOLS, size=STREAMS * windows * WINDOW + LAG + 1)
     # stream_windows targets the next id; shift so that the target is the id LAG steps back.
@@ -34,8 +34,8 @@ def lag_data(windows: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 def train_lag_task(precision: str = "float32", epochs: int = 12, windows: int = 60, devices: int = 1) -> list[float]:
     """Train a small ``build_model`` network on the lag task; return the loss of each epoch."""
-    from abcrnn.backends import import_keras, spread_over_devices
-    from abcrnn.model import ModelConfig, build_model, reset_states
+    from abcrnn.model.backends import import_keras, spread_over_devices
+    from abcrnn.model.model import ModelConfig, build_model, reset_states
 
     keras = import_keras()
     keras.utils.set_random_seed(1)

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from midi_fidelity import _GRACES, abcrnn_pitches, body_sub, difference, explain  # noqa: E402
 from reference import abc2midi_pitches  # noqa: E402
 
-from abcrnn.corpus import load_corpus_tunes  # noqa: E402
+from abcrnn.training.corpus import load_corpus_tunes  # noqa: E402
 from abcrnn.files import read_tunes  # noqa: E402
 
 PATTERNS = {

@@ -20,8 +20,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from reference import abc2midi_pitches  # noqa: E402
 
-from abcrnn.corpus import load_corpus_tunes  # noqa: E402
-from abcrnn.transpose import TransposeError, transpose_tune  # noqa: E402
+from abcrnn.training.corpus import load_corpus_tunes  # noqa: E402
+from abcrnn.text.transpose import TransposeError, transpose_tune  # noqa: E402
 
 INTERVALS = (-6, -5, -3, -2, -1, 1, 2, 3, 4, 5, 6)
 

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from abcrnn.abc import clean_tune, header_fields, join_tunes, split_tunes
+from abcrnn.text.abc import clean_tune, header_fields, join_tunes, split_tunes
 
 MESSY = (Path(__file__).parent / "data" / "messy.abc").read_text()
 

@@ -14,7 +14,7 @@ import pytest
 from conftest import DATA, ROOT, TINY_ARGS, assert_one_line_error, run_cli
 from lag_task import STATELESS_FLOOR
 
-from abcrnn.bundle import load_bundle
+from abcrnn.model.bundle import load_bundle
 
 INSTALLED = [name for name in ("tensorflow", "jax", "torch") if importlib.util.find_spec(name)]
 JIGS = str(DATA / "jigs120.abc")
@@ -136,17 +136,17 @@ def test_bundle_records_backend_and_placement(tiny_bundle):
 @needs_jax
 def test_training_under_jax_never_imports_tensorflow(tmp_path):
     # TensorFlow costs 3 s and 630 MB at import; Keras would import it on every save where it is installed.
-    code = ("import sys\nfrom abcrnn.train import train\n"
+    code = ("import sys\nfrom abcrnn.training.train import train\n"
             f"train(corpus={JIGS!r}, out={str(tmp_path / 'b')!r}, epochs=1, layers=1, units=8, embedding_dim=4, "
             "batch_size=16, seq_len=50, val_fraction=0.1, verbose=0)\n"
-            "from abcrnn.bundle import load_bundle\nload_bundle(" + repr(str(tmp_path / "b")) + ").keras_model()\n"
+            "from abcrnn.model.bundle import load_bundle\nload_bundle(" + repr(str(tmp_path / "b")) + ").keras_model()\n"
             "print('tensorflow' in sys.modules)")  # fmt: skip
     result = run_under("jax", "-c", code)
     assert result.returncode == 0 and result.stdout.strip().splitlines()[-1] == "False", result.stderr[-2000:]
 
 
 def test_a_chosen_backend_that_is_not_installed_is_refused(monkeypatch):
-    from abcrnn import backends
+    from abcrnn.model import backends
     from abcrnn.errors import AbcrnnError
 
     monkeypatch.setenv("KERAS_BACKEND", "torch")

@@ -8,14 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mutations import ALPHABET, KINDS, mutate
 
-import abcrnn.parsing
-import abcrnn.validate
-from abcrnn.abc import split_tunes
+import abcrnn.text.parsing
+import abcrnn.text.validate
+from abcrnn.text.abc import split_tunes
 from abcrnn.bounded import map_bounded
-from abcrnn.midi import midi_file_name, render_tunes
-from abcrnn.page import page_data
-from abcrnn.parsing import field_errors
-from abcrnn.validate import Report, validate_tune, validate_tunes
+from abcrnn.sound.midi import midi_file_name, render_tunes
+from abcrnn.pages.page import page_data
+from abcrnn.text.parsing import field_errors
+from abcrnn.text.validate import Report, validate_tune, validate_tunes
 
 GOOD = "X:2\nT:Fine\nM:6/8\nL:1/8\nK:G\nGAB cBA|GAB cBA:|\n"
 # Cases that once hung or broke a command, kept by name.
@@ -59,7 +59,7 @@ def test_malformed_fields_are_reported_naming_the_line(name):
 
 
 def test_fields_of_every_tune_music21_ships_in_our_collections_pass():
-    from abcrnn.corpus import collection_sources
+    from abcrnn.training.corpus import collection_sources
 
     tunes = [tune for _, text in collection_sources(["oneills1850", "ryansMammoth"]) for tune in split_tunes(text)]
     assert len(tunes) > 1000 and [field_errors(tune) for tune in tunes if field_errors(tune)] == []
@@ -67,8 +67,8 @@ def test_fields_of_every_tune_music21_ships_in_our_collections_pass():
 
 def test_music21_hanging_on_a_tune_is_stopped_from_outside(monkeypatch):
     # Without the field check music21 never returns on this meter; the time limit still stops it.
-    monkeypatch.setattr(abcrnn.validate, "field_errors", lambda tune: [])
-    monkeypatch.setattr(abcrnn.parsing, "field_errors", lambda tune: [])
+    monkeypatch.setattr(abcrnn.text.validate, "field_errors", lambda tune: [])
+    monkeypatch.setattr(abcrnn.text.parsing, "field_errors", lambda tune: [])
     hanging = REGRESSIONS["meter run into the unit length"]
     reports = validate_tunes([hanging, GOOD], time_limit=3)
     assert reports[0].errors == ["took longer than 3 s to read"] and reports[1].valid

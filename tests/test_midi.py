@@ -1,8 +1,8 @@
 from conftest import DATA, assert_one_line_error, run_cli
 
-from abcrnn.abc import split_tunes
-from abcrnn.midi import tune_to_midi
-from abcrnn.parsing import parse_abc
+from abcrnn.text.abc import split_tunes
+from abcrnn.sound.midi import tune_to_midi
+from abcrnn.text.parsing import parse_abc
 
 
 def read_back(path):

@@ -121,8 +121,8 @@ def explain_file(tmp_path_factory, tiny_bundle) -> Path:
 
 
 def test_explain_shows_every_character_with_five_guesses(browser, explain_file):
-    from abcrnn.corpus import load_corpus_tunes
-    from abcrnn.data import TUNE_SEPARATOR, model_text
+    from abcrnn.training.corpus import load_corpus_tunes
+    from abcrnn.training.data import TUNE_SEPARATOR, model_text
 
     page = browser.new_page()
     errors = []
@@ -134,9 +134,16 @@ def test_explain_shows_every_character_with_five_guesses(browser, explain_file):
     assert page.locator(".guess").count() == 5 * len(first_tune)
     assert page.locator(".line").count() == first_tune.count("\n") + 1  # one row per line of the tune
     assert page.locator("#cells input").count() == 4
-    before = page.locator(".character").nth(20).evaluate("e => e.style.background")
+    # Every character is shaded by the chosen cell: the first offered, then the second once it is picked
+    # (the two may be one cell, so the test reads which cell each character shows, not its colour).
+    shows_cell = """index => {
+        const cell = JSON.parse(document.getElementById("explain-data").textContent).cells[index];
+        return [...document.querySelectorAll(".character")].every(
+            (character, position) => character.title === `cell ${cell.cell}: ${cell.activations[position]}`);
+    }"""
+    assert page.evaluate(shows_cell, 0)
     page.locator("#cells input").nth(1).check()
-    assert page.locator(".character").nth(20).evaluate("e => e.style.background") != before
+    assert page.evaluate(shows_cell, 1)
     assert errors == []
     page.close()
 

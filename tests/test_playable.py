@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import DATA, ROOT, assert_one_line_error, run_cli
 
-from abcrnn.midi import tune_to_midi
-from abcrnn.playable import playable_tune
-from abcrnn.transpose import written_pitches
+from abcrnn.sound.midi import tune_to_midi
+from abcrnn.sound.playable import playable_tune
+from abcrnn.text.transpose import written_pitches
 
 sys.path.insert(0, str(ROOT / "bench"))
 from reference import midi_pitches  # noqa: E402

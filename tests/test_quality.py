@@ -3,11 +3,11 @@ from collections import Counter
 import pytest
 from conftest import DATA, run_cli
 
-from abcrnn.abc import split_tunes
-from abcrnn.bars import part_count
+from abcrnn.text.abc import split_tunes
+from abcrnn.text.bars import part_count
 from abcrnn.errors import AbcrnnError
-from abcrnn.quality import js_divergence, novelty, written_bars
-from abcrnn.sample import SampledTune, _sample_valid
+from abcrnn.sampling.quality import js_divergence, novelty, written_bars
+from abcrnn.sampling.sample import SampledTune, _sample_valid
 
 CORPUS = split_tunes((DATA / "jigs120.abc").read_text())
 GOOD = split_tunes((DATA / "good_jigs.abc").read_text())

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 from conftest import DATA, ROOT, assert_one_line_error, run_cli
 
-from abcrnn.abc import header_fields, split_header_body, split_tunes
-from abcrnn.bundle import load_bundle
-from abcrnn.engine import softmax
-from abcrnn.sample import cut_to_last_bar, sample_tunes
+from abcrnn.text.abc import header_fields, split_header_body, split_tunes
+from abcrnn.model.bundle import load_bundle
+from abcrnn.model.engine import softmax
+from abcrnn.sampling.sample import cut_to_last_bar, sample_tunes
 
 
 def test_engine_probabilities_equal_keras(tiny_bundle):
-    from abcrnn.model import build_model, copy_weights
+    from abcrnn.model.model import build_model, copy_weights
 
     bundle = load_bundle(tiny_bundle)
     keras_model = build_model(bundle.config, batch_size=1, seq_len=None)
@@ -125,7 +125,7 @@ def rhythm_bundle(tmp_path_factory) -> Path:
     """A tiny model trained on 60 tunes of four rhythms, each with its R: field."""
     from conftest import TINY
 
-    from abcrnn.train import train
+    from abcrnn.training.train import train
 
     out = tmp_path_factory.mktemp("bundles") / "rhythms"
     train(corpus=str(DATA / "rhythms60.abc"), out=str(out), epochs=3, **TINY)
@@ -149,7 +149,7 @@ def test_rhythm_is_forced_and_unknown_rhythms_refused(rhythm_bundle, tmp_path):
 
 
 def test_a_forced_meter_gets_only_rhythms_the_corpus_has_in_it(rhythm_bundle):
-    from abcrnn.sample import rhythm_chooser
+    from abcrnn.sampling.sample import rhythm_chooser
 
     bundle = load_bundle(rhythm_bundle)
     choose = rhythm_chooser("any", {"M": "9/8"}, bundle.header_statistics)
@@ -177,12 +177,12 @@ class UniformEngine:
 
 
 def test_header_temperature_applies_to_the_header_only(tiny_bundle, monkeypatch):
-    import abcrnn.engine
+    import abcrnn.model.engine
 
     used = []
-    real_softmax = abcrnn.engine.softmax
+    real_softmax = abcrnn.model.engine.softmax
     recorded = lambda logits, t: used.append(t.ravel()[0]) or real_softmax(logits, t)  # noqa: E731
-    monkeypatch.setattr(abcrnn.engine, "softmax", recorded)
+    monkeypatch.setattr(abcrnn.model.engine, "softmax", recorded)
     bundle = load_bundle(tiny_bundle)
     draw = lambda primer, forced: sample_tunes(  # noqa: E731
         UniformEngine(bundle.vocabulary.size), bundle.vocabulary, 1, temperature=1.3, seed=6, max_chars=400,

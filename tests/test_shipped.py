@@ -2,11 +2,11 @@
 
 from conftest import ROOT, run_cli
 
-from abcrnn.abc import header_fields, split_tunes
-from abcrnn.bundle import load_bundle
-from abcrnn.corpus import load_corpus_tunes
-from abcrnn.train import corpus_fingerprint
-from abcrnn.validate import validate_tune
+from abcrnn.text.abc import header_fields, split_tunes
+from abcrnn.model.bundle import load_bundle
+from abcrnn.training.corpus import load_corpus_tunes
+from abcrnn.training.train import corpus_fingerprint
+from abcrnn.text.validate import validate_tune
 
 
 def test_shipped_bundle_describes_its_training():

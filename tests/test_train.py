@@ -8,9 +8,9 @@ import time
 import pytest
 from conftest import DATA, ROOT, TINY, TINY_ARGS, assert_one_line_error, run_cli
 
-from abcrnn.bundle import load_bundle
+from abcrnn.model.bundle import load_bundle
 from abcrnn.errors import AbcrnnError
-from abcrnn.train import train
+from abcrnn.training.train import train
 
 JIGS = str(DATA / "jigs120.abc")
 
@@ -140,7 +140,7 @@ def test_evaluate_scores_unseen_tunes(tiny_bundle):
 
 
 def test_evaluate_counts_unseen_characters(tiny_bundle):
-    from abcrnn.evaluate import score_tunes
+    from abcrnn.sampling.evaluate import score_tunes
 
     bundle = load_bundle(tiny_bundle)
     tune = "X:1\nT:Jig\nM:6/8\nL:1/8\nK:D\nd2e fed|\n"
@@ -152,10 +152,10 @@ def test_evaluate_counts_unseen_characters(tiny_bundle):
 
 def test_learning_rate_halves_after_an_epoch_without_improvement(tmp_path, monkeypatch):
     # The mechanism, not the luck of a chaotic training run: validation losses are scripted.
-    import abcrnn.train
+    import abcrnn.training.train
 
     scripted = iter([2.0, 2.5, 1.5, 1.8])
-    monkeypatch.setattr(abcrnn.train, "_validate", lambda *args: {"validation_loss": next(scripted),
+    monkeypatch.setattr(abcrnn.training.train, "_validate", lambda *args: {"validation_loss": next(scripted),
                                                                   "validation_bits_per_char": 0.0})  # fmt: skip
     out = tmp_path / "plateau"
     train(corpus=JIGS, out=str(out), epochs=4, **{**TINY, "layers": 1, "learning_rate": 0.01})
@@ -167,11 +167,11 @@ def test_learning_rate_halves_after_an_epoch_without_improvement(tmp_path, monke
 
 
 def test_transpose_trains_on_moved_tunes_and_keeps_validation_as_written(tmp_path, monkeypatch, capfd):
-    import abcrnn.train
+    import abcrnn.training.train
 
     seen = []
-    real_fit = abcrnn.train._fit_one_epoch
-    monkeypatch.setattr(abcrnn.train, "_fit_one_epoch", lambda model, vocabulary, tunes, *rest: seen.append(
+    real_fit = abcrnn.training.train._fit_one_epoch
+    monkeypatch.setattr(abcrnn.training.train, "_fit_one_epoch", lambda model, vocabulary, tunes, *rest: seen.append(
         list(tunes)) or real_fit(model, vocabulary, tunes, *rest))  # fmt: skip
     out = tmp_path / "moved"
     train(corpus=str(DATA / "rhythms60.abc"), out=str(out), epochs=2, transpose=True, **TINY)
@@ -181,8 +181,8 @@ def test_transpose_trains_on_moved_tunes_and_keeps_validation_as_written(tmp_pat
     assert "training tunes can move to other keys" in capfd.readouterr().err
     keys = lambda tunes: [tune.split("\nK:")[1].split("\n")[0] for tune in tunes]  # noqa: E731
     assert keys(seen[0]) != keys(seen[1])  # each epoch draws new keys
-    from abcrnn.corpus import load_corpus_tunes
-    from abcrnn.data import model_text
+    from abcrnn.training.corpus import load_corpus_tunes
+    from abcrnn.training.data import model_text
 
     written = {model_text(tune) for tune in load_corpus_tunes(str(DATA / "rhythms60.abc"))}
     assert sum(tune not in written for tune in seen[0]) > len(seen[0]) / 3  # many moved

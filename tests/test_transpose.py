@@ -9,10 +9,10 @@ from collections import Counter
 import pytest
 from conftest import DATA, ROOT, assert_one_line_error, run_cli
 
-from abcrnn.augment import HIGHEST_PITCH, LOWEST_PITCH, KeyMover
-from abcrnn.corpus import load_corpus_tunes
-from abcrnn.quality import js_divergence
-from abcrnn.transpose import TransposeError, key_name, transpose_tune, written_pitches
+from abcrnn.training.augment import HIGHEST_PITCH, LOWEST_PITCH, KeyMover
+from abcrnn.training.corpus import load_corpus_tunes
+from abcrnn.sampling.quality import js_divergence
+from abcrnn.text.transpose import TransposeError, key_name, transpose_tune, written_pitches
 
 FIXTURES = json.loads((DATA / "transposed.json").read_text(encoding="utf-8"))
 

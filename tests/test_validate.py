@@ -5,9 +5,9 @@ from conftest import DATA, ROOT, assert_one_line_error, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from abcrnn.abc import header_fields, split_tunes
-from abcrnn.bars import meter_length
-from abcrnn.validate import validate_tune
+from abcrnn.text.abc import header_fields, split_tunes
+from abcrnn.text.bars import meter_length
+from abcrnn.text.validate import validate_tune
 
 GOOD = split_tunes((DATA / "good_jigs.abc").read_text())
 JIG = GOOD[0]

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from abcrnn.data import split_train_validation, stream_text, stream_windows
+from abcrnn.training.data import split_train_validation, stream_text, stream_windows
 from abcrnn.errors import AbcrnnError
-from abcrnn.vocabulary import Vocabulary
+from abcrnn.model.vocabulary import Vocabulary
 
 
 def test_vocabulary_is_sorted_and_round_trips():

@@ -39,7 +39,7 @@ def build_model(
     (weights stay float32), which trains about twice as fast on CPUs with native
     bfloat16; the softmax is always float32.
     """
-    from abcrnn.backends import import_keras
+    from abcrnn.model.backends import import_keras
 
     keras = import_keras()
     policy = {"float32": "float32", "bfloat16": "mixed_bfloat16"}[precision]
@@ -73,7 +73,7 @@ def carried_state_lstm_class():
     """
     global _CARRIED_STATE_LSTM
     if _CARRIED_STATE_LSTM is None:
-        from abcrnn.backends import import_keras
+        from abcrnn.model.backends import import_keras
 
         keras = import_keras()
 

@@ -12,9 +12,9 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
-from abcrnn.abc import header_fields, parse_field_line, split_header_body, strip_comment
+from abcrnn.text.abc import header_fields, parse_field_line, split_header_body, strip_comment
 from abcrnn.bounded import DEFAULT_TIME_LIMIT, map_bounded
-from abcrnn.sample import CUT_MARK
+from abcrnn.sampling.sample import CUT_MARK
 
 COPIED_BARS = 4  # a sampled tune copying this many consecutive bars is not new
 
@@ -64,7 +64,7 @@ def novelty(samples: list[str], corpus: list[str]) -> list[dict]:
 
 def note_statistics(tune: str) -> tuple[Counter, Counter]:
     """A tune's pitch-class and melodic-interval (semitones, -12..12) counts; empty if it does not parse."""
-    from abcrnn.parsing import parse_abc
+    from abcrnn.text.parsing import parse_abc
 
     try:
         midi = [note.pitch.midi for note in parse_abc(tune).flatten().notes if note.isNote]
@@ -108,7 +108,7 @@ def js_divergence(first: Counter, second: Counter) -> float:
 
 def key_and_rhythm_counts(tunes: list[str]) -> tuple[Counter, Counter]:
     """How many tunes are in each key and of each rhythm (as the corpus names them; ``none`` without R:)."""
-    from abcrnn.corpus import header_statistics
+    from abcrnn.training.corpus import header_statistics
 
     statistics = header_statistics(tunes)
     return Counter(statistics["keys"]), Counter(statistics["rhythms"])
@@ -116,7 +116,7 @@ def key_and_rhythm_counts(tunes: list[str]) -> tuple[Counter, Counter]:
 
 def parsed_note_statistics(tune: str) -> tuple[bool, tuple[Counter, Counter]]:
     """Whether music21 parses the tune (with notes), and its pitch-class and interval counts."""
-    from abcrnn.parsing import parse_failure
+    from abcrnn.text.parsing import parse_failure
 
     return parse_failure(tune) is None, note_statistics(tune)
 
@@ -128,8 +128,8 @@ def quality_report(samples: list[str], corpus: list[str], progress=None,
     music21 reads each tune in a worker process within ``time_limit`` seconds; a
     tune it cannot read in time counts as not parsed, with no notes.
     """
-    from abcrnn.bars import part_count
-    from abcrnn.validate import ends_with_closing_bar, validate_tunes
+    from abcrnn.text.bars import part_count
+    from abcrnn.text.validate import ends_with_closing_bar, validate_tunes
 
     share = lambda flags: sum(flags) / len(flags)  # noqa: E731
     nothing = (False, (Counter(), Counter()))

@@ -16,7 +16,7 @@ from collections import Counter
 
 import numpy as np
 
-from abcrnn.transpose import TransposeError, key_name, moved_key_name, transpose_tune, written_pitches
+from abcrnn.text.transpose import TransposeError, key_name, moved_key_name, transpose_tune, written_pitches
 
 LOWEST_PITCH, HIGHEST_PITCH = 55, 95  # G3 and B6, as MIDI pitches
 INTERVALS = range(-6, 7)

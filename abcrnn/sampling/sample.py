@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit
-from abcrnn.data import model_text, numbered
+from abcrnn.training.data import model_text, numbered
 from abcrnn.errors import AbcrnnError
 
 CUT_MARK = "% cut at --max-chars"  # the comment written after a tune cut at --max-chars
@@ -155,7 +155,7 @@ def sample_tunes(
         progress: called with the number of finished tunes whenever one finishes.
         header_temperature: the temperature for header lines (default ``temperature``).
     """
-    from abcrnn.engine import softmax
+    from abcrnn.model.engine import softmax
 
     per_tune = forced if isinstance(forced, list) else [forced or {}] * n
     vocabulary.encode(primer + "".join(value for fields in per_tune for value in fields.values()))  # names unseen ones
@@ -278,18 +278,18 @@ def sample(
     """
     import sys
 
-    from abcrnn.abc import join_tunes
-    from abcrnn.bundle import default_weights, load_bundle
+    from abcrnn.text.abc import join_tunes
+    from abcrnn.model.bundle import default_weights, load_bundle
     from abcrnn.files import write_atomic
     from abcrnn.progress import progress_printer
 
     _check_options(n, temperature, top_k, top_p, max_chars, seed)
     if midi or page:
-        from abcrnn.midi import check_instrument
+        from abcrnn.sound.midi import check_instrument
 
         check_instrument(instrument)
     if key is not None and str(key).strip().lower() not in ("none", "hp"):
-        from abcrnn.transpose import Key, TransposeError
+        from abcrnn.text.transpose import Key, TransposeError
 
         try:
             Key(str(key))
@@ -335,13 +335,13 @@ def sample(
     else:
         sys.stdout.write(join_tunes(texts))
     if midi:
-        from abcrnn.midi import render_tunes, report_rendering
+        from abcrnn.sound.midi import render_tunes, report_rendering
 
         rendered = render_tunes(texts, midi, progress=progress_printer(len(texts), "rendered tunes:"),
                                 time_limit=time_limit, instrument=instrument)  # fmt: skip
         report_rendering(rendered, midi)
     if page:
-        from abcrnn.page import write_page
+        from abcrnn.pages.page import write_page
 
         note = f"Sampled from {bundle.path} with seed {seed} at temperature {temperature}."
         write_page(texts, page, f"{len(texts)} tunes sampled by abcrnn", note, instrument, time_limit)
@@ -356,7 +356,7 @@ def rhythm_chooser(rhythm: str, forced: dict[str, str], headers: dict | None):
     """
     import sys
 
-    from abcrnn.corpus import rhythm_name
+    from abcrnn.training.corpus import rhythm_name
 
     if rhythm.strip().lower() != "any":
         name = rhythm_name(rhythm)
@@ -389,7 +389,7 @@ def _sample_valid(draw, n: int, seed: int, max_attempts: int, progress,
     import sys
     from collections import Counter
 
-    from abcrnn.validate import error_kind, validate_tunes
+    from abcrnn.text.validate import error_kind, validate_tunes
 
     kept, reasons, attempts, round_number = [], Counter(), 0, 0
     while len(kept) < n and attempts < max_attempts:

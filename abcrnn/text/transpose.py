@@ -18,7 +18,7 @@ K:Gdor
 
 import re
 
-from abcrnn.abc import parse_field_line, split_header_body
+from abcrnn.text.abc import parse_field_line, split_header_body
 from abcrnn.errors import AbcrnnError
 
 LETTERS = "CDEFGAB"
@@ -379,7 +379,7 @@ def transpose(file: str, semitones: int | None = None, to: str | None = None, ou
     """
     import sys
 
-    from abcrnn.abc import header_fields, join_tunes
+    from abcrnn.text.abc import header_fields, join_tunes
     from abcrnn.files import read_tunes, write_atomic
 
     if (semitones is None) == (to is None):

@@ -13,9 +13,9 @@ import math
 import sys
 import time
 
-from abcrnn.abc import join_tunes
-from abcrnn.augment import TRANSPOSITION_CHARACTERS, KeyMover
-from abcrnn.backends import (
+from abcrnn.text.abc import join_tunes
+from abcrnn.training.augment import TRANSPOSITION_CHARACTERS, KeyMover
+from abcrnn.model.backends import (
     accelerators,
     agree,
     backend_name,
@@ -27,9 +27,9 @@ from abcrnn.backends import (
     resolve_precision,
     spread_over_devices,
 )
-from abcrnn.bundle import load_bundle, save_bundle
-from abcrnn.corpus import header_statistics, load_corpus_tunes
-from abcrnn.data import (
+from abcrnn.model.bundle import load_bundle, save_bundle
+from abcrnn.training.corpus import header_statistics, load_corpus_tunes
+from abcrnn.training.data import (
     TUNE_SEPARATOR,
     model_text,
     split_train_validation,
@@ -37,8 +37,8 @@ from abcrnn.data import (
     stream_windows,
 )
 from abcrnn.errors import AbcrnnError
-from abcrnn.model import ModelConfig
-from abcrnn.vocabulary import Vocabulary
+from abcrnn.model.model import ModelConfig
+from abcrnn.model.vocabulary import Vocabulary
 
 # Settings that must match for --resume to continue the same run.
 RESUME_SETTINGS = ("batch_size", "seq_len", "val_fraction", "seed", "transpose")
@@ -193,8 +193,8 @@ def _check_resumable(bundle, fingerprint: str, config: ModelConfig, settings: di
 
 
 def _compiled_model(bundle, config: ModelConfig, settings: dict):
-    from abcrnn.backends import import_keras
-    from abcrnn.model import build_model
+    from abcrnn.model.backends import import_keras
+    from abcrnn.model.model import build_model
 
     keras = import_keras()
     if bundle:
@@ -263,7 +263,7 @@ def _finished(metadata: dict, epochs: int) -> bool:
 
 
 def _fit_one_epoch(model, vocabulary, train_tunes, settings, epoch, epochs, verbose) -> dict:
-    from abcrnn.model import reset_states
+    from abcrnn.model.model import reset_states
 
     ids = vocabulary.encode(stream_text(train_tunes, settings["seed"] + epoch))
     inputs, targets = stream_windows(ids, settings["batch_size"], settings["seq_len"])
@@ -288,8 +288,8 @@ def _fit_one_epoch(model, vocabulary, train_tunes, settings, epoch, epochs, verb
 
 def _validate(model, config: ModelConfig, validation_ids) -> dict:
     """Score the held-out tunes, each from a fresh state, with the numpy engine."""
-    from abcrnn.engine import Engine, mean_log_loss
-    from abcrnn.model import model_weights
+    from abcrnn.model.engine import Engine, mean_log_loss
+    from abcrnn.model.model import model_weights
 
     loss = mean_log_loss(Engine.from_weights(model_weights(model, config)), validation_ids)
     return {"validation_loss": round(loss, 5), "validation_bits_per_char": round(loss / math.log(2), 5)}

@@ -7,10 +7,10 @@ Bar lengths are measured in ``bars.py``.
 import re
 from dataclasses import asdict, dataclass, field
 
-from abcrnn.abc import header_fields, parse_field_line, split_header_body, strip_comment
-from abcrnn.bars import bar_length_errors
+from abcrnn.text.abc import header_fields, parse_field_line, split_header_body, strip_comment
+from abcrnn.text.bars import bar_length_errors
 from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit, map_bounded
-from abcrnn.parsing import field_errors
+from abcrnn.text.parsing import field_errors
 
 REQUIRED_FIELDS = ("X", "T", "M", "K")
 _CLOSING_BAR_LINE = re.compile(r"(\|\]|\|\||:\||::|\|)\s*$")
@@ -82,7 +82,7 @@ def header_errors(tune: str, fields: dict[str, str]) -> list[str]:
 
 def music21_errors(tune: str) -> list[str]:
     """An error if music21 cannot parse the tune or finds no notes in it."""
-    from abcrnn.parsing import parse_failure
+    from abcrnn.text.parsing import parse_failure
 
     failure = parse_failure(tune)
     return [f"music21 cannot parse it: {failure}"] if failure else []

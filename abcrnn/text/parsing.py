@@ -11,7 +11,7 @@ import io
 import re
 import warnings
 
-from abcrnn.abc import split_header_body, strip_comment
+from abcrnn.text.abc import split_header_body, strip_comment
 
 # The meters tunes use: a count (or a sum such as 2+3+2) of beats of 1/1 to 1/64
 # (FREI: free meter, in the Essen collection).

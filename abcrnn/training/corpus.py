@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from abcrnn.abc import (
+from abcrnn.text.abc import (
     clean_tune,
     header_fields,
     join_tunes,
@@ -22,7 +22,7 @@ from abcrnn.abc import (
 from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit, map_bounded
 from abcrnn.errors import AbcrnnError
 from abcrnn.files import as_list, find_abc_files, read_text_file, read_tunes, write_atomic
-from abcrnn.parsing import parse_failure
+from abcrnn.text.parsing import parse_failure
 
 DEFAULT_COLLECTIONS = ("oneills1850", "ryansMammoth")
 
@@ -213,7 +213,7 @@ def music21_check(tune: str) -> str | None:
 
 def validation_check(tune: str) -> str | None:
     """Keep only tunes that pass `abcrnn validate`."""
-    from abcrnn.validate import error_kind, validate_tune
+    from abcrnn.text.validate import error_kind, validate_tune
 
     errors = validate_tune(tune).errors
     return f"fails validation: {error_kind(errors[0])}" if errors else None
@@ -291,7 +291,7 @@ def header_statistics(tunes: list[str]) -> dict[str, dict[str, int]]:
     >>> header_statistics(["X:1\\nR:Reel\\nM:C|\\nK:D\\nd|", "X:2\\nM:6/8\\nK:E minor\\ne|"])
     {'rhythms': {'reel': 1, 'none': 1}, 'keys': {'D': 1, 'Em': 1}, 'rhythm_meters': {'reel M:C|': 1, 'none M:6/8': 1}}
     """
-    from abcrnn.transpose import TransposeError, key_name
+    from abcrnn.text.transpose import TransposeError, key_name
 
     rhythms, keys, pairs = Counter(), Counter(), Counter()
     for tune in tunes:

@@ -101,7 +101,7 @@ def resolve_precision(precision: str, backend: str, on_accelerator: bool) -> str
     >>> resolve_precision("auto", "jax", on_accelerator=False)
     'float32'
     """
-    from abcrnn.model import cpu_has_bfloat16
+    from abcrnn.model.model import cpu_has_bfloat16
 
     check_precision(precision)
     if precision != "auto":

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from abcrnn.data import TUNE_SEPARATOR, model_text
+from abcrnn.training.data import TUNE_SEPARATOR, model_text
 from abcrnn.errors import AbcrnnError
 
 TOP_GUESSES = 5
@@ -30,7 +30,7 @@ FEATURES = {
 
 def trace(engine, vocabulary, text: str) -> tuple[np.ndarray, np.ndarray]:
     """Feed ``text``; per character, the next-character probabilities and every cell's activation."""
-    from abcrnn.engine import softmax
+    from abcrnn.model.engine import softmax
 
     ids = vocabulary.encode(text)
     state = engine.initial_state(1)
@@ -114,7 +114,7 @@ def explain_data(bundle, tunes: list[str], neuron: int | None = None) -> dict:
 
 def render_explain(data: dict, title: str) -> str:
     """The explain page: its template with its style, script and ``data`` inlined."""
-    from abcrnn.page import fill_template
+    from abcrnn.pages.page import fill_template
 
     return fill_template("explain", title, data)
 
@@ -135,8 +135,8 @@ def explain(file: str, out: str = "explain.html", weights: str | None = None, ne
         neuron: show this cell (0 to layers x units - 1) instead of the ones found.
         most_tunes: how many of the file's tunes to read when looking for cells.
     """
-    from abcrnn.bundle import default_weights, load_bundle
-    from abcrnn.corpus import load_corpus_tunes
+    from abcrnn.model.bundle import default_weights, load_bundle
+    from abcrnn.training.corpus import load_corpus_tunes
     from abcrnn.files import write_atomic
 
     bundle = load_bundle(weights or default_weights())

@@ -24,8 +24,8 @@ import numpy as np
 
 from abcrnn.errors import AbcrnnError
 from abcrnn.files import atomic_directory
-from abcrnn.model import ModelConfig
-from abcrnn.vocabulary import Vocabulary
+from abcrnn.model.model import ModelConfig
+from abcrnn.model.vocabulary import Vocabulary
 
 FORMAT_VERSION = 1
 BEST_MODEL, LAST_MODEL, WEIGHTS, METADATA = "model.keras", "last.keras", "weights.npz", "bundle.json"
@@ -59,7 +59,7 @@ class Bundle:
 
     def engine(self):
         """The numpy engine for the best epoch's weights."""
-        from abcrnn.engine import Engine
+        from abcrnn.model.engine import Engine
 
         try:
             with np.load(self.path / WEIGHTS) as arrays:
@@ -72,8 +72,8 @@ class Bundle:
 
         A model saved under any Keras backend loads under any other.
         """
-        from abcrnn.backends import import_keras
-        from abcrnn.model import carried_state_lstm_class
+        from abcrnn.model.backends import import_keras
+        from abcrnn.model.model import carried_state_lstm_class
 
         keras = import_keras()
         carried_state_lstm_class()  # registers the layer class before loading
@@ -117,7 +117,7 @@ def save_bundle(path: str | os.PathLike, model, metadata: dict, improved: bool) 
     Otherwise the previous best files are kept and ``model`` is saved as the
     last epoch, so that ``--resume`` continues exactly where training stopped.
     """
-    from abcrnn.model import model_weights
+    from abcrnn.model.model import model_weights
 
     path = Path(path)
     config = ModelConfig(**metadata["config"])
@@ -178,7 +178,7 @@ def default_weights() -> Path:
 
     candidates = [
         Path("weights/folk"),
-        Path(__file__).resolve().parent.parent / "weights" / "folk",
+        Path(__file__).resolve().parents[2] / "weights" / "folk",
         Path(sys.prefix) / "share" / "abcrnn" / "weights" / "folk",
     ]
     return next((path for path in candidates if (path / METADATA).is_file()), candidates[0])

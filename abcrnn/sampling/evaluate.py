@@ -13,14 +13,14 @@ import sys
 import numpy as np
 
 from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit
-from abcrnn.bundle import load_bundle
-from abcrnn.corpus import load_corpus_tunes
-from abcrnn.data import TUNE_SEPARATOR, model_text
+from abcrnn.model.bundle import load_bundle
+from abcrnn.training.corpus import load_corpus_tunes
+from abcrnn.training.data import TUNE_SEPARATOR, model_text
 
 
 def score_tunes(bundle, tunes: list[str]) -> dict:
     """Score tunes with a bundle's model; return bits per char and tune, and unseen characters."""
-    from abcrnn.engine import log_probabilities
+    from abcrnn.model.engine import log_probabilities
 
     vocabulary = bundle.vocabulary
     # An unseen character is fed to the model as a space, the most neutral ABC character.
@@ -59,13 +59,13 @@ def evaluate(weights: str | None = None, corpus: str = "corpora/jigs.abc", sampl
             close their pitches and intervals are to the corpus.
         time_limit: with --samples, seconds music21 may take to read one tune; a slower one counts as unreadable.
     """
-    from abcrnn.bundle import default_weights
+    from abcrnn.model.bundle import default_weights
 
     tunes = load_corpus_tunes(corpus)
     if samples is not None:
         from abcrnn.files import read_tunes
         from abcrnn.progress import progress_printer
-        from abcrnn.quality import print_quality_report, quality_report
+        from abcrnn.sampling.quality import print_quality_report, quality_report
 
         sampled = read_tunes(samples)
         print(f"comparing {len(sampled)} sampled tunes with {len(tunes)} tunes of {corpus}", file=sys.stderr)

@@ -14,10 +14,10 @@ import sys
 from functools import partial
 from pathlib import Path
 
-from abcrnn.abc import header_fields
+from abcrnn.text.abc import header_fields
 from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit, map_bounded
 from abcrnn.errors import AbcrnnError
-from abcrnn.midi import DEFAULT_INSTRUMENT, check_instrument, midi_file_name, tune_tempo, tune_to_midi
+from abcrnn.sound.midi import DEFAULT_INSTRUMENT, check_instrument, midi_file_name, tune_tempo, tune_to_midi
 
 STATIC = Path(__file__).parent / "static"
 MOST_TUNES = 1000  # a page stays usable (drawn as it scrolls) well past 200 tunes; past this, split the file
@@ -26,7 +26,7 @@ MOST_TUNES = 1000  # a page stays usable (drawn as it scrolls) well past 200 tun
 def page_data(tunes: list[str], note: str = "", instrument: str = DEFAULT_INSTRUMENT,
               time_limit: float = DEFAULT_TIME_LIMIT, progress=None) -> dict:  # fmt: skip
     """What the page shows of each tune: its text, heading, verdict, tempo and MIDI file."""
-    from abcrnn.validate import validate_tunes
+    from abcrnn.text.validate import validate_tunes
 
     reports = validate_tunes(tunes, time_limit=time_limit)
     midis = map_bounded(partial(tune_to_midi, instrument=instrument), tunes, time_limit, progress=progress)

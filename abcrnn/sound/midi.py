@@ -6,7 +6,7 @@ import sys
 from functools import partial
 from pathlib import Path
 
-from abcrnn.abc import header_fields
+from abcrnn.text.abc import header_fields
 from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit, map_bounded
 from abcrnn.errors import AbcrnnError
 from abcrnn.files import read_tunes, write_atomic
@@ -64,9 +64,9 @@ def tune_to_midi(tune: str, tempo: float | None = None, instrument: str = DEFAUL
     from music21 import midi
     from music21 import tempo as music21_tempo
 
-    from abcrnn.ornaments import play_grace_notes, play_ornaments, trill_note_length
-    from abcrnn.parsing import MalformedField, field_errors, parse_abc, quiet
-    from abcrnn.playable import playable_with_ornaments
+    from abcrnn.sound.ornaments import play_grace_notes, play_ornaments, trill_note_length
+    from abcrnn.text.parsing import MalformedField, field_errors, parse_abc, quiet
+    from abcrnn.sound.playable import playable_with_ornaments
 
     errors = field_errors(tune)  # checked as written: the playable text has no meter left to check
     if errors:
@@ -134,8 +134,9 @@ def render_midi(file: str, out: str = "midi", tempo: float | None = None,
     """Render every tune in an ABC file to its own MIDI file, playing what is written.
 
     Repeats, first and second endings are unfolded as abc2midi plays them, a tie
-    joins only notes of one pitch, and decorations never lose a note. Exits 1 if
-    any tune could not be rendered (the others are still written).
+    joins only notes of one pitch, rolls (~) and trills (T) sound as the notes they
+    stand for, grace notes before their note, and decorations never lose a note.
+    Exits 1 if any tune could not be rendered (the others are still written).
 
     Args:
         file: the ABC file.

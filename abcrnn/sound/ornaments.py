@@ -28,8 +28,8 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from abcrnn.abc import header_fields
-from abcrnn.transpose import LETTERS, NATURAL_PITCH, Key, TransposeError, note_pitches
+from abcrnn.text.abc import header_fields
+from abcrnn.text.transpose import LETTERS, NATURAL_PITCH, Key, TransposeError, note_pitches
 
 ROLL, TRILL = "\x01", "\x02"  # marks an ornament leaves in the playable text, just before its note
 ORNAMENT_MARKS = {"~": ROLL, "T": TRILL, "!trill!": TRILL}

@@ -20,9 +20,9 @@ GABc |GABc |d2-d2 | e4 |d2-d2 | g4 |]
 import re
 from dataclasses import dataclass
 
-from abcrnn.abc import default_unit_length, parse_field_line, split_header_body, strip_comment
-from abcrnn.ornaments import ORNAMENT_MARKS, Ornament, find_ornaments
-from abcrnn.transpose import TransposeError, note_pitches, spelled_out
+from abcrnn.text.abc import default_unit_length, parse_field_line, split_header_body, strip_comment
+from abcrnn.sound.ornaments import ORNAMENT_MARKS, Ornament, find_ornaments
+from abcrnn.text.transpose import TransposeError, note_pitches, spelled_out
 
 # Fields inside the music that change how it sounds, kept as inline fields. The meter does not
 # (its bars are written), and without one music21 keeps each bar as it is: with one, it tries
@@ -80,7 +80,8 @@ def _music_parts(body: list[str]):
             if field[0] in SOUNDING_FIELDS:
                 yield f"[{field[0]}:{field[1]}]"
             continue
-        yield strip_comment(line).rstrip("\\")
+        # [|] is an invisible bar line (ABC 2.1): read as [| and ], it moved where a repeat starts.
+        yield strip_comment(line).rstrip("\\").replace("[|]", " ")
 
 
 def _without_decorations(music: str) -> str:

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from abcrnn.abc import header_fields, parse_field_line, split_header_body
+from abcrnn.text.abc import header_fields, parse_field_line, split_header_body
 
 _PART_BOUNDARY = re.compile(r"\|:|:\||::|\|\||\|\]|\[\|")
 
@@ -94,7 +94,7 @@ def read_bars(tune: str, meter: str) -> list[Bar]:
     """The tune's non-empty bars as written, with lengths from music21's ABC tokens."""
     from music21 import abcFormat
 
-    from abcrnn.parsing import quiet
+    from abcrnn.text.parsing import quiet
 
     handler = abcFormat.ABCHandler()
     with quiet():

@@ -1,0 +1,1 @@
+"""Playing what is written: the playable text, ornaments as notes, and MIDI files."""
