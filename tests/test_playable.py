@@ -56,6 +56,7 @@ def test_midi_plays_the_pitches_abc2midi_plays(case):
         ("C || D :|", "CDCD"),  # before any repeat, abc2midi goes back past a double bar to the start
         ("C :| D || E :|", "CCDEE"),  # after one, a double bar starts the next repeat
         ("|: C :| D |: E :|", "CCDEE"),
+        ("|: C D :|\n: E F :|", "CDCDEFEF"),  # :|: split over two lines
     ],
 )  # fmt: skip
 def test_repeats_unfold_as_abc2midi_plays_them(music, order):

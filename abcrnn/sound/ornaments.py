@@ -81,9 +81,11 @@ def find_ornaments(tune: str) -> tuple[str, list[Ornament]]:
     except TransposeError:  # a key abc2midi cannot read either: the notes play plain
         marked = []
     text = re.sub("[\x01\x02]", "", "\n".join(lines))
-    if not marked:
-        return text, []
-    notes = {(line, start): (index, pitch) for index, (line, start, _, pitch) in enumerate(note_pitches(text))}
+    try:
+        found = note_pitches(text) if marked else []
+    except TransposeError:  # music abc2midi cannot read either (=20): the notes play plain
+        found = []
+    notes = {(line, start): (index, pitch) for index, (line, start, _, pitch) in enumerate(found)}
     return text, [Ornament(notes[line, start][0], kind, notes[line, start][1], upper, lower, unit)
                   for line, start, kind, upper, lower, unit in marked if (line, start) in notes]  # fmt: skip
 

@@ -33,8 +33,9 @@ SOUNDING_FIELDS = "KLQ"
 _DECORATIONS = re.compile(r'![^!\n]*!|!|\+[A-Za-z0-9.]*\+|"[^"]*"|[~.HLMOPSTuv]|\((?!\d)|\)|(?:(?<=[|\]:])|^)\s*-')
 _STACCATO_TIE = re.compile(r"(\.(?:\^\^|\^|__|_|=)?[A-Ga-g][,']*[\d/]*)-")
 _PROTECTED = re.compile(r"\[[A-Za-z]:[^\]]*\]")  # inline fields keep their letters and dots
-# A bar line (with its repeat colons) and the numbered ending that may follow it.
-_BAR = re.compile(r"(?P<line>:*(?:\[\||\|\]|\|\||\|)+:*|::+)\s*(?P<ending>\[?\d+(?:[,-]\d+)*)?"
+# A bar line (with its repeat colons, the start-repeat one perhaps on the next line: ":|\n: A")
+# and the numbered ending that may follow it.
+_BAR = re.compile(r"(?P<line>:*(?:\[\||\|\]|\|\||\|)+(?:\s*:)*|::+)\s*(?P<ending>\[?\d+(?:[,-]\d+)*)?"
                   r"|(?P<alone>\[\d+(?:[,-]\d+)*)")
 
 
@@ -114,7 +115,7 @@ def _bars(music: str) -> list[_Bar]:
                 bars.append(_Bar(music[position : match.start()], "", ending))
             ending, position = _passes(match.group("alone")), match.end()
             continue
-        bars.append(_Bar(music[position : match.start()], match.group("line"), ending))
+        bars.append(_Bar(music[position : match.start()], re.sub(r"\s", "", match.group("line")), ending))
         ending = _passes(match.group("ending")) if match.group("ending") else None
         position = match.end()
     if music[position:].strip():
