@@ -7,7 +7,8 @@ from abcrnn.text.abc import split_tunes
 from abcrnn.text.bars import part_count
 from abcrnn.errors import AbcrnnError
 from abcrnn.sampling.quality import js_divergence, novelty, written_bars
-from abcrnn.sampling.sample import SampledTune, _sample_valid
+from abcrnn.sampling.sample import _sample_valid
+from abcrnn.sampling.streams import SampledTune
 
 CORPUS = split_tunes((DATA / "jigs120.abc").read_text())
 GOOD = split_tunes((DATA / "good_jigs.abc").read_text())

@@ -9,7 +9,7 @@ from conftest import DATA, ROOT, assert_one_line_error, run_cli
 from abcrnn.text.abc import header_fields, split_header_body, split_tunes
 from abcrnn.model.bundle import load_bundle
 from abcrnn.model.engine import softmax
-from abcrnn.sampling.sample import cut_to_last_bar, sample_tunes
+from abcrnn.sampling.streams import cut_to_last_bar, sample_tunes
 
 
 def test_engine_probabilities_equal_keras(tiny_bundle):

@@ -1,0 +1,208 @@
+"""The sampler: many tunes at once from a model bundle's numpy engine, one stream each (no TensorFlow).
+
+Every stream starts from a fresh state. A tune starts from ``X:`` (or the
+primer) and ends at the blank line that ends a tune in ABC, or at
+``max_chars``, where it is cut back to its last complete bar. Header fields the
+user fixes (title, meter, key) are fed to the model in place of the ones it
+would have written, so the rest of the tune is sampled to fit them.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from abcrnn.errors import AbcrnnError
+from abcrnn.training.data import model_text, numbered
+
+# The longest run of spaces written. The corpus aligns a few tunes with runs of up to 75
+# (0.2% of its runs are longer than 16); a model sampled below temperature 1 can stay in one
+# until --max-chars, leaving a tune with no music.
+LONGEST_SPACE_RUN = 16
+# In header lines, a character under this share of the likeliest one's probability is a slip
+# (K:Rdin), not one of the corpus's rarer keys or meters, and is never written.
+HEADER_MIN_P = 0.02
+# The order of header fields in the training corpus (see abc.KEPT_HEADER_FIELDS).
+HEADER_ORDER = "XTRMLQK"
+# A bar line: |, ||, |], [|, :|, |:, ::, and numbered endings after them.
+_BAR_LINE = re.compile(r"(\|\]|\|\||\[\||:\||\|:|::|\|)")
+
+
+@dataclass
+class SampledTune:
+    """One sampled tune's text, and whether it was cut at ``max_chars``."""
+
+    text: str
+    truncated: bool = False
+
+
+@dataclass
+class _Stream:
+    """The text of one tune being sampled, and what must be fed next instead of sampled."""
+
+    text: str
+    forced: dict[str, str]  # header fields still to force: letter -> value ("" leaves the field out)
+    pending: str = ""  # characters to feed before sampling again
+    in_header: bool = True
+    done: bool = field(default=False)
+
+    def line(self) -> str:
+        return self.text[self.text.rfind("\n") + 1 :]
+
+
+def filter_probabilities(probabilities: np.ndarray, top_k: int = 0, top_p: float = 1.0,
+                         min_p: float = 0.0) -> np.ndarray:  # fmt: skip
+    """Keep each row's ``top_k`` likeliest characters, its smallest set holding ``top_p``, and those
+    at least ``min_p`` times as likely as its likeliest.
+
+    >>> filter_probabilities(np.array([[0.5, 0.3, 0.2]]), top_p=0.7).round(3).tolist()
+    [[0.625, 0.375, 0.0]]
+    >>> filter_probabilities(np.array([[0.5, 0.49, 0.01]]), min_p=0.05).round(3).tolist()
+    [[0.505, 0.495, 0.0]]
+    """
+    keep = np.ones_like(probabilities, dtype=bool)
+    order = np.argsort(-probabilities, axis=1)
+    ranked = np.take_along_axis(probabilities, order, axis=1)
+    ranked_keep = np.ones_like(ranked, dtype=bool)
+    if top_k and top_k < probabilities.shape[1]:
+        ranked_keep[:, top_k:] = False
+    if top_p < 1.0:
+        # A character stays if the likelier ones before it hold less than top_p.
+        ranked_keep &= (np.cumsum(ranked, axis=1) - ranked) < top_p
+    np.put_along_axis(keep, order, ranked_keep, axis=1)
+    keep &= probabilities >= min_p * probabilities.max(axis=1, keepdims=True)
+    kept = np.where(keep, probabilities, 0.0)
+    return kept / kept.sum(axis=1, keepdims=True)
+
+
+def cut_to_last_bar(text: str) -> str:
+    """Cut an unfinished tune back to its last complete bar (or to its header).
+
+    >>> cut_to_last_bar("X:1\\nK:D\\nABc def|gfe dB")
+    'X:1\\nK:D\\nABc def|'
+    """
+    header_end = re.search(r"^K:.*$", text, re.MULTILINE)
+    body_start = header_end.end() if header_end else 0
+    bars = list(_BAR_LINE.finditer(text, body_start))
+    return text[: bars[-1].end()] if bars else text[:body_start]
+
+
+def _start_stream(primer: str, forced: dict[str, str]) -> _Stream:
+    text = model_text(primer if primer.startswith("X:") else "X:1\n" + primer)
+    stream = _Stream(text=text, forced=dict(forced))
+    for line in text.split("\n")[:-1] if "\n" in text else []:
+        if line[:2] in {f"{letter}:" for letter in HEADER_ORDER}:
+            if line[0] in stream.forced:
+                raise AbcrnnError(f"the primer already sets {line[:2]}; leave out the option that sets it too")
+            stream.in_header = stream.in_header and line[0] != "K"
+    return stream
+
+
+def _next_characters(stream: _Stream, sampled: str) -> str:
+    """What a stream writes next, given the character the model sampled for it.
+
+    At the start of a header line, a forced field that comes at or before the
+    sampled field (in the corpus's header order) is written instead.
+    """
+    if stream.in_header and stream.text.endswith("\n") and stream.forced:
+        position = HEADER_ORDER.find(sampled) if sampled in HEADER_ORDER else len(HEADER_ORDER)
+        due = [letter for letter in HEADER_ORDER[: position + 1] if letter in stream.forced]
+        if due and stream.forced[due[0]] == "":  # a field left out: the next forced one comes instead
+            stream.forced.pop(due[0])
+            due = [letter for letter in HEADER_ORDER if stream.forced.get(letter)][:1]
+        if due:
+            return f"{due[0]}:{stream.forced.pop(due[0])}\n"
+    return sampled
+
+
+def _advance(stream: _Stream, characters: str, max_chars: int) -> None:
+    """Append characters to a stream and note where its header and the tune end."""
+    for character in characters:
+        stream.text += character
+        if stream.in_header and character == "\n" and stream.text.rstrip("\n").split("\n")[-1].startswith("K:"):
+            stream.in_header = False
+        if stream.text.endswith("\n\n") or stream.text.endswith("\nX:") or len(stream.text) >= max_chars:
+            stream.done = True
+            return
+
+
+def sample_tunes(
+    engine,
+    vocabulary,
+    n: int,
+    temperature: float = 1.0,
+    top_k: int = 0,
+    top_p: float = 1.0,
+    seed: int = 0,
+    primer: str = "",
+    forced: dict[str, str] | list[dict[str, str]] | None = None,
+    max_chars: int = 2000,
+    header_temperature: float | None = None,
+    first_number: int = 1,
+    progress=None,
+) -> list[SampledTune]:
+    """Sample ``n`` tunes in parallel streams; the same arguments give the same tunes.
+
+    Args:
+        engine: the numpy engine of a bundle.
+        vocabulary: that bundle's vocabulary.
+        forced: header fields to impose, letter -> value (e.g. ``{"K": "Dmix"}``; ``""`` leaves a field out),
+            the same for every tune or a list with one per tune.
+        first_number: the X: number of the first tune; the rest follow in order.
+        progress: called with the number of finished tunes whenever one finishes.
+        header_temperature: the temperature for header lines (default ``temperature``).
+    """
+    from abcrnn.model.engine import softmax
+
+    per_tune = forced if isinstance(forced, list) else [forced or {}] * n
+    vocabulary.encode(primer + "".join(value for fields in per_tune for value in fields.values()))  # names unseen ones
+    index = {character: position for position, character in enumerate(vocabulary.characters)}
+    space = index.get(" ")
+    rng = np.random.default_rng(seed)
+    streams = [_start_stream(primer, fields) for fields in per_tune]
+    header_temperature = temperature if header_temperature is None else header_temperature
+    fed = [0] * n
+    active = list(range(n))
+    state = engine.initial_state(n)
+    while active:
+        ids = np.array([index[streams[i].text[fed[i]]] for i in active])
+        logits, state = engine.step(ids, state)
+        in_header = np.array([[streams[i].in_header] for i in active])
+        probabilities = softmax(logits, np.where(in_header, header_temperature, temperature))
+        if space is not None:
+            _end_space_runs(probabilities, [streams[i].text for i in active], space)
+        # top-k and top-p trim the music; header lines lose only the model's slips, keeping the rarer keys.
+        probabilities = np.where(in_header, filter_probabilities(probabilities, min_p=HEADER_MIN_P),
+                                 filter_probabilities(probabilities, top_k, top_p))  # fmt: skip
+        draws = (probabilities.cumsum(axis=1) < rng.random((len(active), 1))).sum(axis=1)
+        for row, i in enumerate(active):
+            fed[i] += 1
+            if fed[i] == len(streams[i].text):  # nothing forced left to feed: sample
+                sampled = vocabulary.characters[min(int(draws[row]), vocabulary.size - 1)]
+                _advance(streams[i], _next_characters(streams[i], sampled), max_chars)
+        finished = [row for row, i in enumerate(active) if streams[i].done]
+        if finished:
+            keep = [row for row, i in enumerate(active) if not streams[i].done]
+            active = [active[row] for row in keep]
+            state = [(h[keep], c[keep]) for h, c in state]
+            if progress:
+                progress(n - len(active))
+    return [_finish(stream, first_number + number) for number, stream in enumerate(streams)]
+
+
+def _end_space_runs(probabilities: np.ndarray, texts: list[str], space: int) -> None:
+    """Rule out another space where a stream already ends with the longest run the sampler writes."""
+    for row, text in enumerate(texts):
+        if text.endswith(" " * LONGEST_SPACE_RUN):
+            probabilities[row, space] = 0
+            probabilities[row] /= probabilities[row].sum()
+
+
+def _finish(stream: _Stream, number: int) -> SampledTune:
+    text = stream.text
+    complete = text.endswith("\n\n") or text.endswith("\nX:")
+    text = text[:-2] if text.endswith("\nX:") else text
+    text = numbered(text.rstrip("\n"), number)
+    if complete:
+        return SampledTune(text)
+    return SampledTune(cut_to_last_bar(text), truncated=True)
