@@ -35,7 +35,8 @@ _STACCATO_TIE = re.compile(r"(\.(?:\^\^|\^|__|_|=)?[A-Ga-g][,']*[\d/]*)-")
 _PROTECTED = re.compile(r"\[[A-Za-z]:[^\]]*\]")  # inline fields keep their letters and dots
 # A bar line (with its repeat colons, the start-repeat one perhaps on the next line: ":|\n: A")
 # and the numbered ending that may follow it.
-_BAR = re.compile(r"(?P<line>:*(?:\[\||\|\]|\|\||\|)+(?:\s*:)*|::+)\s*(?P<ending>\[?\d+(?:[,-]\d+)*)?"
+_BAR = re.compile(r"(?P<line>:+(?:\[\||\|\]|\|\||\|)+:*\s+:(?![:|])|:*(?:\[\||\|\]|\|\||\|)+:*|::+)"
+                  r"\s*(?P<ending>\[?\d+(?:[,-]\d+)*)?"
                   r"|(?P<alone>\[\d+(?:[,-]\d+)*)")
 
 
