@@ -61,15 +61,14 @@ def find_ornaments(tune: str) -> tuple[str, list[Ornament]]:
     >>> text, [(ornament.note, ornament.kind, ornament.pitch, ornament.upper, ornament.lower) for ornament in found]
     ('X:1\\nL:1/8\\nK:D\\ndA3 c2 [Ac]|', [(1, 'roll', 69, 71, 67), (2, 'trill', 73, 74, 71)])
     """
-    lines = tune.split("\n")
     marked = []  # (line, position in the unmarked line, kind, upper, lower, unit)
     fields = header_fields(tune)
     try:
         key = Key(fields.get("K", ""))
-        for number, line in enumerate(lines):
+        for number, line in enumerate(tune.split("\n")):
             if line.startswith(("X:", "T:", "R:", "M:", "L:", "Q:", "K:")) or not re.search("[\x01\x02]", line):
                 continue
-            unmarked, removed = line, 0
+            removed = 0
             for match in _MARKED_NOTE.finditer(line):
                 signature = _key_at(line, match.start(), key).signature()
                 kind = "trill" if TRILL in match.group(1) else "roll"
@@ -77,10 +76,9 @@ def find_ornaments(tune: str) -> tuple[str, list[Ornament]]:
                 units = _UNIT_FIELD.findall(line[: match.start()]) or [fields.get("L", "1/8")]
                 marked.append((number, match.start() - removed, kind, upper, lower, 4 * Fraction(units[-1].strip())))
                 removed += len(match.group(1))
-            lines[number] = re.sub("[\x01\x02]", "", unmarked)
-    except TransposeError:  # a key abc2midi cannot read either: the notes play plain
+    except (TransposeError, ValueError):  # a key or unit length abc2midi cannot read either: the notes play plain
         marked = []
-    text = re.sub("[\x01\x02]", "", "\n".join(lines))
+    text = re.sub("[\x01\x02]", "", tune)
     try:
         found = note_pitches(text) if marked else []
     except TransposeError:  # music abc2midi cannot read either (=20): the notes play plain
