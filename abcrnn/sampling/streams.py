@@ -60,17 +60,19 @@ def filter_probabilities(probabilities: np.ndarray, top_k: int = 0, top_p: float
     >>> filter_probabilities(np.array([[0.5, 0.49, 0.01]]), min_p=0.05).round(3).tolist()
     [[0.505, 0.495, 0.0]]
     """
-    keep = np.ones_like(probabilities, dtype=bool)
-    order = np.argsort(-probabilities, axis=1)
-    ranked = np.take_along_axis(probabilities, order, axis=1)
-    ranked_keep = np.ones_like(ranked, dtype=bool)
-    if top_k and top_k < probabilities.shape[1]:
-        ranked_keep[:, top_k:] = False
-    if top_p < 1.0:
-        # A character stays if the likelier ones before it hold less than top_p.
-        ranked_keep &= (np.cumsum(ranked, axis=1) - ranked) < top_p
-    np.put_along_axis(keep, order, ranked_keep, axis=1)
-    keep &= probabilities >= min_p * probabilities.max(axis=1, keepdims=True)
+    keep = probabilities >= min_p * probabilities.max(axis=1, keepdims=True)
+    if (top_k and top_k < probabilities.shape[1]) or top_p < 1.0:  # only these need the characters ranked
+        order = np.argsort(-probabilities, axis=1)
+        ranked = np.take_along_axis(probabilities, order, axis=1)
+        ranked_keep = np.ones_like(ranked, dtype=bool)
+        if top_k and top_k < probabilities.shape[1]:
+            ranked_keep[:, top_k:] = False
+        if top_p < 1.0:
+            # A character stays if the likelier ones before it hold less than top_p.
+            ranked_keep &= (np.cumsum(ranked, axis=1) - ranked) < top_p
+        in_rank = np.empty_like(keep)
+        np.put_along_axis(in_rank, order, ranked_keep, axis=1)
+        keep &= in_rank
     kept = np.where(keep, probabilities, 0.0)
     return kept / kept.sum(axis=1, keepdims=True)
 

@@ -91,13 +91,15 @@ def _without_decorations(music: str) -> str:
 
     A staccato note is not tied on (abc2midi plays the next note again).
     """
-    music = _PROTECTED.sub(lambda match: match.group().replace(".", "\0"), music)  # inline fields keep their dots
-    music = _STACCATO_TIE.sub(r"\1", music)
     pieces, position = [], 0
-    for match in _PROTECTED.finditer(music):
-        pieces.append(_DECORATIONS.sub(_ornament_mark, music[position : match.start()]) + match.group())
+    for match in _PROTECTED.finditer(music):  # inline fields keep their letters and dots
+        pieces.append(_without_decorations_between_fields(music[position : match.start()]) + match.group())
         position = match.end()
-    return ("".join(pieces) + _DECORATIONS.sub(_ornament_mark, music[position:])).replace("\0", ".")
+    return "".join(pieces) + _without_decorations_between_fields(music[position:])
+
+
+def _without_decorations_between_fields(music: str) -> str:
+    return _DECORATIONS.sub(_ornament_mark, _STACCATO_TIE.sub(r"\1", music))
 
 
 def _ornament_mark(match: re.Match) -> str:
