@@ -11,7 +11,8 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from abcrnn.training.corpus import build_corpus  # noqa: E402
-from abcrnn.errors import AbcrnnError  # noqa: E402
+from abcrnn.commands.arguments import check_command_line  # noqa: E402
+from abcrnn.errors import AbcrnnError, UsageError  # noqa: E402
 from abcrnn.sampling.evaluate import evaluate  # noqa: E402
 from abcrnn.pages.explain import explain  # noqa: E402
 from abcrnn.sound.midi import render_midi  # noqa: E402
@@ -35,17 +36,24 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run one command; user errors print one line and exit 1, Ctrl-C exits 130."""
+    """Run one command; a bad command line exits 2 and other user errors 1, in one line; Ctrl-C exits 130."""
     import fire
 
     try:
-        fire.Fire(COMMANDS, command=argv, name="abcrnn")
+        command_line = check_command_line(COMMANDS, sys.argv[1:] if argv is None else list(argv))
+        fire.Fire(COMMANDS, command=command_line, name="abcrnn")
+    except UsageError as error:
+        print(f"abcrnn: error: {error}", file=sys.stderr)
+        sys.exit(2)
     except AbcrnnError as error:
         print(f"abcrnn: error: {error}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
         print("abcrnn: interrupted", file=sys.stderr)
         sys.exit(130)
+    except BrokenPipeError:  # the output was piped into a command that stopped reading (head)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
 
 
 if __name__ == "__main__":

@@ -8,3 +8,7 @@ it on one line and exits non-zero; anything else is a bug and keeps its tracebac
 
 class AbcrnnError(Exception):
     """A problem with the user's input, files or options, explained in one line."""
+
+
+class UsageError(AbcrnnError):
+    """A command line that does not fit the command (unknown option, missing value, wrong type): exit 2."""

@@ -71,8 +71,15 @@ def as_list(value) -> list[str]:
     return [part for part in str(value).split(",") if part]
 
 
+def user_mode(executable: bool = False) -> int:
+    """The mode a new file (or, ``executable``, a folder) gets under the user's umask, as ``open`` gives it."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return (0o777 if executable else 0o666) & ~umask
+
+
 def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
-    """Write text or bytes to ``path`` through a temporary file and a rename."""
+    """Write text or bytes to ``path`` through a temporary file and a rename; it gets the user's umask."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,6 +89,7 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(temporary, user_mode())  # mkstemp makes it private, and a rename keeps the mode
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -99,9 +107,7 @@ def atomic_directory(path: str | os.PathLike):
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o777 & ~umask)  # mkdtemp makes it private; a bundle is not
+        os.chmod(temporary, user_mode(executable=True))  # mkdtemp makes it private; a bundle is not
     except OSError as error:
         raise AbcrnnError(f"{path}: cannot write ({error.strerror})") from None
     try:

@@ -24,8 +24,8 @@ def test_engine_probabilities_equal_keras(tiny_bundle):
     engine = bundle.engine()
     state, actual = engine.initial_state(1), []
     for character_id in ids:
-        logits, state = engine.step(np.array([character_id]), state)
-        actual.append(softmax(logits)[0])
+        log_probs, state = engine.step(np.array([character_id]), state)
+        actual.append(softmax(log_probs)[0])
     assert bundle.config.layers == 2 and len(actual) == 300
     np.testing.assert_allclose(np.array(actual), expected, atol=1e-5)
 
@@ -170,7 +170,9 @@ class UniformEngine:
         self.size = size
 
     def initial_state(self, n: int):
-        return [(np.zeros((n, 1)), np.zeros((n, 1)))]
+        from abcrnn.model.engine import State
+
+        return State([(np.zeros((n, 1)), np.zeros((n, 1)))])
 
     def step(self, ids, state):
         return np.zeros((len(ids), self.size)), state

@@ -26,6 +26,7 @@ from abcrnn.errors import AbcrnnError
 from abcrnn.files import atomic_directory
 from abcrnn.model.model import ModelConfig
 from abcrnn.model.vocabulary import Vocabulary
+from abcrnn.text.abc import WRITTEN_HEADER_ORDER
 
 FORMAT_VERSION = 1
 BEST_MODEL, LAST_MODEL, WEIGHTS, METADATA = "model.keras", "last.keras", "weights.npz", "bundle.json"
@@ -50,6 +51,11 @@ class Bundle:
         return self.metadata.get("corpus", {}).get("headers")
 
     @property
+    def header_order(self) -> str:
+        """The order of header fields in the model's text (see data.MODEL_HEADER_ORDER)."""
+        return self.metadata.get("training", {}).get("header_order", WRITTEN_HEADER_ORDER)
+
+    @property
     def epochs_done(self) -> int:
         return len(self.history)
 
@@ -63,7 +69,7 @@ class Bundle:
 
         try:
             with np.load(self.path / WEIGHTS) as arrays:
-                return Engine.from_weights({name: arrays[name] for name in arrays.files})
+                return Engine.from_weights({name: arrays[name] for name in arrays.files}, self.vocabulary.characters)
         except (OSError, ValueError, KeyError) as error:
             raise AbcrnnError(f"{self.path / WEIGHTS}: corrupt or unreadable weights ({error})") from None
 
@@ -73,10 +79,10 @@ class Bundle:
         A model saved under any Keras backend loads under any other.
         """
         from abcrnn.model.backends import import_keras
-        from abcrnn.model.model import carried_state_lstm_class
+        from abcrnn.model.model import carried_state_lstm_class, copy_gate_class
 
         keras = import_keras()
-        carried_state_lstm_class()  # registers the layer class before loading
+        carried_state_lstm_class(), copy_gate_class()  # registers the layer classes before loading
         path = self.path / (LAST_MODEL if last and (self.path / LAST_MODEL).exists() else BEST_MODEL)
         if not path.exists():
             raise AbcrnnError(f"{path}: missing from the bundle; retrain it")

@@ -1,17 +1,29 @@
 """A numpy inference engine: the Keras model's math without TensorFlow.
 
-It runs the embedding, each LSTM layer and the dense softmax of ``build_model``
-on explicit per-stream state, for any number of streams at once. Sampling and
+It runs the embedding, each LSTM layer, the dense softmax of ``build_model`` and,
+for a model with a copy gate, the gate's mixture with the tune's own past, on
+explicit per-stream state, for any number of streams at once. Sampling and
 scoring use it, so they start in a fraction of a second; a test checks that it
 gives the Keras model's probabilities.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-# Per LSTM layer: (hidden state h, cell state c), each of shape (streams, units).
-State = list[tuple[np.ndarray, np.ndarray]]
+from abcrnn.model.copying import RUN_BUCKETS, CopyTracker
+
+
+@dataclass
+class State:
+    """Every stream's state: per LSTM layer (hidden h, cell c), each (streams, units), and the copy memory."""
+
+    lstm: list[tuple[np.ndarray, np.ndarray]]
+    copy: CopyTracker | None = field(default=None)
+
+    def select(self, rows) -> "State":
+        """The state of the given streams only, in that order."""
+        return State([(h[rows], c[rows]) for h, c in self.lstm], self.copy.select(rows) if self.copy else None)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -28,10 +40,16 @@ class Engine:
     biases: list[np.ndarray]  # per layer after the first (4 * units,)
     dense_kernel: np.ndarray  # (units, vocab)
     dense_bias: np.ndarray  # (vocab,)
+    gate_kernel: np.ndarray | None = None  # (units + sources * run bands, sources), with a copy gate
+    gate_bias: np.ndarray | None = None  # (sources,)
+    characters: str = ""  # the vocabulary, which the copy memory reads
 
     @classmethod
-    def from_weights(cls, weights) -> "Engine":
-        """Build from the named arrays of ``model.model_weights`` (or a bundle's ``.npz``)."""
+    def from_weights(cls, weights, characters: str = "") -> "Engine":
+        """Build from the named arrays of ``model.model_weights`` (or a bundle's ``.npz``).
+
+        A model with a copy gate also needs its vocabulary's ``characters``.
+        """
         layers = sum(1 for name in weights if name.endswith("_recurrent_kernel"))
         array = lambda name: np.asarray(weights[name], dtype=np.float32)  # noqa: E731
         # The first layer's input is one of `vocab` embeddings, so its input
@@ -44,6 +62,9 @@ class Engine:
             biases=[array(f"lstm_{i}_bias") for i in range(1, layers)],
             dense_kernel=array("dense_kernel"),
             dense_bias=array("dense_bias"),
+            gate_kernel=array("gate_kernel") if "gate_kernel" in weights else None,
+            gate_bias=array("gate_bias") if "gate_bias" in weights else None,
+            characters=characters,
         )
 
     @property
@@ -51,15 +72,39 @@ class Engine:
         return self.dense_bias.shape[0]
 
     def initial_state(self, streams: int) -> State:
-        """Zero state for ``streams`` independent streams."""
+        """Zero state for ``streams`` independent streams, each at the start of a tune."""
         shapes = [(streams, kernel.shape[0]) for kernel in self.recurrent_kernels]
-        return [(np.zeros(shape, np.float32), np.zeros(shape, np.float32)) for shape in shapes]
+        copy = CopyTracker(self.characters, streams) if self.gate_kernel is not None else None
+        return State([(np.zeros(shape, np.float32), np.zeros(shape, np.float32)) for shape in shapes], copy)
 
     def step(self, ids: np.ndarray, state: State) -> tuple[np.ndarray, State]:
-        """Feed one character id per stream; return next-character logits and the new state."""
+        """Feed one character id per stream; return next-character log-probabilities and the new state.
+
+        The copy memory in ``state`` moves on in place: use the returned state from then on.
+        """
+        top, lstm_state = self._lstm_step(ids, state.lstm)
+        logits = top @ self.dense_kernel + self.dense_bias
+        if state.copy is not None:
+            logits = logits + self._copy_boosts(top, *state.copy.feed(ids))
+        log_probs = logits - logits.max(axis=1, keepdims=True)
+        log_probs -= np.log(np.exp(log_probs).sum(axis=1, keepdims=True))
+        return log_probs, State(lstm_state, state.copy)
+
+    def _copy_boosts(self, top, proposals, bands) -> np.ndarray:
+        """What the copy gate adds to each character's logit, as ``model.CopyGate`` computes it."""
+        streams, sources = bands.shape
+        one_hot_bands = np.zeros((streams, sources * RUN_BUCKETS), np.float32)
+        one_hot_bands[np.arange(streams)[:, None], np.arange(sources) * RUN_BUCKETS + bands] = 1.0
+        raw = np.concatenate([top, one_hot_bands], axis=1) @ self.gate_kernel + self.gate_bias
+        boosts = np.where(bands > 0, np.logaddexp(0.0, raw), 0.0)  # softplus
+        added = np.zeros((streams, self.vocab_size), np.float32)
+        np.add.at(added, (np.arange(streams)[:, None], proposals), boosts)
+        return added
+
+    def _lstm_step(self, ids: np.ndarray, lstm_state) -> tuple[np.ndarray, list]:
         new_state = []
         x = None
-        for index, (h, c) in enumerate(state):
+        for index, (h, c) in enumerate(lstm_state):
             if index == 0:
                 z = self.first_layer_table[ids] + h @ self.recurrent_kernels[0]
             else:
@@ -70,14 +115,14 @@ class Engine:
             h = _sigmoid(o) * np.tanh(c)
             new_state.append((h, c))
             x = h
-        return x @ self.dense_kernel + self.dense_bias, new_state
+        return x, new_state
 
     def feed(self, ids: np.ndarray, state: State) -> tuple[np.ndarray, State]:
-        """Feed a (streams, length) block of ids; return the last logits and the state."""
-        logits = None
+        """Feed a (streams, length) block of ids; return the last log-probabilities and the state."""
+        log_probs = None
         for column in range(ids.shape[1]):
-            logits, state = self.step(ids[:, column], state)
-        return logits, state
+            log_probs, state = self.step(ids[:, column], state)
+        return log_probs, state
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -112,9 +157,7 @@ def log_probabilities(engine: Engine, sequences: list[np.ndarray], streams: int 
         picked = np.zeros((len(group), max(lengths) - 1))
         state = engine.initial_state(len(group))
         for column in range(max(lengths) - 1):
-            logits, state = engine.step(padded[:, column], state)
-            shifted = logits - logits.max(axis=1, keepdims=True)
-            log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+            log_probs, state = engine.step(padded[:, column], state)
             picked[:, column] = log_probs[np.arange(len(group)), padded[:, column + 1]]
         for row, i in enumerate(group):
             scores[i] = picked[row, : lengths[row] - 1]

@@ -1,4 +1,5 @@
-"""The network, defined once: Embedding -> N stateful LSTM layers -> TimeDistributed softmax.
+"""The network, defined once: Embedding -> N stateful LSTM layers -> TimeDistributed softmax,
+and with ``copy`` a gate that mixes that softmax with what the tune's own past proposes.
 
 ``ModelConfig`` holds every hyper-parameter that shapes the weights; a bundle
 stores it, so a saved model rebuilds itself with nothing else. ``build_model``
@@ -18,6 +19,7 @@ class ModelConfig:
     layers: int = 2  # stacked LSTM layers
     units: int = 384  # LSTM units per layer
     dropout: float = 0.3  # dropout after each LSTM layer, in training only
+    copy: bool = False  # mix the softmax with the tune's own past (see copying.py) by a learned gate
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -38,6 +40,10 @@ def build_model(
     ``precision="bfloat16"`` computes the embedding and LSTM layers in bfloat16
     (weights stay float32), which trains about twice as fast on CPUs with native
     bfloat16; the softmax is always float32.
+
+    With ``config.copy`` the model takes two more inputs, each source's proposed
+    character and run band (``copying.CopyTracker``, shape ``(batch, seq_len, sources)``),
+    and its output is the copy gate's mixture of the softmax and the proposals.
     """
     from abcrnn.model.backends import import_keras
 
@@ -52,9 +58,67 @@ def build_model(
         x = lstm(x)
         if config.dropout:
             x = keras.layers.Dropout(config.dropout, name=f"dropout_{index}", dtype=policy)(x)
-    dense = keras.layers.Dense(config.vocab_size, activation="softmax", dtype="float32")
+    # With a copy gate, the dense layer gives logits and the gate's softmax ends the network.
+    activation = None if config.copy else "softmax"
+    dense = keras.layers.Dense(config.vocab_size, activation=activation, dtype="float32")
     outputs = keras.layers.TimeDistributed(dense, name="next_character")(x)
-    return keras.Model(inputs, outputs, name="abcrnn")
+    if not config.copy:
+        return keras.Model(inputs, outputs, name="abcrnn")
+    from abcrnn.model.copying import SOURCES
+
+    proposals, bands = (
+        keras.Input(batch_shape=(batch_size, seq_len, len(SOURCES)), dtype="int32", name=name)
+        for name in ("proposals", "run_bands")
+    )
+    mixture = copy_gate_class()(name="copy_gate", dtype="float32")([x, outputs, proposals, bands])
+    return keras.Model([inputs, proposals, bands], mixture, name="abcrnn")
+
+
+# The gate's starting bias: softplus(-4) = 0.018, so a new gate barely moves the softmax.
+START_BOOST_BIAS = -4.0
+_COPY_GATE = None
+
+
+def copy_gate_class():
+    """``CopyGate``: raises the logits of the characters the tune's past proposes, by amounts read from the LSTM.
+
+    Each source's boost is a softplus of a linear function of the top LSTM layer's
+    output and every source's run band; a source with no proposal adds nothing. The
+    boosts are added to the proposed characters' logits before the softmax, so the
+    network keeps its veto: a character it finds impossible where it stands (a bar
+    line half-way through a bar) stays unlikely whatever the past proposes. (Mixing
+    probabilities instead, as a pointer-sentinel model does, scored better per character
+    but wrote bars of the wrong length: the gate's share went to the proposal even where
+    it could not fit.) Made on first use, like the LSTM class.
+    """
+    global _COPY_GATE
+    if _COPY_GATE is None:
+        from abcrnn.model.backends import import_keras
+        from abcrnn.model.copying import RUN_BUCKETS, SOURCES
+
+        keras = import_keras()
+        ops = keras.ops
+
+        @keras.saving.register_keras_serializable(package="abcrnn")
+        class CopyGate(keras.layers.Layer):
+            def build(self, input_shapes):
+                features = input_shapes[0][-1] + len(SOURCES) * RUN_BUCKETS
+                self.kernel = self.add_weight(shape=(features, len(SOURCES)), initializer="zeros", name="kernel")
+                self.bias = self.add_weight(shape=(len(SOURCES),), name="bias",
+                                            initializer=keras.initializers.Constant(START_BOOST_BIAS))  # fmt: skip
+
+            def call(self, inputs):
+                hidden, logits, proposals, bands = inputs
+                one_hot_bands = ops.one_hot(bands, RUN_BUCKETS, dtype="float32")
+                flat_bands = ops.reshape(one_hot_bands, (*ops.shape(bands)[:-1], len(SOURCES) * RUN_BUCKETS))
+                features = ops.concatenate([ops.cast(hidden, "float32"), flat_bands], axis=-1)
+                boosts = ops.softplus(ops.matmul(features, self.kernel) + self.bias)
+                boosts = ops.where(bands > 0, boosts, 0.0)
+                proposed = ops.one_hot(proposals, logits.shape[-1], dtype="float32")
+                return ops.softmax(logits + ops.sum(boosts[..., None] * proposed, axis=-2), axis=-1)
+
+        _COPY_GATE = CopyGate
+    return _COPY_GATE
 
 
 _CARRIED_STATE_LSTM = None
@@ -136,6 +200,8 @@ def model_weights(model, config: ModelConfig) -> dict:
         weights[f"lstm_{index}_recurrent_kernel"] = recurrent_kernel
         weights[f"lstm_{index}_bias"] = bias
     weights["dense_kernel"], weights["dense_bias"] = model.get_layer("next_character").get_weights()
+    if config.copy:
+        weights["gate_kernel"], weights["gate_bias"] = model.get_layer("copy_gate").get_weights()
     return weights
 
 
@@ -143,9 +209,12 @@ def copy_weights(source, target) -> None:
     """Copy the network's weights between models built for different batch sizes.
 
     ``get_weights`` would also copy each LSTM's state, whose shape is the batch's.
+    A layer the source does not have (a copy gate new to a warm-started model) keeps
+    its starting weights.
     """
+    names = {layer.name for layer in source.layers}
     for layer in target.layers:
-        if layer.weights:
+        if layer.weights and layer.name in names:
             from_layer, to_layer = source.get_layer(layer.name), layer
             if hasattr(layer, "cell"):
                 from_layer, to_layer = from_layer.cell, layer.cell

@@ -30,15 +30,13 @@ FEATURES = {
 
 def trace(engine, vocabulary, text: str) -> tuple[np.ndarray, np.ndarray]:
     """Feed ``text``; per character, the next-character probabilities and every cell's activation."""
-    from abcrnn.model.engine import softmax
-
     ids = vocabulary.encode(text)
     state = engine.initial_state(1)
     probabilities, cells = [], []
     for character_id in ids:
-        logits, state = engine.step(np.array([character_id]), state)
-        probabilities.append(softmax(logits)[0])
-        cells.append(np.concatenate([np.tanh(c[0]) for _, c in state]))
+        log_probs, state = engine.step(np.array([character_id]), state)
+        probabilities.append(np.exp(log_probs)[0])
+        cells.append(np.concatenate([np.tanh(c[0]) for _, c in state.lstm]))
     return np.array(probabilities), np.array(cells)
 
 
@@ -89,7 +87,7 @@ def explain_data(bundle, tunes: list[str], neuron: int | None = None) -> dict:
     cell_count = bundle.config.layers * bundle.config.units
     if neuron is not None and (isinstance(neuron, bool) or not isinstance(neuron, int) or not 0 <= neuron < cell_count):
         raise AbcrnnError(f"--neuron must be a cell number from 0 to {cell_count - 1}, got {neuron!r}")
-    texts = [model_text(tune.strip("\n")) + TUNE_SEPARATOR for tune in tunes]
+    texts = [model_text(tune.strip("\n"), bundle.header_order) + TUNE_SEPARATOR for tune in tunes]
     unseen = sorted({character for text in texts for character in text} - set(vocabulary.characters))
     if unseen:
         raise AbcrnnError(f"the model has never seen {' '.join(map(repr, unseen))}; remove them from the file")

@@ -8,6 +8,7 @@ counted, rather than silently dropped.
 """
 
 import math
+import re
 import sys
 
 import numpy as np
@@ -16,6 +17,31 @@ from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit
 from abcrnn.model.bundle import load_bundle
 from abcrnn.training.corpus import load_corpus_tunes
 from abcrnn.training.data import TUNE_SEPARATOR, model_text
+
+
+# What each scored character is: in the header, in a bar heard for the first time in the tune,
+# or in a bar that repeats an earlier bar of the tune (its notes as written, spaces aside).
+HEADER, FIRST_BAR, REPEATED_BAR = "header", "first-time bars", "repeated bars"
+_BAR = re.compile(r"[^|]*\|*")
+
+
+def character_kinds(text: str) -> list[str]:
+    """Each character's kind: header, first-time bar or repeated bar (a bar takes the bar line that ends it).
+
+    >>> kinds = character_kinds("X:1\\nK:D\\nAB c|d2|AB c|")
+    >>> "".join(kind[0] for kind in kinds)
+    'hhhhhhhhffffffffrrrrr'
+    """
+    header_line = re.search(r"^K:.*$", text, re.MULTILINE)
+    if not header_line:
+        return [HEADER] * len(text)
+    music_start = header_line.end() + 1
+    kinds, seen = [HEADER] * music_start, set()
+    for match in _BAR.finditer(text, music_start):
+        written = re.sub(r"[\s|]", "", match.group(0))
+        kinds += [REPEATED_BAR if written and written in seen else FIRST_BAR] * len(match.group(0))
+        seen.add(written)
+    return kinds[: len(text)]
 
 
 def score_tunes(bundle, tunes: list[str]) -> dict:
@@ -27,16 +53,24 @@ def score_tunes(bundle, tunes: list[str]) -> dict:
     stand_in = vocabulary.characters.index(" ") if " " in vocabulary.characters else 0
     known = {character: index for index, character in enumerate(vocabulary.characters)}
     unseen_cost = math.log(vocabulary.size + 1)
-    sequences, unseen_masks = [], []
+    sequences, unseen_masks, kinds = [], [], []
     for tune in tunes:
-        text = model_text(tune) + TUNE_SEPARATOR
+        text = model_text(tune, bundle.header_order) + TUNE_SEPARATOR
         sequences.append(np.array([known.get(character, stand_in) for character in text]))
         unseen_masks.append(np.array([character not in known for character in text[1:]]))
+        kinds += character_kinds(text)[1:]
     scores = log_probabilities(bundle.engine(), sequences)
+    nats = -np.concatenate([np.where(mask, -unseen_cost, score) for score, mask in zip(scores, unseen_masks)])
     nats_per_tune = [-np.where(mask, -unseen_cost, score).sum() for score, mask in zip(scores, unseen_masks)]
     characters = sum(len(score) for score in scores)
     unseen = sorted({c for tune in tunes for c in tune if c not in known})
+    kinds = np.array(kinds)
+    by_kind = {kind: float(nats[kinds == kind].mean() / math.log(2)) if (kinds == kind).any() else float("nan")
+               for kind in (HEADER, FIRST_BAR, REPEATED_BAR)}  # fmt: skip
+    in_bars = np.isin(kinds, (FIRST_BAR, REPEATED_BAR))
     return {
+        "bits_per_char_by_kind": by_kind,
+        "repeated_share": float((kinds == REPEATED_BAR).sum() / max(1, in_bars.sum())),
         "tunes": len(tunes),
         "characters": characters,
         "bits_per_char": sum(nats_per_tune) / characters / math.log(2),
@@ -81,6 +115,10 @@ def evaluate(weights: str | None = None, corpus: str = "corpora/jigs.abc", sampl
     print(f"characters: {result['characters']}")
     print(f"bits per char: {result['bits_per_char']:.3f}")
     print(f"bits per tune: {result['bits_per_tune']:.1f}")
+    by_kind = result["bits_per_char_by_kind"]
+    print(f"bits per char in the header: {by_kind[HEADER]:.3f}, in bars heard for the first time: "
+          f"{by_kind[FIRST_BAR]:.3f}, in bars that repeat an earlier bar of the tune: {by_kind[REPEATED_BAR]:.3f} "
+          f"({100 * result['repeated_share']:.0f}% of the bars' characters)")  # fmt: skip
     listed = " ".join(repr(c) for c in result["unseen_characters"])
     print(
         f"unseen characters: {result['unseen_count']}"

@@ -62,22 +62,37 @@ def novelty(samples: list[str], corpus: list[str]) -> list[dict]:
     return results
 
 
-def note_statistics(tune: str) -> tuple[Counter, Counter]:
-    """A tune's pitch-class and melodic-interval (semitones, -12..12) counts; empty if it does not parse."""
+def note_statistics(tune: str) -> tuple[Counter, Counter, dict | None]:
+    """A tune's pitch-class and melodic-interval (semitones, -12..12) counts, and its ``form`` measures.
+
+    The counts are empty and the measures None if music21 cannot parse it or finds no bars.
+    """
+    from abcrnn.sampling.form import form_measures, score_bars, tonic_pitch_class
     from abcrnn.text.parsing import parse_abc
 
     try:
-        midi = [note.pitch.midi for note in parse_abc(tune).flatten().notes if note.isNote]
+        score = parse_abc(tune)
+        midi = [note.pitch.midi for note in score.flatten().notes if note.isNote]
+        bars, part_ends = score_bars(score)
     except Exception:  # a tune music21 cannot parse adds nothing
-        midi = []
+        midi, bars, part_ends = [], [], []
     intervals = Counter(max(-12, min(12, b - a)) for a, b in zip(midi, midi[1:]))
-    return Counter(pitch % 12 for pitch in midi), intervals
+    form = form_measures(bars, part_ends, tonic_pitch_class(header_fields(tune).get("K", ""))) if bars else None
+    return Counter(pitch % 12 for pitch in midi), intervals, form
 
 
-def summed(statistics: list[tuple[Counter, Counter]]) -> tuple[Counter, Counter]:
+def mean_form(statistics: list[tuple[Counter, Counter, dict | None]]) -> dict:
+    """Each ``form`` measure averaged over the tunes that have them (a share for ends_on_tonic)."""
+    from abcrnn.sampling.form import MEASURES
+
+    forms = [form for _, _, form in statistics if form]
+    return {name: float(np.mean([form[name] for form in forms])) if forms else float("nan") for name in MEASURES}
+
+
+def summed(statistics: list[tuple[Counter, Counter, dict | None]]) -> tuple[Counter, Counter]:
     """Pitch-class and interval counts added up over many tunes."""
     pitch_classes, intervals = Counter(), Counter()
-    for tune_pitch_classes, tune_intervals in statistics:
+    for tune_pitch_classes, tune_intervals, _ in statistics:
         pitch_classes.update(tune_pitch_classes)
         intervals.update(tune_intervals)
     return pitch_classes, intervals
@@ -114,8 +129,8 @@ def key_and_rhythm_counts(tunes: list[str]) -> tuple[Counter, Counter]:
     return Counter(statistics["keys"]), Counter(statistics["rhythms"])
 
 
-def parsed_note_statistics(tune: str) -> tuple[bool, tuple[Counter, Counter]]:
-    """Whether music21 parses the tune (with notes), and its pitch-class and interval counts."""
+def parsed_note_statistics(tune: str) -> tuple[bool, tuple[Counter, Counter, dict | None]]:
+    """Whether music21 parses the tune (with notes), and its ``note_statistics``."""
     from abcrnn.text.parsing import parse_failure
 
     return parse_failure(tune) is None, note_statistics(tune)
@@ -132,7 +147,7 @@ def quality_report(samples: list[str], corpus: list[str], progress=None,
     from abcrnn.text.validate import ends_with_closing_bar, validate_tunes
 
     share = lambda flags: sum(flags) / len(flags)  # noqa: E731
-    nothing = (False, (Counter(), Counter()))
+    nothing = (False, (Counter(), Counter(), None))
     reports = validate_tunes(samples, time_limit=time_limit)
     found = novelty(samples, corpus)
     parsed = [outcome.value or nothing for outcome in map_bounded(parsed_note_statistics, samples, time_limit)]
@@ -163,6 +178,8 @@ def quality_report(samples: list[str], corpus: list[str], progress=None,
         "keys": dict(sample_keys.most_common()),
         "corpus_keys": dict(corpus_keys.most_common()),
         "rhythms": dict(sample_rhythms.most_common()),
+        "form": mean_form([statistics for _, statistics in parsed]),
+        "corpus_form": mean_form(per_corpus_tune),
         "per_tune": [
             {
                 "x": header_fields(tune).get("X", "?"),
@@ -196,9 +213,29 @@ def print_quality_report(report: dict) -> None:
                                       for name, count in list(counts.items())[:8])  # fmt: skip
     print(f"keys: {shares(report['keys'])} (corpus: {shares(report['corpus_keys'])})")
     print(f"rhythms: {shares(report['rhythms'])}")
+    print_form(report["form"], report["corpus_form"])
     print("per tune: X, valid, copies 4 bars, closest corpus tune (share of bars shared)")
     for tune in report["per_tune"]:
         print(
             f"  X:{tune['x']} {tune['title'][:30]!r}: {'valid' if tune['valid'] else 'invalid'}, "
             f"{'COPIES' if tune['copies_bars'] else 'new'}, closest {tune['closest']!r} ({tune['shared_bars']:.0%})"
         )
+
+
+FORM_LABELS = {
+    "bars_return": "bars whose notes come back in the tune",
+    "phrases_return": "two-bar phrases that come back",
+    "ends_on_tonic": "tunes ending on the tonic",
+    "parts_end_home": "parts ending on the tonic or dominant",
+    "range": "range (semitones, mean)",
+    "steps": "moves of a step or less (2 semitones)",
+    "leaps": "moves of a fifth or more (7 semitones)",
+}
+
+
+def print_form(form: dict, corpus_form: dict) -> None:
+    """The musician's measures of the samples beside the corpus's."""
+    print("the musician's measures (samples | corpus):")
+    for name, label in FORM_LABELS.items():
+        shown = (lambda v: f"{v:.1f}") if name == "range" else (lambda v: f"{100 * v:.1f}%")
+        print(f"  {label}: {shown(form[name])} | {shown(corpus_form[name])}")

@@ -51,6 +51,7 @@ def sample(
     instrument: str = "fiddle",
     valid_only: bool = False,
     max_attempts: int | None = None,
+    best_of: int = 1,
     time_limit: float = DEFAULT_TIME_LIMIT,
 ) -> None:
     """Sample new tunes from a trained model and write them as ABC.
@@ -77,6 +78,8 @@ def sample(
         instrument: the MIDI files' sound: fiddle, flute, whistle, accordion, piano, ... (see `abcrnn midi`).
         valid_only: keep sampling until n tunes pass `abcrnn validate` (or max_attempts run out).
         max_attempts: how many tunes --valid-only may sample in all (default: 10 x n + 20).
+        best_of: sample this many candidates for each tune and keep the one the critic ranks best: valid first,
+            then the model's likelihood of the music, ending on the tonic and bars that come back.
         time_limit: seconds music21 may take to validate or render one tune; a slower one is rejected.
     """
     import sys
@@ -87,6 +90,8 @@ def sample(
     from abcrnn.progress import progress_printer
 
     _check_options(n, temperature, top_k, top_p, max_chars, seed)
+    if isinstance(best_of, bool) or not isinstance(best_of, int) or best_of < 1:
+        raise AbcrnnError(f"--best-of must be a whole number of candidates per tune, at least 1; got {best_of!r}")
     if midi or page:
         from abcrnn.sound.midi import check_instrument
 
@@ -118,7 +123,9 @@ def sample(
     draw = lambda count, round_seed, progress: sample_tunes(  # noqa: E731
         engine, bundle.vocabulary, count, float(temperature), int(top_k), float(top_p), round_seed,
         primer, choose_rhythms(count, round_seed), int(max_chars), progress=progress,
-        header_temperature=float(header_temperature))  # fmt: skip
+        header_temperature=float(header_temperature), header_order=bundle.header_order)  # fmt: skip
+    if best_of > 1:
+        draw = _best_of(draw, best_of, time_limit)
     if valid_only:
         tunes = _sample_valid(draw, n, seed, max_attempts or 10 * n + 20, progress_printer(n, "valid tunes:"),
                               time_limit)  # fmt: skip
@@ -186,6 +193,27 @@ def rhythm_chooser(rhythm: str, forced: dict[str, str], headers: dict | None):
     return choose
 
 
+def _best_of(draw, candidates: int, time_limit: float):
+    """A ``draw`` that samples ``candidates`` tunes for each one asked for and keeps the critic's choice."""
+    from abcrnn.sampling.critic import best_candidate
+    from abcrnn.text.validate import validate_tunes
+
+    def draw_best(count: int, seed: int, progress) -> list[SampledTune]:
+        drawn = draw(count * candidates, seed, progress and (lambda done: progress(done // candidates)))
+        reports = iter(validate_tunes([tune.text for tune in drawn if not tune.truncated], time_limit=time_limit))
+        for tune in drawn:
+            tune.errors = ["cut at --max-chars"] if tune.truncated else next(reports).errors
+        kept = []
+        for number in range(count):
+            group = drawn[number * candidates : (number + 1) * candidates]
+            best = group[best_candidate(group, [not tune.errors for tune in group])]
+            best.text = numbered(best.text, number + 1)
+            kept.append(best)
+        return kept
+
+    return draw_best
+
+
 def _sample_valid(draw, n: int, seed: int, max_attempts: int, progress,
                   time_limit: float = DEFAULT_TIME_LIMIT) -> list[SampledTune]:  # fmt: skip
     """Sample rounds of tunes until ``n`` pass validation; report what was rejected and why."""
@@ -198,10 +226,12 @@ def _sample_valid(draw, n: int, seed: int, max_attempts: int, progress,
     while len(kept) < n and attempts < max_attempts:
         count = min(max_attempts - attempts, max(2 * (n - len(kept)), 4))
         drawn = draw(count, seed + 7919 * round_number, None)
-        # A tune cut at --max-chars is rejected as such: music21 need not read it.
-        reports = iter(validate_tunes([tune.text for tune in drawn if not tune.truncated], time_limit=time_limit))
+        # A tune cut at --max-chars is rejected as such: music21 need not read it (nor a tune already read).
+        unread = [tune.text for tune in drawn if not tune.truncated and tune.errors is None]
+        reports = iter(validate_tunes(unread, time_limit=time_limit))
         for tune in drawn:
-            errors = ["cut at --max-chars"] if tune.truncated else next(reports).errors
+            errors = ["cut at --max-chars"] if tune.truncated else tune.errors
+            errors = next(reports).errors if errors is None else errors
             if errors:
                 reasons.update({error_kind(error) for error in errors})
             elif len(kept) < n:

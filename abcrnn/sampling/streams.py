@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from abcrnn.errors import AbcrnnError
+from abcrnn.text.abc import MODEL_HEADER_ORDER, WRITTEN_HEADER_ORDER, reorder_header
 from abcrnn.training.data import model_text, numbered
 
 # The longest run of spaces written. The corpus aligns a few tunes with runs of up to 75
@@ -22,18 +23,24 @@ LONGEST_SPACE_RUN = 16
 # In header lines, a character under this share of the likeliest one's probability is a slip
 # (K:Rdin), not one of the corpus's rarer keys or meters, and is never written.
 HEADER_MIN_P = 0.02
-# The order of header fields in the training corpus (see abc.KEPT_HEADER_FIELDS).
-HEADER_ORDER = "XTRMLQK"
 # A bar line: |, ||, |], [|, :|, |:, ::, and numbered endings after them.
 _BAR_LINE = re.compile(r"(\|\]|\|\||\[\||:\||\|:|::|\|)")
 
 
 @dataclass
 class SampledTune:
-    """One sampled tune's text, and whether it was cut at ``max_chars``."""
+    """One sampled tune's text, whether it was cut at ``max_chars``, and how likely the model found it."""
 
     text: str
     truncated: bool = False
+    log_likelihood: float = 0.0  # natural log of the model's probability (at temperature 1) of the music it chose
+    chosen: int = 0  # characters of music the model chose
+    errors: list[str] | None = None  # what validation found, once it has run
+
+    @property
+    def mean_log_likelihood(self) -> float:
+        """Per chosen character: the critic's measure of how much the model believes in the tune."""
+        return self.log_likelihood / max(1, self.chosen)
 
 
 @dataclass
@@ -42,9 +49,12 @@ class _Stream:
 
     text: str
     forced: dict[str, str]  # header fields still to force: letter -> value ("" leaves the field out)
+    header_order: str  # the order of header fields in the model's text
     pending: str = ""  # characters to feed before sampling again
     in_header: bool = True
     done: bool = field(default=False)
+    log_likelihood: float = 0.0  # of the music the model chose, at temperature 1
+    chosen: int = 0
 
     def line(self) -> str:
         return self.text[self.text.rfind("\n") + 1 :]
@@ -89,11 +99,11 @@ def cut_to_last_bar(text: str) -> str:
     return text[: bars[-1].end()] if bars else text[:body_start]
 
 
-def _start_stream(primer: str, forced: dict[str, str]) -> _Stream:
-    text = model_text(primer if primer.startswith("X:") else "X:1\n" + primer)
-    stream = _Stream(text=text, forced=dict(forced))
+def _start_stream(primer: str, forced: dict[str, str], header_order: str) -> _Stream:
+    text = model_text(primer if primer.startswith("X:") else "X:1\n" + primer, header_order)
+    stream = _Stream(text=text, forced=dict(forced), header_order=header_order)
     for line in text.split("\n")[:-1] if "\n" in text else []:
-        if line[:2] in {f"{letter}:" for letter in HEADER_ORDER}:
+        if line[:2] in {f"{letter}:" for letter in header_order}:
             if line[0] in stream.forced:
                 raise AbcrnnError(f"the primer already sets {line[:2]}; leave out the option that sets it too")
             stream.in_header = stream.in_header and line[0] != "K"
@@ -106,12 +116,13 @@ def _next_characters(stream: _Stream, sampled: str) -> str:
     At the start of a header line, a forced field that comes at or before the
     sampled field (in the corpus's header order) is written instead.
     """
+    order = stream.header_order
     if stream.in_header and stream.text.endswith("\n") and stream.forced:
-        position = HEADER_ORDER.find(sampled) if sampled in HEADER_ORDER else len(HEADER_ORDER)
-        due = [letter for letter in HEADER_ORDER[: position + 1] if letter in stream.forced]
+        position = order.find(sampled) if sampled in order else len(order)
+        due = [letter for letter in order[: position + 1] if letter in stream.forced]
         if due and stream.forced[due[0]] == "":  # a field left out: the next forced one comes instead
             stream.forced.pop(due[0])
-            due = [letter for letter in HEADER_ORDER if stream.forced.get(letter)][:1]
+            due = [letter for letter in order if stream.forced.get(letter)][:1]
         if due:
             return f"{due[0]}:{stream.forced.pop(due[0])}\n"
     return sampled
@@ -142,6 +153,7 @@ def sample_tunes(
     header_temperature: float | None = None,
     first_number: int = 1,
     progress=None,
+    header_order: str = MODEL_HEADER_ORDER,
 ) -> list[SampledTune]:
     """Sample ``n`` tunes in parallel streams; the same arguments give the same tunes.
 
@@ -153,6 +165,8 @@ def sample_tunes(
         first_number: the X: number of the first tune; the rest follow in order.
         progress: called with the number of finished tunes whenever one finishes.
         header_temperature: the temperature for header lines (default ``temperature``).
+        header_order: the order of header fields in the model's text (``Bundle.header_order``); tunes
+            are written in the standard order.
     """
     from abcrnn.model.engine import softmax
 
@@ -161,16 +175,16 @@ def sample_tunes(
     index = {character: position for position, character in enumerate(vocabulary.characters)}
     space = index.get(" ")
     rng = np.random.default_rng(seed)
-    streams = [_start_stream(primer, fields) for fields in per_tune]
+    streams = [_start_stream(primer, fields, header_order) for fields in per_tune]
     header_temperature = temperature if header_temperature is None else header_temperature
     fed = [0] * n
     active = list(range(n))
     state = engine.initial_state(n)
     while active:
         ids = np.array([index[streams[i].text[fed[i]]] for i in active])
-        logits, state = engine.step(ids, state)
+        log_probs, state = engine.step(ids, state)
         in_header = np.array([[streams[i].in_header] for i in active])
-        probabilities = softmax(logits, np.where(in_header, header_temperature, temperature))
+        probabilities = softmax(log_probs, np.where(in_header, header_temperature, temperature))
         if space is not None:
             _end_space_runs(probabilities, [streams[i].text for i in active], space)
         # top-k and top-p trim the music; header lines lose only the model's slips, keeping the rarer keys.
@@ -180,13 +194,17 @@ def sample_tunes(
         for row, i in enumerate(active):
             fed[i] += 1
             if fed[i] == len(streams[i].text):  # nothing forced left to feed: sample
-                sampled = vocabulary.characters[min(int(draws[row]), vocabulary.size - 1)]
-                _advance(streams[i], _next_characters(streams[i], sampled), max_chars)
+                drawn = min(int(draws[row]), vocabulary.size - 1)
+                written = _next_characters(streams[i], vocabulary.characters[drawn])
+                if not streams[i].in_header and written == vocabulary.characters[drawn]:  # the music it chose
+                    streams[i].log_likelihood += float(log_probs[row, drawn])
+                    streams[i].chosen += 1
+                _advance(streams[i], written, max_chars)
         finished = [row for row, i in enumerate(active) if streams[i].done]
         if finished:
             keep = [row for row, i in enumerate(active) if not streams[i].done]
             active = [active[row] for row in keep]
-            state = [(h[keep], c[keep]) for h, c in state]
+            state = state.select(keep)
             if progress:
                 progress(n - len(active))
     return [_finish(stream, first_number + number) for number, stream in enumerate(streams)]
@@ -201,10 +219,11 @@ def _end_space_runs(probabilities: np.ndarray, texts: list[str], space: int) -> 
 
 
 def _finish(stream: _Stream, number: int) -> SampledTune:
-    text = stream.text
+    text = reorder_header(stream.text, WRITTEN_HEADER_ORDER)
     complete = text.endswith("\n\n") or text.endswith("\nX:")
     text = text[:-2] if text.endswith("\nX:") else text
     text = numbered(text.rstrip("\n"), number)
+    likelihood = {"log_likelihood": stream.log_likelihood, "chosen": stream.chosen}
     if complete:
-        return SampledTune(text)
-    return SampledTune(cut_to_last_bar(text), truncated=True)
+        return SampledTune(text, **likelihood)
+    return SampledTune(cut_to_last_bar(text), truncated=True, **likelihood)

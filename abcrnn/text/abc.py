@@ -17,6 +17,11 @@ import re
 # The header fields a musician needs to play a tune, in the order a clean tune
 # writes them; K comes last because it ends the header.
 KEPT_HEADER_FIELDS = ("X", "T", "R", "M", "L", "Q", "K")
+WRITTEN_HEADER_ORDER = "".join(KEPT_HEADER_FIELDS)
+# The order of header fields in a model's text: the title after the rhythm and meter, so
+# that a tune is titled knowing what it is (written first, a jig was titled as a reel or a
+# hornpipe one time in four). Models trained before it read WRITTEN_HEADER_ORDER.
+MODEL_HEADER_ORDER = "XRMLQTK"
 
 # Field lines that change how the music that follows sounds; kept in the body.
 KEPT_BODY_FIELDS = frozenset("MKLQ")
@@ -89,6 +94,30 @@ def header_fields(tune: str) -> dict[str, str]:
         if field and field[0] not in fields:
             fields[field[0]] = field[1]
     return fields
+
+
+def reorder_header(text: str, order: str) -> str:
+    """A tune (or the start of one) with its header field lines in ``order``; the rest unchanged.
+
+    The header is the field lines before the music, up to the first K:; a last line
+    without its line break may be unfinished, and stays where it is.
+
+    >>> reorder_header("X:1\\nT:Air\\nM:3/4\\nK:D\\nABc|", "XMTK")
+    'X:1\\nM:3/4\\nT:Air\\nK:D\\nABc|'
+    >>> reorder_header("X:1\\nT:Air\\nM:3", "XMTK")
+    'X:1\\nT:Air\\nM:3'
+    """
+    lines = text.split("\n")
+    header: list[str] = []
+    for line in lines[:-1]:
+        field = parse_field_line(line)
+        if not field or field[0] not in order:
+            break
+        header.append(line)
+        if field[0] == "K":
+            break
+    ordered = sorted(header, key=lambda line: order.index(line[0]))
+    return "\n".join(ordered + lines[len(header) :])
 
 
 def default_unit_length(meter: str) -> str:

@@ -10,22 +10,23 @@ import re
 import numpy as np
 
 from abcrnn.errors import AbcrnnError
+from abcrnn.text.abc import MODEL_HEADER_ORDER, reorder_header
 
 # Between tunes in a training stream: the blank line that ends a tune in ABC.
 TUNE_SEPARATOR = "\n\n"
 
 
-def model_text(tune: str) -> str:
-    """A tune as the model sees it: its X: number is always 1.
+def model_text(tune: str, header_order: str = MODEL_HEADER_ORDER) -> str:
+    """A tune as the model sees it: its X: number is always 1, its header in ``header_order``.
 
     X: numbers are bookkeeping, not music; left in, a model spends capacity on
     them and cannot tell where an unusually short or long one ends. The sampler
     starts every tune from ``X:1`` and numbers the output in order.
 
-    >>> model_text("X:231\\nT:Jig\\nK:G\\nGAB|")
-    'X:1\\nT:Jig\\nK:G\\nGAB|'
+    >>> model_text("X:231\\nT:Jig\\nR:jig\\nK:G\\nGAB|")
+    'X:1\\nR:jig\\nT:Jig\\nK:G\\nGAB|'
     """
-    return numbered(tune, 1)
+    return reorder_header(numbered(tune, 1), header_order)
 
 
 def numbered(tune: str, number: int) -> str:
@@ -55,10 +56,32 @@ def split_train_validation(tunes: list[str], fraction: float, seed: int) -> tupl
     return [tunes[i] for i in training], [tunes[i] for i in validation]
 
 
+def stream_chunks(tunes: list[str], seed: int) -> list[str]:
+    """The tunes, each ended by the separator, in an order shuffled from ``seed``: one training stream."""
+    order = np.random.default_rng(seed).permutation(len(tunes))
+    return [tunes[i] + TUNE_SEPARATOR for i in order]
+
+
 def stream_text(tunes: list[str], seed: int) -> str:
     """Join the tunes, in an order shuffled from ``seed``, as one training stream."""
-    order = np.random.default_rng(seed).permutation(len(tunes))
-    return "".join(tunes[i] + TUNE_SEPARATOR for i in order)
+    return "".join(stream_chunks(tunes, seed))
+
+
+def stream_copy_inputs(chunks: list[str], vocabulary, cache: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The copy memory's proposals and run bands for every character of a stream of tunes.
+
+    Each tune is read from an empty memory, as when sampling (``copying.copy_features``);
+    ``cache`` keeps each text's features, since a tune comes back each epoch (in a few keys).
+    Returns two ``(characters, sources)`` arrays aligned with the stream's characters.
+    """
+    from abcrnn.model.copying import copy_features
+
+    missing = sorted({chunk for chunk in chunks if chunk not in cache})
+    features = copy_features(vocabulary.characters, [vocabulary.encode(chunk) for chunk in missing])
+    cache.update(zip(missing, features))
+    proposals = np.concatenate([cache[chunk][0] for chunk in chunks])
+    bands = np.concatenate([cache[chunk][1] for chunk in chunks])
+    return proposals, bands
 
 
 def stream_windows(ids: np.ndarray, batch_size: int, seq_len: int) -> tuple[np.ndarray, np.ndarray]:
@@ -79,10 +102,17 @@ def stream_windows(ids: np.ndarray, batch_size: int, seq_len: int) -> tuple[np.n
             f"training text of {len(ids)} characters is smaller than one batch of windows "
             f"({batch_size} streams x {seq_len} characters); use a smaller --batch-size or --seq-len"
         )
-    used = windows * seq_len
+    return stream_layout(ids[:-1], batch_size, seq_len), stream_layout(ids[1:], batch_size, seq_len)
 
-    def layout(values: np.ndarray) -> np.ndarray:
-        streams = values[: batch_size * stream_length].reshape(batch_size, stream_length)[:, :used]
-        return streams.reshape(batch_size, windows, seq_len).transpose(1, 0, 2).reshape(-1, seq_len)
 
-    return layout(ids[:-1]), layout(ids[1:])
+def stream_layout(values: np.ndarray, batch_size: int, seq_len: int) -> np.ndarray:
+    """Lay out per-character values (the inputs, or features of each input) as ``stream_windows`` does.
+
+    Values may have trailing dimensions (one row of features per character).
+    """
+    stream_length = len(values) // batch_size
+    used = stream_length // seq_len * seq_len
+    rest = values.shape[1:]
+    streams = values[: batch_size * stream_length].reshape(batch_size, stream_length, *rest)[:, :used]
+    windows = streams.reshape(batch_size, -1, seq_len, *rest).swapaxes(0, 1)
+    return windows.reshape(-1, seq_len, *rest)

@@ -13,7 +13,9 @@ import math
 import sys
 import time
 
-from abcrnn.text.abc import join_tunes
+import numpy as np
+
+from abcrnn.text.abc import MODEL_HEADER_ORDER, join_tunes
 from abcrnn.training.augment import TRANSPOSITION_CHARACTERS, KeyMover
 from abcrnn.model.backends import (
     accelerators,
@@ -33,6 +35,9 @@ from abcrnn.training.data import (
     TUNE_SEPARATOR,
     model_text,
     split_train_validation,
+    stream_chunks,
+    stream_copy_inputs,
+    stream_layout,
     stream_text,
     stream_windows,
 )
@@ -41,7 +46,7 @@ from abcrnn.model.model import ModelConfig
 from abcrnn.model.vocabulary import Vocabulary
 
 # Settings that must match for --resume to continue the same run.
-RESUME_SETTINGS = ("batch_size", "seq_len", "val_fraction", "seed", "transpose")
+RESUME_SETTINGS = ("batch_size", "seq_len", "val_fraction", "seed", "transpose", "header_order")
 
 
 def corpus_fingerprint(tunes: list[str]) -> str:
@@ -71,8 +76,11 @@ def train(
     processes: int = 1,
     process_id: int = 0,
     transpose: bool = False,
+    copy: bool = False,
+    warm_start: str | None = None,
     max_minutes: float | None = None,
     resume: bool = False,
+    overwrite: bool = False,
     verbose: int = 1,
 ) -> None:
     """Train a model on an ABC corpus and save it as a bundle folder.
@@ -100,8 +108,14 @@ def train(
         process_id: this process's number, 0 to processes - 1; process 0 writes the bundle.
         transpose: each epoch, move each training tune into a key drawn with the corpus's key frequencies,
             within G3-B6 (validation tunes stay as written).
+        copy: add the copy gate, which mixes the softmax with what the tune's own past proposes
+            (the bar 1, 2, 4 and 8 bars back, and the longest earlier match).
+        warm_start: start from the weights of this bundle (same vocabulary and network; a copy gate it
+            lacks starts new), e.g. to add --copy to a trained model.
         max_minutes: stop after the epoch that would run past this wall-clock budget.
         resume: continue the interrupted or finished run in `out` from its last epoch.
+        overwrite: replace the bundle already in `out` by a new run (without it, an existing bundle
+            needs --resume).
         verbose: 1 shows a progress bar per epoch, 2 one line per epoch, 0 nothing from Keras.
     """
     _check_positive(epochs=epochs, batch_size=batch_size, seq_len=seq_len, layers=layers, units=units,
@@ -116,22 +130,24 @@ def train(
         transpose=bool(transpose),
     )  # fmt: skip
     check_precision(precision)
+    bundle = _existing_bundle(out, resume, overwrite)
+    settings["header_order"] = bundle.header_order if bundle else MODEL_HEADER_ORDER
     join_processes(job_address, processes, process_id)
     tunes = load_corpus_tunes(corpus)
     extra_characters = TRANSPOSITION_CHARACTERS if transpose else ""
     vocabulary = Vocabulary.from_text(join_tunes(tunes) + TUNE_SEPARATOR + extra_characters)
-    config = ModelConfig(vocabulary.size, int(embedding_dim), int(layers), int(units), float(dropout))
+    config = ModelConfig(vocabulary.size, int(embedding_dim), int(layers), int(units), float(dropout), bool(copy))
     fingerprint = corpus_fingerprint(tunes)
     train_tunes, validation_tunes = split_train_validation(
-        [model_text(tune) for tune in tunes], settings["val_fraction"], settings["seed"]
+        [model_text(tune, settings["header_order"]) for tune in tunes], settings["val_fraction"], settings["seed"]
     )
     # Fail on a too-small corpus before TensorFlow is even imported.
     stream_windows(vocabulary.encode(stream_text(train_tunes, seed)), settings["batch_size"], settings["seq_len"])
     settings.update(_placement(precision, devices, settings["batch_size"]))
-
-    bundle = load_bundle(out) if resume else None
     if bundle:
         _check_resumable(bundle, fingerprint, config, settings)
+    elif warm_start:
+        settings["warm_start"] = _check_warm_start(warm_start, config, vocabulary)
     metadata = bundle.metadata if bundle else {
         "format": 1, "config": config.to_dict(), "vocabulary": vocabulary.characters,
         "corpus": {"path": str(corpus), "fingerprint": fingerprint, "tunes": len(tunes),
@@ -173,6 +189,31 @@ def _check_positive(**values) -> None:
             raise AbcrnnError(f"--{name.replace('_', '-')} must be positive, got {value}")
 
 
+def _existing_bundle(out: str, resume: bool, overwrite: bool):
+    """The bundle to resume; refuses to replace one that is there without --resume or --overwrite."""
+    from pathlib import Path
+
+    if resume and overwrite:
+        raise AbcrnnError("--resume continues the bundle and --overwrite replaces it: choose one")
+    if resume:
+        return load_bundle(out)
+    if not overwrite and Path(out).exists() and any(Path(out).iterdir()):
+        raise AbcrnnError(f"{out} already holds a model: pass --resume to continue it or --overwrite to replace it")
+    return None
+
+
+def _check_warm_start(path: str, config: ModelConfig, vocabulary: Vocabulary) -> str:
+    """Refuse a warm start from a bundle whose vocabulary or network differs."""
+    start = load_bundle(path)
+    if start.vocabulary != vocabulary:
+        raise AbcrnnError(f"--warm-start: {path} has another vocabulary than this corpus's; train from scratch")
+    for name in ("embedding_dim", "layers", "units"):
+        if getattr(start.config, name) != getattr(config, name):
+            raise AbcrnnError(f"--warm-start: {path} has {name}={getattr(start.config, name)}, not "
+                              f"{getattr(config, name)}; pass --{name.replace('_', '-')} {getattr(start.config, name)}")  # fmt: skip
+    return str(path)
+
+
 def _check_resumable(bundle, fingerprint: str, config: ModelConfig, settings: dict) -> None:
     """Refuse to resume a bundle trained on another corpus, network or data layout."""
     if bundle.metadata["corpus"]["fingerprint"] != fingerprint:
@@ -200,6 +241,10 @@ def _compiled_model(bundle, config: ModelConfig, settings: dict):
     if bundle:
         return bundle.keras_model(last=True)
     model = build_model(config, settings["batch_size"], settings["seq_len"], precision=settings["precision"])
+    if settings.get("warm_start"):
+        from abcrnn.model.model import copy_weights
+
+        copy_weights(load_bundle(settings["warm_start"]).keras_model(), model)
     optimizer = keras.optimizers.Adam(settings["learning_rate"], clipnorm=settings["clip_norm"])
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")
     return model
@@ -215,13 +260,15 @@ def _fit_epochs(bundle, out, config, vocabulary, epoch_tunes, validation_tunes, 
         return
     model = _compiled_model(bundle, config, settings)
     validation_ids = [vocabulary.encode(tune + TUNE_SEPARATOR) for tune in validation_tunes]
+    copy_cache: dict = {}  # each tune text's copy proposals, computed once
     first_epoch = epoch = len(history)
     started = time.perf_counter()
     try:
         for epoch in range(len(history), epochs):
             tunes = epoch_tunes(epoch)
-            row = _fit_one_epoch(model, vocabulary, tunes, settings, epoch, epochs, verbose if writer else 0)
-            row.update(_validate(model, config, validation_ids))
+            row = _fit_one_epoch(model, config, vocabulary, tunes, settings, copy_cache, epoch, epochs,
+                                 verbose if writer else 0)
+            row.update(_validate(model, config, vocabulary, validation_ids))
             improved = not history or row["validation_loss"] < min(r["validation_loss"] for r in history)
             row["learning_rate"] = float(model.optimizer.learning_rate.numpy())
             history.append(row)
@@ -262,21 +309,26 @@ def _finished(metadata: dict, epochs: int) -> bool:
     return False
 
 
-def _fit_one_epoch(model, vocabulary, train_tunes, settings, epoch, epochs, verbose) -> dict:
+def _fit_one_epoch(model, config, vocabulary, train_tunes, settings, copy_cache, epoch, epochs, verbose) -> dict:
     from abcrnn.model.model import reset_states
 
-    ids = vocabulary.encode(stream_text(train_tunes, settings["seed"] + epoch))
-    inputs, targets = stream_windows(ids, settings["batch_size"], settings["seq_len"])
+    batch_size, seq_len = settings["batch_size"], settings["seq_len"]
+    chunks = stream_chunks(train_tunes, settings["seed"] + epoch)
+    inputs, targets = stream_windows(vocabulary.encode("".join(chunks)), batch_size, seq_len)
+    features = [inputs]
+    if config.copy:
+        proposals, bands = stream_copy_inputs(chunks, vocabulary, copy_cache)
+        features += [stream_layout(values[:-1].astype(np.int32), batch_size, seq_len) for values in (proposals, bands)]
     # Each process feeds its own share of the streams; Keras joins them into the global batch.
     process, processes = process_index()
-    local_batch = settings["batch_size"] // processes
-    local_rows = lambda rows: rows.reshape(-1, settings["batch_size"], rows.shape[1])[  # noqa: E731
-        :, process * local_batch : (process + 1) * local_batch].reshape(-1, rows.shape[1])  # fmt: skip
+    local_batch = batch_size // processes
+    local_rows = lambda rows: rows.reshape(-1, batch_size, *rows.shape[1:])[  # noqa: E731
+        :, process * local_batch : (process + 1) * local_batch].reshape(-1, *rows.shape[1:])  # fmt: skip
     reset_states(model)
     started = time.perf_counter()
     result = model.fit(
-        local_rows(inputs), local_rows(targets), batch_size=local_batch, epochs=epoch + 1, initial_epoch=epoch,
-        shuffle=False, verbose=verbose,
+        [local_rows(values) for values in features] if config.copy else local_rows(inputs), local_rows(targets),
+        batch_size=local_batch, epochs=epoch + 1, initial_epoch=epoch, shuffle=False, verbose=verbose,
     )  # fmt: skip
     seconds = time.perf_counter() - started
     loss = float(result.history["loss"][-1])
@@ -286,12 +338,13 @@ def _fit_one_epoch(model, vocabulary, train_tunes, settings, epoch, epochs, verb
     }  # fmt: skip
 
 
-def _validate(model, config: ModelConfig, validation_ids) -> dict:
+def _validate(model, config: ModelConfig, vocabulary: Vocabulary, validation_ids) -> dict:
     """Score the held-out tunes, each from a fresh state, with the numpy engine."""
     from abcrnn.model.engine import Engine, mean_log_loss
     from abcrnn.model.model import model_weights
 
-    loss = mean_log_loss(Engine.from_weights(model_weights(model, config)), validation_ids)
+    engine = Engine.from_weights(model_weights(model, config), vocabulary.characters)
+    loss = mean_log_loss(engine, validation_ids)
     return {"validation_loss": round(loss, 5), "validation_bits_per_char": round(loss / math.log(2), 5)}
 
 

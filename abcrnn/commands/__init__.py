@@ -1,0 +1,1 @@
+"""The command line's edge: what is checked before a command runs (``arguments``)."""

@@ -1,0 +1,91 @@
+"""The musician's measures: do a tune's phrases come back, and does it come home?
+
+A jig is built from phrases that return (bar 5 answers bar 1, the second ending echoes
+the first) and its parts end on the tonic or the dominant. These measures read the tune
+as music21 does, the first voice's bars as written (repeats not expanded), each bar as
+the MIDI numbers of its notes in order (grace notes left out, a chord by its top note):
+
+- ``bars_return``: the share of bars whose notes equal those of another bar of the tune;
+- ``phrases_return``: the same for each two consecutive bars;
+- ``ends_on_tonic``: the last note is the key's tonic (``K:Ador`` -> A), in any octave;
+- ``parts_end_home``: the share of parts (ended by a repeat, a double or a final bar
+  line) whose last note is the tonic or the dominant;
+- ``range``: semitones from the lowest note to the highest;
+- ``steps`` and ``leaps``: the shares of moves of at most 2 semitones and of 7 or more.
+
+Durations are ignored: a bar that returns with one note held longer still returns.
+"""
+
+import re
+from collections import Counter
+
+STEP, LEAP = 2, 7  # semitones
+_TONIC = re.compile(r"\s*([A-Ga-g])([#b]?)")
+_PITCH_CLASS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+_PART_ENDS = {"double", "final", "light-light", "light-heavy", "heavy-light", "heavy-heavy"}
+
+
+def tonic_pitch_class(key: str) -> int | None:
+    """The pitch class of the tonic a K: value names, if it names one.
+
+    >>> tonic_pitch_class("Ador"), tonic_pitch_class("F#m"), tonic_pitch_class("Bb"), tonic_pitch_class("none")
+    (9, 6, 10, None)
+    """
+    match = _TONIC.match(key)
+    if not match or key.strip().lower().startswith("none"):
+        return None
+    shift = {"#": 1, "b": -1, "": 0}[match.group(2)]
+    return (_PITCH_CLASS[match.group(1).upper()] + shift) % 12
+
+
+def returning_share(items: list[tuple]) -> float:
+    """The share of items equal to another item of the list.
+
+    >>> returning_share([(1, 2), (3,), (1, 2), (4,)])
+    0.5
+    """
+    counts = Counter(items)
+    return sum(counts[item] > 1 for item in items) / len(items) if items else 0.0
+
+
+def score_bars(score) -> tuple[list[tuple[int, ...]], list[bool]]:
+    """The first voice's bars as tuples of MIDI numbers, and for each whether it ends a part."""
+    part = score.parts[0] if score.parts else score
+    bars, ends = [], []
+    for measure in part.getElementsByClass("Measure"):
+        pitches = []
+        for element in measure.recurse().notes:
+            if element.duration.isGrace or element.duration.quarterLength == 0:
+                continue
+            pitches.append(max(p.midi for p in element.pitches) if element.isChord else element.pitch.midi)
+        if not pitches:
+            continue
+        right = measure.rightBarline
+        bars.append(tuple(pitches))
+        ends.append(right is not None and (getattr(right, "direction", None) == "end" or right.type in _PART_ENDS))
+    return bars, ends
+
+
+def form_measures(bars: list[tuple[int, ...]], part_ends: list[bool], tonic: int | None) -> dict:
+    """The measures of the module docstring, from a tune's bars (see ``score_bars``).
+
+    >>> measures = form_measures([(62, 64), (66,), (62, 64), (69, 62)], [False, True, False, True], 2)
+    >>> measures["bars_return"], measures["phrases_return"], measures["ends_on_tonic"], measures["parts_end_home"]
+    (0.5, 0.0, True, 0.5)
+    """
+    notes = [pitch for bar in bars for pitch in bar]
+    moves = [abs(b - a) for a, b in zip(notes, notes[1:])]
+    home = {tonic, (tonic + 7) % 12} if tonic is not None else set()
+    part_last = [bar[-1] for bar, end in zip(bars, part_ends) if end] or ([bars[-1][-1]] if bars else [])
+    return {
+        "bars_return": returning_share(bars),
+        "phrases_return": returning_share([bars[i] + (-1,) + bars[i + 1] for i in range(len(bars) - 1)]),
+        "ends_on_tonic": bool(notes) and tonic is not None and notes[-1] % 12 == tonic,
+        "parts_end_home": sum(pitch % 12 in home for pitch in part_last) / len(part_last) if part_last else 0.0,
+        "range": max(notes) - min(notes) if notes else 0,
+        "steps": sum(move <= STEP for move in moves) / len(moves) if moves else 0.0,
+        "leaps": sum(move >= LEAP for move in moves) / len(moves) if moves else 0.0,
+    }
+
+
+MEASURES = ("bars_return", "phrases_return", "ends_on_tonic", "parts_end_home", "range", "steps", "leaps")

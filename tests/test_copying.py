@@ -1,0 +1,143 @@
+"""The copy mechanism: the tracker's proposals against a slow reading of the tune, and the engine against Keras."""
+
+import numpy as np
+import pytest
+
+from abcrnn.model.copying import BARS_BACK, LONGEST_MATCH, SKIPPED_AT_BAR_START, SOURCES, CopyTracker, copy_features
+from abcrnn.model.vocabulary import Vocabulary
+from abcrnn.training.corpus import load_corpus_tunes
+from abcrnn.training.data import TUNE_SEPARATOR, model_text
+from conftest import DATA, TINY
+
+
+def slow_proposals(music: str) -> list:
+    """What each source proposes after ``music`` (a tune's music so far), read the obvious way."""
+    proposals = [None] * len(SOURCES)
+    for length in range(min(LONGEST_MATCH, len(music) - 1), 0, -1):
+        suffix = music[len(music) - length :]
+        earlier = music.rfind(suffix, 0, len(music) - 1)  # the most recent occurrence before this one
+        if earlier >= 0:
+            proposals[0] = music[earlier + length]
+            break
+    starts = [0]
+    for position, character in enumerate(music):
+        empty = starts[-1] == position
+        if character == "|" and not empty:
+            starts.append(position + 1)
+        elif empty and (character == "|" or character in SKIPPED_AT_BAR_START):
+            starts[-1] = position + 1
+    bar, offset = len(starts) - 1, len(music) - starts[-1]
+    for column, back in enumerate(BARS_BACK, start=1):
+        if bar - back >= 0 and starts[bar - back] + offset < len(music):
+            proposals[column] = music[starts[bar - back] + offset]
+    return proposals
+
+
+def slow_features(text: str) -> list:
+    """(proposals, runs) after each character of a tune; runs count a source's consecutive right proposals."""
+    music_start = text.index("\n", text.index("\nK:") + 1) + 1
+    rows, runs, before = [], [0] * len(SOURCES), [None] * len(SOURCES)
+    for read in range(1, len(text) + 1):
+        if read <= music_start:
+            rows.append(([None] * len(SOURCES), [0] * len(SOURCES)))
+            continue
+        music = text[music_start:read]
+        runs = [run + 1 if was == music[-1] else 0 for run, was in zip(runs, before)]
+        proposals = slow_proposals(music)
+        if proposals[0] is not None:  # the match's run is its length
+            runs[0] = next(n for n in range(min(LONGEST_MATCH, len(music) - 1), 0, -1)
+                           if music.rfind(music[len(music) - n :], 0, len(music) - 1) >= 0)  # fmt: skip
+        rows.append((proposals, list(runs)))
+        before = proposals
+    return rows
+
+
+@pytest.fixture(scope="module")
+def tunes():
+    texts = [model_text(tune) + TUNE_SEPARATOR for tune in load_corpus_tunes(str(DATA / "jigs120.abc"))[:10]]
+    return texts, Vocabulary.from_text("".join(texts))
+
+
+def test_proposals_and_runs_equal_a_slow_reading(tunes):
+    from abcrnn.model.copying import run_buckets
+
+    texts, vocabulary = tunes
+    # Several tunes at once, in streams of different lengths, as training computes them.
+    features = copy_features(vocabulary.characters, [vocabulary.encode(text) for text in texts], streams=3)
+    compared = 0
+    for text, (proposals, bands) in zip(texts, features):
+        for position, (expected, runs) in enumerate(slow_features(text)):
+            got = [vocabulary.characters[p] if b else None for p, b in zip(proposals[position], bands[position])]
+            assert got == expected, (text[: position + 1][-30:], got, expected)
+            available = np.array([e is not None for e in expected])
+            assert bands[position].tolist() == run_buckets(available, np.array(runs)).tolist()
+            compared += available.sum()
+    assert compared > 5000  # the sources did propose
+
+
+def test_a_repeated_bar_is_proposed_by_every_source_that_sees_it():
+    text = "X:1\nK:D\nABc def|gfe dcB|ABc def|"
+    vocabulary = Vocabulary.from_text(text + "\n")
+    tracker = CopyTracker(vocabulary.characters, 1)
+    for character in text:
+        proposals, bands = tracker.feed(vocabulary.encode(character))
+    # After the third bar, bar 2 comes back: gfe dcB.
+    proposed = dict(zip(SOURCES, (vocabulary.characters[p] if b else None for p, b in zip(proposals[0], bands[0]))))
+    assert proposed["bar-1"] == "A" and proposed["bar-2"] == "g" and proposed["bar-4"] is None
+    assert proposed["match"] == "g"  # "ABc def|" was last followed by g
+
+
+def test_the_header_proposes_nothing_and_each_tune_starts_empty():
+    text = "X:1\nT:ABc|ABc|\nK:D\n"
+    vocabulary = Vocabulary.from_text(text)
+    tracker = CopyTracker(vocabulary.characters, 2)
+    for character in text:
+        _, bands = tracker.feed(np.repeat(vocabulary.encode(character), 2))
+        assert not bands.any()  # a title's bars are not music
+
+
+def test_select_keeps_the_chosen_streams():
+    text = "X:1\nK:D\nABc|ABc|"
+    vocabulary = Vocabulary.from_text(text)
+    tracker, alone = CopyTracker(vocabulary.characters, 3), CopyTracker(vocabulary.characters, 1)
+    ids = vocabulary.encode(text)
+    for position, character_id in enumerate(ids):
+        if position == 5:
+            tracker = tracker.select([2])
+        both = tracker.feed(np.full(len(tracker.length), character_id))
+        single = alone.feed(np.array([character_id]))
+    assert all(np.array_equal(a, b) for a, b in zip(both, single))
+
+
+def test_engine_with_a_copy_gate_equals_keras(tmp_path):
+    from abcrnn.model.bundle import load_bundle
+    from abcrnn.model.model import build_model, copy_weights
+    from abcrnn.training.train import train
+
+    train(corpus=str(DATA / "jigs120.abc"), out=str(tmp_path / "copy"), epochs=1, copy=True, **TINY)
+    bundle = load_bundle(tmp_path / "copy")
+    assert bundle.config.copy
+    model = build_model(bundle.config, batch_size=1, seq_len=None)
+    copy_weights(bundle.keras_model(), model)
+    text = model_text(load_corpus_tunes(str(DATA / "jigs120.abc"))[7]) + TUNE_SEPARATOR
+    ids = bundle.vocabulary.encode(text)
+    ((proposals, bands),) = copy_features(bundle.vocabulary.characters, [ids])
+    assert (bands > 0).mean() > 0.5
+    expected = np.asarray(model([ids[None], proposals[None].astype("int32"), bands[None].astype("int32")]))[0]
+    engine, actual = bundle.engine(), []
+    state = engine.initial_state(1)
+    for character_id in ids:
+        log_probs, state = engine.step(np.array([character_id]), state)
+        actual.append(np.exp(log_probs[0]))
+    np.testing.assert_allclose(np.array(actual), expected, atol=1e-5)
+    # The gate does something: the same weights without it give other probabilities.
+    assert np.abs(np.array(actual) - softmax_without_gate(engine, ids)).max() > 1e-4
+
+
+def softmax_without_gate(engine, ids):
+    state, out = engine.initial_state(1), []
+    state.copy = None
+    for character_id in ids:
+        log_probs, state = engine.step(np.array([character_id]), state)
+        out.append(np.exp(log_probs[0]))
+    return np.array(out)
