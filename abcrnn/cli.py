@@ -13,14 +13,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from abcrnn.training.corpus import build_corpus  # noqa: E402
 from abcrnn.commands.arguments import check_command_line  # noqa: E402
 from abcrnn.errors import AbcrnnError, UsageError  # noqa: E402
-from abcrnn.sampling.evaluate import evaluate  # noqa: E402
-from abcrnn.pages.explain import explain  # noqa: E402
-from abcrnn.sound.midi import render_midi  # noqa: E402
-from abcrnn.pages.page import page  # noqa: E402
-from abcrnn.sampling.sample import sample  # noqa: E402
+from abcrnn.commands.evaluate import evaluate  # noqa: E402
+from abcrnn.commands.explain import explain  # noqa: E402
+from abcrnn.commands.midi import render_midi  # noqa: E402
+from abcrnn.commands.page import page  # noqa: E402
+from abcrnn.commands.sample import sample  # noqa: E402
 from abcrnn.training.train import train  # noqa: E402
-from abcrnn.text.transpose import transpose  # noqa: E402
-from abcrnn.text.validate import validate  # noqa: E402
+from abcrnn.commands.transpose import transpose  # noqa: E402
+from abcrnn.commands.validate import validate  # noqa: E402
 
 COMMANDS = {
     "corpus": build_corpus,

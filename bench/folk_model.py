@@ -1,4 +1,4 @@
-"""What the shipped folk model reaches, against the targets of issue 10 (and, with --compare, another model).
+"""What the shipped folk model reaches, against the targets of issues 10 and 17 (and, with --compare, another model).
 
     python bench/folk_model.py [--weights weights/folk] [--compare OTHER_BUNDLE] [--n 200] [--seed 11]
                                [--rhythms "jig,reel,hornpipe,slip jig,polka"] [--heldout FILE]
@@ -12,9 +12,16 @@ old model was measured against). Then held-out bits per character: the
 validation split recorded in each bundle, and, with --heldout, a file of
 tunes neither model saw (such as a private set of jigs).
 
+Then the musician's measures (``abcrnn evaluate --samples``: bars and two-bar
+phrases that come back, tunes ending on the tonic, parts ending home, steps and
+leaps) and the share of titles naming another rhythm, each beside the same
+measure of the corpus tunes of that rhythm.
+
 Targets (issue 10): jigs 99% parse, 95% valid, 95% complete, 85% two parts,
 2% or fewer copies, key divergence 0.06 bits or less; reel, hornpipe, slip jig
 and polka 90% valid each; validation bits per character below 1.69.
+Targets (issue 17): jigs and reels 40%+ bars that return, 15%+ two-bar phrases
+that return; jigs 78%+ ending on the tonic, reels within 5 points of the corpus.
 """
 
 import argparse
@@ -34,7 +41,14 @@ from abcrnn.training.corpus import load_corpus_tunes, rhythm_name  # noqa: E402
 from abcrnn.sampling.evaluate import score_tunes  # noqa: E402
 from abcrnn.files import read_tunes  # noqa: E402
 from abcrnn.text.parsing import parse_failure  # noqa: E402
-from abcrnn.sampling.quality import js_divergence, key_and_rhythm_counts, novelty  # noqa: E402
+from abcrnn.sampling.quality import (  # noqa: E402
+    js_divergence,
+    key_and_rhythm_counts,
+    mean_form,
+    note_statistics,
+    novelty,
+    title_names_another_rhythm,
+)
 from abcrnn.sampling.sample import CUT_MARK  # noqa: E402
 from abcrnn.text.validate import ends_with_closing_bar, validate_tunes  # noqa: E402
 
@@ -54,7 +68,26 @@ def report(samples: list[str], corpus: list[str]) -> dict:
         "key_js": js_divergence(keys, key_and_rhythm_counts(corpus)[0]),
         "key_js_corpus_halves": js_divergence(*halves),
         "rhythms": dict(rhythms.most_common()),
+        "titles_another_rhythm": share([title_names_another_rhythm(tune) for tune in samples]),
+        "form": mean_form([outcome.value for outcome in map_bounded(note_statistics, samples, 10) if outcome.value]),
     }
+
+
+def corpus_form(corpus: list[str]) -> dict:
+    """The musician's measures and the title share of corpus tunes, for comparison."""
+    with_rhythm = [tune for tune in corpus if header_fields(tune).get("R")]
+    return {
+        "form": mean_form([outcome.value for outcome in map_bounded(note_statistics, corpus, 10) if outcome.value]),
+        "titles_another_rhythm": sum(map(title_names_another_rhythm, with_rhythm)) / max(1, len(with_rhythm)),
+    }
+
+
+def form_line(figures: dict) -> str:
+    form = figures["form"]
+    return (f"bars return {form['bars_return']:.1%}, phrases return {form['phrases_return']:.1%}, "
+            f"end on tonic {form['ends_on_tonic']:.1%}, parts end home {form['parts_end_home']:.1%}, "
+            f"steps {form['steps']:.1%}, leaps {form['leaps']:.1%}, range {form['range']:.1f}; "
+            f"titles naming another rhythm {figures['titles_another_rhythm']:.1%}")  # fmt: skip
 
 
 def sample_file(weights: str, rhythm: str, n: int, seed: int, folder: Path) -> tuple[Path | None, str]:
@@ -87,6 +120,7 @@ def main() -> None:
     bundles = [weights for weights in (args.weights, args.compare) if weights and Path(weights).exists()]
     print("bundle, rhythm: parse / valid / complete / two parts / copies 4 bars / key JS (corpus halves) / "
           "rhythms written")  # fmt: skip
+    human: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as folder:
         for weights in bundles:
             for rhythm in [rhythm.strip() for rhythm in args.rhythms.split(",")]:
@@ -94,11 +128,16 @@ def main() -> None:
                 if path is None:
                     print(f"{weights}, {rhythm}: {error}")
                     continue
-                figures = report(read_tunes(path), rhythm_corpus(rhythm, corpus))
+                tunes = rhythm_corpus(rhythm, corpus)
+                figures = report(read_tunes(path), tunes)
                 rhythms = ", ".join(f"{name} {count}" for name, count in figures["rhythms"].items())
                 print(f"{weights}, {rhythm}: {figures['parse']:.1%} / {figures['valid']:.1%} / "
                       f"{figures['complete']:.1%} / {figures['two_or_more_parts']:.1%} / {figures['copies_4_bars']:.1%}"
                       f" / {figures['key_js']:.3f} ({figures['key_js_corpus_halves']:.3f}) / {rhythms}", flush=True)
+                print(f"    samples: {form_line(figures)}", flush=True)
+                if rhythm not in human:
+                    human[rhythm] = form_line(corpus_form(tunes))
+                print(f"    corpus ({len(tunes)} tunes): {human[rhythm]}", flush=True)
     heldout = [clean_tune(tune) for tune in read_tunes(args.heldout)] if args.heldout else []
     for weights in bundles:
         bundle = load_bundle(weights)
@@ -106,8 +145,10 @@ def main() -> None:
         line = f"{weights}: validation split {best['validation_bits_per_char']:.3f} bits/char"
         line += f" (best epoch {bundle.best_epoch})"
         if heldout:
-            bits = score_tunes(bundle, heldout)["bits_per_char"]
-            line += f"; {len(heldout)} tunes of {args.heldout}: {bits:.3f} bits/char"
+            scored = score_tunes(bundle, heldout)
+            kinds = scored["bits_per_char_by_kind"]
+            line += (f"; {len(heldout)} tunes of {args.heldout}: {scored['bits_per_char']:.3f} bits/char "
+                     f"(first-time bars {kinds['first-time bars']:.3f}, repeated bars {kinds['repeated bars']:.3f})")
         print(line)
 
 

@@ -15,9 +15,9 @@ from functools import partial
 from pathlib import Path
 
 from abcrnn.text.abc import header_fields
-from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit, map_bounded
+from abcrnn.bounded import DEFAULT_TIME_LIMIT, map_bounded
 from abcrnn.errors import AbcrnnError
-from abcrnn.sound.midi import DEFAULT_INSTRUMENT, check_instrument, midi_file_name, tune_tempo, tune_to_midi
+from abcrnn.sound.midi import DEFAULT_INSTRUMENT, midi_file_name, tune_tempo, tune_to_midi
 
 STATIC = Path(__file__).parent / "static"
 MOST_TUNES = 1000  # a page stays usable (drawn as it scrolls) well past 200 tunes; past this, split the file
@@ -79,25 +79,3 @@ def write_page(tunes: list[str], out: str, title: str, note: str = "", instrumen
     invalid = sum(not entry["valid"] for entry in data["tunes"])
     print(f"wrote {out}: {len(tunes)} tunes ({invalid} with a validation note); open it in a browser",
           file=sys.stderr)  # fmt: skip
-
-
-def page(file: str, out: str = "tunes.html", title: str | None = None, instrument: str = DEFAULT_INSTRUMENT,
-         time_limit: float = DEFAULT_TIME_LIMIT) -> None:  # fmt: skip
-    """Write a tune book page: every tune as sheet music with play, tempo, its ABC, verdict and MIDI.
-
-    One HTML file that works from file:// with the network off. A tune that
-    fails validation or cannot be drawn says so on the page; the rest show.
-
-    Args:
-        file: the ABC file.
-        out: the HTML file to write.
-        title: the page's title (default: the file's name).
-        instrument: the sound of the MIDI downloads (see `abcrnn midi`).
-        time_limit: seconds one tune may take to validate or render.
-    """
-    from abcrnn.files import read_tunes
-
-    check_instrument(instrument)
-    time_limit = check_time_limit(time_limit)
-    tunes = read_tunes(file)
-    write_page(tunes, out, str(title or Path(file).name), instrument=instrument, time_limit=time_limit)

@@ -8,8 +8,8 @@ for and the model alone gets wrong too often (see ``form.py``):
           + TONIC_WEIGHT if the tune ends on its tonic
           + RETURN_WEIGHT x the share of its bars that come back in the tune
 
-The checks read the text as written (no music21), so ranking costs little beside
-validation, which ``--valid-only`` and the tune book do anyway.
+The checks read the text as written (no music21), so ranking costs little; the candidates
+are then validated in rank order until one passes, so a tune usually costs one validation.
 """
 
 import re
@@ -17,7 +17,7 @@ import re
 from abcrnn.sampling.form import returning_share
 from abcrnn.text.abc import header_fields
 
-TONIC_WEIGHT = 0.3  # nats per character: ending at home outweighs a slightly likelier tune
+TONIC_WEIGHT = 1.0  # nats per character: ending at home outweighs any likelier tune
 RETURN_WEIGHT = 0.5  # for a tune whose every bar returns
 
 
@@ -40,11 +40,12 @@ def critic_score(tune: str, mean_log_likelihood: float) -> float:
     return mean_log_likelihood + TONIC_WEIGHT * ends_on_tonic(tune, bars) + RETURN_WEIGHT * returning_share(bars)
 
 
-def best_candidate(candidates: list, valid: list[bool]) -> int:
-    """The index of the candidate to keep: valid first, then the highest ``critic_score``.
+def ranked(candidates: list) -> list[int]:
+    """The candidates' indices, best first by the critic's score; one cut at --max-chars ranks below every complete one.
 
-    ``candidates`` are ``streams.SampledTune``; a tune cut at --max-chars ranks below every complete one.
+    ``candidates`` are ``streams.SampledTune``. Validity, which ranks first, costs a music21
+    reading: the caller validates in this order and keeps the first valid one.
     """
-    ranks = [(flag, not tune.truncated, critic_score(tune.text, tune.mean_log_likelihood))
-             for tune, flag in zip(candidates, valid)]  # fmt: skip
-    return max(range(len(candidates)), key=lambda index: ranks[index])
+    score = {index: (not tune.truncated, critic_score(tune.text, tune.mean_log_likelihood))
+             for index, tune in enumerate(candidates)}  # fmt: skip
+    return sorted(score, key=score.__getitem__, reverse=True)

@@ -9,13 +9,9 @@ counted, rather than silently dropped.
 
 import math
 import re
-import sys
 
 import numpy as np
 
-from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit
-from abcrnn.model.bundle import load_bundle
-from abcrnn.training.corpus import load_corpus_tunes
 from abcrnn.training.data import TUNE_SEPARATOR, model_text
 
 
@@ -78,49 +74,3 @@ def score_tunes(bundle, tunes: list[str]) -> dict:
         "unseen_count": int(sum(mask.sum() for mask in unseen_masks)),
         "unseen_characters": unseen,
     }
-
-
-def evaluate(weights: str | None = None, corpus: str = "corpora/jigs.abc", samples: str | None = None,
-             time_limit: float = DEFAULT_TIME_LIMIT) -> None:  # fmt: skip
-    """Score an ABC file with a model (bits per character), or report on sampled tunes.
-
-    Args:
-        weights: model bundle folder (default: the shipped folk model, weights/folk).
-        corpus: ABC file to score; tunes are cleaned as for training, each scored from a fresh state.
-            With --samples: the training corpus the samples are compared with.
-        samples: ABC file of sampled tunes: report how many parse, pass validation, end
-            with a closing bar line, have two parts, copy 4+ bars of a corpus tune, and how
-            close their pitches and intervals are to the corpus.
-        time_limit: with --samples, seconds music21 may take to read one tune; a slower one counts as unreadable.
-    """
-    from abcrnn.model.bundle import default_weights
-
-    tunes = load_corpus_tunes(corpus)
-    if samples is not None:
-        from abcrnn.files import read_tunes
-        from abcrnn.progress import progress_printer
-        from abcrnn.sampling.quality import print_quality_report, quality_report
-
-        sampled = read_tunes(samples)
-        print(f"comparing {len(sampled)} sampled tunes with {len(tunes)} tunes of {corpus}", file=sys.stderr)
-        report = quality_report(sampled, tunes, progress_printer(len(tunes), "read corpus tunes:"),
-                                check_time_limit(time_limit))  # fmt: skip
-        print_quality_report(report)
-        return
-    weights = weights or default_weights()
-    bundle = load_bundle(weights)
-    print(f"scoring {len(tunes)} tunes from {corpus} with {weights}", file=sys.stderr)
-    result = score_tunes(bundle, tunes)
-    print(f"tunes: {result['tunes']}")
-    print(f"characters: {result['characters']}")
-    print(f"bits per char: {result['bits_per_char']:.3f}")
-    print(f"bits per tune: {result['bits_per_tune']:.1f}")
-    by_kind = result["bits_per_char_by_kind"]
-    print(f"bits per char in the header: {by_kind[HEADER]:.3f}, in bars heard for the first time: "
-          f"{by_kind[FIRST_BAR]:.3f}, in bars that repeat an earlier bar of the tune: {by_kind[REPEATED_BAR]:.3f} "
-          f"({100 * result['repeated_share']:.0f}% of the bars' characters)")  # fmt: skip
-    listed = " ".join(repr(c) for c in result["unseen_characters"])
-    print(
-        f"unseen characters: {result['unseen_count']}"
-        + (f" ({listed}; each scored as a uniform guess)" if listed else "")
-    )

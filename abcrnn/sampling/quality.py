@@ -62,6 +62,32 @@ def novelty(samples: list[str], corpus: list[str]) -> list[dict]:
     return results
 
 
+# Dance names a title may carry ("Parth's Reel", "Farrop -- Hornpipe"), beside the corpus's own R: names.
+TITLE_RHYTHMS = ("jig", "slip jig", "reel", "hornpipe", "polka", "march", "waltz", "strathspey", "slide", "fling",
+                 "set dance", "mazurka", "schottische")  # fmt: skip
+
+
+def title_names_another_rhythm(tune: str, rhythms=TITLE_RHYTHMS) -> bool:
+    """Whether the title names a dance other than the tune's own R: (a jig called a reel); False without R:.
+
+    >>> title_names_another_rhythm("X:1\\nT:Parth's Reel\\nR:jig\\nK:G"), title_names_another_rhythm(
+    ...     "X:1\\nT:The Slip Jig\\nR:slip jig\\nK:G")
+    (True, False)
+    """
+    from abcrnn.training.corpus import rhythm_name
+
+    fields = header_fields(tune)
+    if not fields.get("R"):
+        return False
+    title, own = fields.get("T", "").lower(), rhythm_name(fields["R"])
+    named = []
+    for rhythm in sorted(rhythms, key=len, reverse=True):  # "slip jig" before "jig"
+        if re.search(rf"\b{rhythm}s?\b", title):
+            named.append(rhythm)
+            title = re.sub(rf"\b{rhythm}s?\b", " ", title)
+    return any(rhythm_name(rhythm) != own for rhythm in named)
+
+
 def note_statistics(tune: str) -> tuple[Counter, Counter, dict | None]:
     """A tune's pitch-class and melodic-interval (semitones, -12..12) counts, and its ``form`` measures.
 
@@ -178,6 +204,8 @@ def quality_report(samples: list[str], corpus: list[str], progress=None,
         "keys": dict(sample_keys.most_common()),
         "corpus_keys": dict(corpus_keys.most_common()),
         "rhythms": dict(sample_rhythms.most_common()),
+        "titles_another_rhythm": share([title_names_another_rhythm(tune) for tune in samples]),
+        "corpus_titles_another_rhythm": share([title_names_another_rhythm(tune) for tune in corpus]),
         "form": mean_form([statistics for _, statistics in parsed]),
         "corpus_form": mean_form(per_corpus_tune),
         "per_tune": [
@@ -192,36 +220,6 @@ def quality_report(samples: list[str], corpus: list[str], progress=None,
     }
 
 
-def print_quality_report(report: dict) -> None:
-    """Print the report for people: shares first, then each tune's closest corpus tune."""
-    percent = lambda key: f"{100 * report[key]:.1f}%"  # noqa: E731
-    print(f"sampled tunes: {report['tunes']}")
-    print(f"music21 parses: {percent('parse')}")
-    print(f"pass validation: {percent('valid')}")
-    print(f"end with a closing bar line: {percent('closing_bar_line')}")
-    print(f"complete (ended by the model, not cut at --max-chars): {percent('complete')}")
-    print(f"two or more parts: {percent('two_or_more_parts')}")
-    print(f"copy {COPIED_BARS}+ consecutive bars of a corpus tune: {percent('copies_4_bars')}")
-    print(f"pitch-class divergence from corpus: {report['pitch_js']:.4f} bits "
-          f"(two halves of the corpus: {report['pitch_js_corpus_halves']:.4f})")  # fmt: skip
-    print(f"interval divergence from corpus: {report['interval_js']:.4f} bits "
-          f"(two halves of the corpus: {report['interval_js_corpus_halves']:.4f})")  # fmt: skip
-    print(f"key divergence from corpus: {report['key_js']:.4f} bits "
-          f"(two halves of the corpus: {report['key_js_corpus_halves']:.4f})")  # fmt: skip
-    print(f"rhythm divergence from corpus: {report['rhythm_js']:.4f} bits")
-    shares = lambda counts: ", ".join(f"{name} {count / sum(counts.values()):.0%}"  # noqa: E731
-                                      for name, count in list(counts.items())[:8])  # fmt: skip
-    print(f"keys: {shares(report['keys'])} (corpus: {shares(report['corpus_keys'])})")
-    print(f"rhythms: {shares(report['rhythms'])}")
-    print_form(report["form"], report["corpus_form"])
-    print("per tune: X, valid, copies 4 bars, closest corpus tune (share of bars shared)")
-    for tune in report["per_tune"]:
-        print(
-            f"  X:{tune['x']} {tune['title'][:30]!r}: {'valid' if tune['valid'] else 'invalid'}, "
-            f"{'COPIES' if tune['copies_bars'] else 'new'}, closest {tune['closest']!r} ({tune['shared_bars']:.0%})"
-        )
-
-
 FORM_LABELS = {
     "bars_return": "bars whose notes come back in the tune",
     "phrases_return": "two-bar phrases that come back",
@@ -231,11 +229,3 @@ FORM_LABELS = {
     "steps": "moves of a step or less (2 semitones)",
     "leaps": "moves of a fifth or more (7 semitones)",
 }
-
-
-def print_form(form: dict, corpus_form: dict) -> None:
-    """The musician's measures of the samples beside the corpus's."""
-    print("the musician's measures (samples | corpus):")
-    for name, label in FORM_LABELS.items():
-        shown = (lambda v: f"{v:.1f}") if name == "range" else (lambda v: f"{100 * v:.1f}%")
-        print(f"  {label}: {shown(form[name])} | {shown(corpus_form[name])}")

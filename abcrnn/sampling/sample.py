@@ -1,8 +1,12 @@
-"""``abcrnn sample``: new tunes from a model bundle, written as ABC (and MIDI, and a tune book page).
+"""Sampling as a job: checked settings in, finished tunes out (no printing, no files).
 
-The sampling itself is in ``streams``; this module checks the options, picks
-each tune's rhythm, keeps only valid tunes when asked, and writes the files.
+``SampleSettings`` holds every setting of ``abcrnn sample`` and checks them once;
+``sample_from`` picks each tune's rhythm, samples (``streams``), keeps the critic's
+choice of ``best_of`` candidates and, when asked, only valid tunes. The command
+(``commands/sample.py``) and the Python API (``abcrnn.sample``) both call it.
 """
+
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -14,158 +18,134 @@ from abcrnn.training.data import numbered
 CUT_MARK = "% cut at --max-chars"  # the comment written after a tune cut at --max-chars
 
 
+@dataclass(frozen=True)
+class SampleSettings:
+    """What to sample and how: the options of ``abcrnn sample``, checked when made."""
+
+    n: int = 5  # how many tunes
+    temperature: float = 0.9  # of the music: below 1 plays safe, above 1 takes risks
+    top_k: int = 0  # sample the music only from the k likeliest characters (0: all)
+    top_p: float = 0.95  # ... and from the likeliest characters holding this share of probability
+    seed: int | None = None  # the same seed and settings give the same tunes; None draws one
+    primer: str = ""  # ABC text each tune starts with
+    title: str | None = None  # force the T: field
+    meter: str | None = None  # force the M: field
+    key: str | None = None  # force the K: field
+    rhythm: str | None = None  # force the R: field (jig where the model knows rhythms), or "any"
+    header_temperature: float = 1.0  # of the header lines: 1.0 keeps the corpus's mix of keys and meters
+    max_chars: int = 2000  # cut a tune that has not ended by then back to its last complete bar
+    valid_only: bool = False  # keep sampling until n tunes pass validation
+    max_attempts: int | None = None  # how many tunes valid_only may sample in all (default 10 n + 20)
+    best_of: int = 4  # candidates per tune; the critic keeps one (see critic.py)
+    time_limit: float = DEFAULT_TIME_LIMIT  # seconds music21 may take to read one tune
+
+    def __post_init__(self):
+        _check_options(self.n, self.temperature, self.top_k, self.top_p, self.max_chars, self.seed)
+        best_of, attempts = self.best_of, self.max_attempts
+        if isinstance(best_of, bool) or not isinstance(best_of, int) or best_of < 1:
+            raise AbcrnnError(f"--best-of must be a whole number of candidates per tune, at least 1; got {best_of!r}")
+        if attempts is not None and (isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1):
+            raise AbcrnnError(f"--max-attempts must be a whole number, at least 1; got {attempts!r}")
+        header_temperature = self.header_temperature
+        if isinstance(header_temperature, bool) or not isinstance(header_temperature, (int, float)) \
+                or not header_temperature > 0:  # fmt: skip
+            raise AbcrnnError(f"--header-temperature must be a number above 0, got {header_temperature!r}")
+        if self.key is not None and str(self.key).strip().lower() not in ("none", "hp"):
+            from abcrnn.text.transpose import Key, TransposeError
+
+            try:
+                Key(str(self.key))
+            except TransposeError:
+                raise AbcrnnError(f"--key {self.key!r} is not a key; write a tonic and mode such as G, Em, Ador or Bb"
+                                  ) from None  # fmt: skip
+        check_time_limit(self.time_limit)
+        # A primer typed in a shell writes newlines as \n.
+        object.__setattr__(self, "primer", str(self.primer).replace("\\n", "\n"))
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def with_seed(self) -> "SampleSettings":
+        """These settings with a seed: their own, or one drawn now (print it, so the tunes can be made again)."""
+        if self.seed is not None:
+            return self
+        return replace(self, seed=int(np.random.default_rng().integers(1_000_000)))
+
+
+@dataclass
+class Sampled:
+    """What a sampling job gave: the tunes as written, the seed it used, and notes for the user."""
+
+    texts: list[str]
+    seed: int
+    tunes: list[SampledTune] = field(default_factory=list)  # the same tunes, with likelihoods and any verdicts
+    notes: list[str] = field(default_factory=list)  # cut tunes, rejected candidates, warnings
+
+
 def _check_options(n, temperature, top_k, top_p, max_chars, seed) -> None:
-    if seed is not None and not isinstance(seed, int):
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise AbcrnnError(f"--seed must be a whole number, got {seed!r}")
-    if not all(isinstance(value, (int, float)) for value in (temperature, top_p)):
+    if not all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in (temperature, top_p)):
         raise AbcrnnError(f"--temperature and --top-p must be numbers, got {temperature!r} and {top_p!r}")
-    if not isinstance(n, int) or n < 1:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise AbcrnnError(f"--n must be a whole number of tunes, at least 1; got {n}")
     if not temperature > 0:
         raise AbcrnnError(f"--temperature must be above 0, got {temperature}")
-    if not isinstance(top_k, int) or top_k < 0:
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0:
         raise AbcrnnError(f"--top-k must be 0 (off) or a positive whole number, got {top_k}")
     if not 0 < top_p <= 1:
         raise AbcrnnError(f"--top-p must be in (0, 1], got {top_p}")
-    if not isinstance(max_chars, int) or max_chars < 20:
+    if isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars < 20:
         raise AbcrnnError(f"--max-chars must be a whole number of at least 20, got {max_chars}")
 
 
-def sample(
-    weights: str | None = None,
-    n: int = 5,
-    temperature: float = 0.75,
-    top_k: int = 0,
-    top_p: float = 0.9,
-    seed: int | None = None,
-    primer: str = "",
-    title: str | None = None,
-    meter: str | None = None,
-    key: str | None = None,
-    rhythm: str | None = None,
-    header_temperature: float = 1.0,
-    max_chars: int = 2000,
-    out: str | None = None,
-    midi: str | None = None,
-    page: str | None = None,
-    instrument: str = "fiddle",
-    valid_only: bool = False,
-    max_attempts: int | None = None,
-    best_of: int = 1,
-    time_limit: float = DEFAULT_TIME_LIMIT,
-) -> None:
-    """Sample new tunes from a trained model and write them as ABC.
-
-    Args:
-        weights: model bundle folder (default: the shipped folk model, weights/folk).
-        n: how many tunes.
-        temperature: below 1 plays safe, above 1 takes risks.
-        top_k: sample only from the k likeliest characters (0: all).
-        top_p: sample only from the likeliest characters holding this share of probability.
-        seed: the same seed and settings give the same tunes (default: a random seed, printed).
-        primer: ABC text each tune starts with; \\n starts a new line, e.g. 'T:My Jig\\nM:6/8\\nL:1/8\\nK:G\\nGAB'.
-        title: force the T: field.
-        meter: force the M: field, e.g. 6/8.
-        key: force the K: field, e.g. Dmix.
-        rhythm: force the R: field: jig (the default, where the model knows rhythms), reel, hornpipe, slip jig, ...
-            or any (the model chooses; with --meter, a rhythm the corpus has in that meter). The model then
-            writes a meter that fits.
-        header_temperature: the temperature of the header lines (rhythm, meter, key): 1.0 keeps the corpus's mix.
-        max_chars: cut a tune that has not ended by then back to its last complete bar.
-        out: ABC file to write (default: print to standard output).
-        midi: also write one MIDI file per tune into this folder.
-        page: also write the tunes as a tune book page (sheet music, play, MIDI), e.g. tunes.html.
-        instrument: the MIDI files' sound: fiddle, flute, whistle, accordion, piano, ... (see `abcrnn midi`).
-        valid_only: keep sampling until n tunes pass `abcrnn validate` (or max_attempts run out).
-        max_attempts: how many tunes --valid-only may sample in all (default: 10 x n + 20).
-        best_of: sample this many candidates for each tune and keep the one the critic ranks best: valid first,
-            then the model's likelihood of the music, ending on the tonic and bars that come back.
-        time_limit: seconds music21 may take to validate or render one tune; a slower one is rejected.
-    """
-    import sys
-
-    from abcrnn.text.abc import join_tunes
-    from abcrnn.model.bundle import default_weights, load_bundle
-    from abcrnn.files import write_atomic
-    from abcrnn.progress import progress_printer
-
-    _check_options(n, temperature, top_k, top_p, max_chars, seed)
-    if isinstance(best_of, bool) or not isinstance(best_of, int) or best_of < 1:
-        raise AbcrnnError(f"--best-of must be a whole number of candidates per tune, at least 1; got {best_of!r}")
-    if midi or page:
-        from abcrnn.sound.midi import check_instrument
-
-        check_instrument(instrument)
-    if key is not None and str(key).strip().lower() not in ("none", "hp"):
-        from abcrnn.text.transpose import Key, TransposeError
-
-        try:
-            Key(str(key))
-        except TransposeError:
-            raise AbcrnnError(f"--key {key!r} is not a key; write a tonic and mode such as G, Em, Ador or Bb") from None
-    if not isinstance(header_temperature, (int, float)) or not header_temperature > 0:
-        raise AbcrnnError(f"--header-temperature must be a number above 0, got {header_temperature!r}")
-    time_limit = check_time_limit(time_limit)
-    primer = str(primer).replace("\\n", "\n")  # a primer typed in a shell writes newlines as \n
-    seed = int(np.random.default_rng().integers(1_000_000)) if seed is None else int(seed)
-    bundle = load_bundle(weights or default_weights())
-    forced = {letter: str(value) for letter, value in (("T", title), ("M", meter), ("K", key)) if value is not None}
+def sample_from(bundle, settings: SampleSettings, progress=None) -> Sampled:
+    """Sample ``settings.n`` tunes from a bundle; ``progress`` is called with the tunes done so far."""
+    seed = settings.with_seed().seed
+    forced = {letter: str(value) for letter, value in (("T", settings.title), ("M", settings.meter),
+                                                       ("K", settings.key)) if value is not None}  # fmt: skip
     # A title may hold characters the model never saw: feed it stand-ins, write the real one.
     fed_title = "".join(c if c in bundle.vocabulary.characters else " " for c in forced.get("T", ""))
     if "T" in forced:
         forced["T"], real_title = fed_title, forced["T"]
     headers = bundle.header_statistics
+    rhythm = settings.rhythm
     if rhythm is None:  # jig, unless the model's corpus names no rhythm at all
         rhythm = "any" if headers and set(headers["rhythms"]) == {"none"} else "jig"
-    choose_rhythms = rhythm_chooser(str(rhythm), forced, headers)
-    print(f"sampling {n} tune{'s' * (n > 1)} with seed {seed} from {bundle.path}", file=sys.stderr)
+    notes: list[str] = []
+    choose_rhythms = rhythm_chooser(str(rhythm), forced, headers, notes)
     engine = bundle.engine()
     draw = lambda count, round_seed, progress: sample_tunes(  # noqa: E731
-        engine, bundle.vocabulary, count, float(temperature), int(top_k), float(top_p), round_seed,
-        primer, choose_rhythms(count, round_seed), int(max_chars), progress=progress,
-        header_temperature=float(header_temperature), header_order=bundle.header_order)  # fmt: skip
-    if best_of > 1:
-        draw = _best_of(draw, best_of, time_limit)
-    if valid_only:
-        tunes = _sample_valid(draw, n, seed, max_attempts or 10 * n + 20, progress_printer(n, "valid tunes:"),
-                              time_limit)  # fmt: skip
+        engine, bundle.vocabulary, count, float(settings.temperature), int(settings.top_k), float(settings.top_p),
+        round_seed, settings.primer, choose_rhythms(count, round_seed), int(settings.max_chars), progress=progress,
+        header_temperature=float(settings.header_temperature), header_order=bundle.header_order)  # fmt: skip
+    if settings.best_of > 1:
+        draw = _best_of(draw, settings.best_of, settings.time_limit)
+    n = settings.n
+    if settings.valid_only:
+        tunes = _sample_valid(draw, n, seed, settings.max_attempts or 10 * n + 20, progress, settings.time_limit,
+                              notes)  # fmt: skip
     else:
-        tunes = draw(n, seed, progress_printer(n, "sampled tunes:"))
+        tunes = draw(n, seed, progress)
     texts = []
     for tune in tunes:
         text = tune.text.replace(f"T:{fed_title}\n", f"T:{real_title}\n", 1) if "T" in forced else tune.text
         if tune.truncated:
             number = text.split("\n", 1)[0]
-            print(f"{number} reached --max-chars {max_chars}: cut back to its last complete bar", file=sys.stderr)
-            text += f"\n{CUT_MARK} {max_chars}, after the last complete bar"
+            notes.append(f"{number} reached --max-chars {settings.max_chars}: cut back to its last complete bar")
+            text += f"\n{CUT_MARK} {settings.max_chars}, after the last complete bar"
         texts.append(text)
-    if out:
-        write_atomic(out, join_tunes(texts))
-        print(f"wrote {len(texts)} tunes to {out}", file=sys.stderr)
-    else:
-        sys.stdout.write(join_tunes(texts))
-    if midi:
-        from abcrnn.sound.midi import render_tunes, report_rendering
-
-        rendered = render_tunes(texts, midi, progress=progress_printer(len(texts), "rendered tunes:"),
-                                time_limit=time_limit, instrument=instrument)  # fmt: skip
-        report_rendering(rendered, midi)
-    if page:
-        from abcrnn.pages.page import write_page
-
-        note = f"Sampled from {bundle.path} with seed {seed} at temperature {temperature}."
-        write_page(texts, page, f"{len(texts)} tunes sampled by abcrnn", note, instrument, time_limit)
+    return Sampled(texts, seed, tunes, notes)
 
 
-def rhythm_chooser(rhythm: str, forced: dict[str, str], headers: dict | None):
+def rhythm_chooser(rhythm: str, forced: dict[str, str], headers: dict | None, notes: list[str] | None = None):
     """A function ``(count, seed) -> forced fields per tune`` that sets each tune's R: for ``--rhythm``.
 
     A named rhythm is forced on every tune. With ``any`` and a forced meter,
     each tune gets a rhythm the corpus has in that meter (or none), drawn with
     the corpus's frequencies, so that a forced 6/8 cannot yield a reel.
+    A warning for the user is added to ``notes``.
     """
-    import sys
-
     from abcrnn.training.corpus import rhythm_name
 
     if rhythm.strip().lower() != "any":
@@ -175,8 +155,8 @@ def rhythm_chooser(rhythm: str, forced: dict[str, str], headers: dict | None):
             raise AbcrnnError(f"--rhythm {rhythm!r}: the model never saw that rhythm; it knows {', '.join(known or [])}"
                               " and any")  # fmt: skip
         if "M" in forced and headers and not headers["rhythm_meters"].get(f"{name} M:{forced['M']}"):
-            print(f"warning: the corpus has no {name} in {forced['M']}; the tunes may not sound like one",
-                  file=sys.stderr)  # fmt: skip
+            (notes if notes is not None else []).append(
+                f"warning: the corpus has no {name} in {forced['M']}; the tunes may not sound like one")
         return lambda count, seed: [forced | {"R": name}] * count
     if "M" not in forced or not headers:
         return lambda count, seed: [forced] * count
@@ -194,30 +174,39 @@ def rhythm_chooser(rhythm: str, forced: dict[str, str], headers: dict | None):
 
 
 def _best_of(draw, candidates: int, time_limit: float):
-    """A ``draw`` that samples ``candidates`` tunes for each one asked for and keeps the critic's choice."""
-    from abcrnn.sampling.critic import best_candidate
+    """A ``draw`` that samples ``candidates`` tunes for each one asked for and keeps the critic's choice.
+
+    Each tune's candidates are validated in the critic's order, all tunes' next candidates
+    together, until one passes (or none is left: then the critic's first is kept, invalid).
+    """
+    from abcrnn.sampling.critic import ranked
     from abcrnn.text.validate import validate_tunes
 
     def draw_best(count: int, seed: int, progress) -> list[SampledTune]:
-        drawn = draw(count * candidates, seed, progress and (lambda done: progress(done // candidates)))
-        reports = iter(validate_tunes([tune.text for tune in drawn if not tune.truncated], time_limit=time_limit))
-        for tune in drawn:
-            tune.errors = ["cut at --max-chars"] if tune.truncated else next(reports).errors
-        kept = []
-        for number in range(count):
-            group = drawn[number * candidates : (number + 1) * candidates]
-            best = group[best_candidate(group, [not tune.errors for tune in group])]
-            best.text = numbered(best.text, number + 1)
-            kept.append(best)
+        on_candidate = progress and (lambda done: done % candidates or progress(done // candidates))
+        drawn = draw(count * candidates, seed, on_candidate)
+        groups = [drawn[number * candidates : (number + 1) * candidates] for number in range(count)]
+        orders = [ranked(group) for group in groups]
+        kept: list[SampledTune | None] = [None] * count
+        for rank in range(candidates):
+            trying = [number for number in range(count) if kept[number] is None]
+            tunes = [groups[number][orders[number][rank]] for number in trying]
+            complete = [tune for tune in tunes if not tune.truncated]
+            reports = iter(validate_tunes([tune.text for tune in complete], time_limit=time_limit))
+            for number, tune in zip(trying, tunes):
+                tune.errors = ["cut at --max-chars"] if tune.truncated else next(reports).errors
+                if not tune.errors or rank == candidates - 1:
+                    kept[number] = tune if not tune.errors else groups[number][orders[number][0]]
+        for number, tune in enumerate(kept):
+            tune.text = numbered(tune.text, number + 1)
         return kept
 
     return draw_best
 
 
-def _sample_valid(draw, n: int, seed: int, max_attempts: int, progress,
-                  time_limit: float = DEFAULT_TIME_LIMIT) -> list[SampledTune]:  # fmt: skip
-    """Sample rounds of tunes until ``n`` pass validation; report what was rejected and why."""
-    import sys
+def _sample_valid(draw, n: int, seed: int, max_attempts: int, progress, time_limit: float = DEFAULT_TIME_LIMIT,
+                  notes: list[str] | None = None) -> list[SampledTune]:  # fmt: skip
+    """Sample rounds of tunes until ``n`` pass validation; add what was rejected and why to ``notes``."""
     from collections import Counter
 
     from abcrnn.text.validate import error_kind, validate_tunes
@@ -235,15 +224,16 @@ def _sample_valid(draw, n: int, seed: int, max_attempts: int, progress,
             if errors:
                 reasons.update({error_kind(error) for error in errors})
             elif len(kept) < n:
-                kept.append(SampledTune(numbered(tune.text, len(kept) + 1)))
+                tune.text, tune.errors = numbered(tune.text, len(kept) + 1), []
+                kept.append(tune)
                 if progress:
                     progress(len(kept))
         attempts += count
         round_number += 1
     rejected = attempts - len(kept)
     summary = ", ".join(f"{count} {reason}" for reason, count in reasons.most_common()) or "none"
-    print(f"--valid-only: sampled {attempts} tunes, kept {len(kept)}, rejected {rejected} (reasons: {summary})",
-          file=sys.stderr)  # fmt: skip
+    (notes if notes is not None else []).append(
+        f"--valid-only: sampled {attempts} tunes, kept {len(kept)}, rejected {rejected} (reasons: {summary})")
     if len(kept) < n:
         raise AbcrnnError(f"--valid-only: only {len(kept)} of {n} tunes passed validation in {attempts} attempts; "
                           "raise --max-attempts or lower --temperature")  # fmt: skip

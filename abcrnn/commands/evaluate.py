@@ -1,0 +1,96 @@
+"""``abcrnn evaluate``: score a file with a model, or report on sampled tunes."""
+
+import sys
+
+
+from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit
+from abcrnn.model.bundle import load_bundle
+from abcrnn.sampling.evaluate import FIRST_BAR, HEADER, REPEATED_BAR, score_tunes
+from abcrnn.sampling.quality import COPIED_BARS, FORM_LABELS
+from abcrnn.training.corpus import load_corpus_tunes
+
+
+def evaluate(weights: str | None = None, corpus: str = "corpora/jigs.abc", samples: str | None = None,
+             time_limit: float = DEFAULT_TIME_LIMIT) -> None:  # fmt: skip
+    """Score an ABC file with a model (bits per character), or report on sampled tunes.
+
+    Args:
+        weights: model bundle folder (default: the shipped folk model, weights/folk).
+        corpus: ABC file to score; tunes are cleaned as for training, each scored from a fresh state.
+            With --samples: the training corpus the samples are compared with.
+        samples: ABC file of sampled tunes: report how many parse, pass validation, end
+            with a closing bar line, have two parts, copy 4+ bars of a corpus tune, and how
+            close their pitches and intervals are to the corpus.
+        time_limit: with --samples, seconds music21 may take to read one tune; a slower one counts as unreadable.
+    """
+    from abcrnn.model.bundle import default_weights
+
+    tunes = load_corpus_tunes(corpus)
+    if samples is not None:
+        from abcrnn.files import read_tunes
+        from abcrnn.progress import progress_printer
+        from abcrnn.sampling.quality import quality_report
+
+        sampled = read_tunes(samples)
+        print(f"comparing {len(sampled)} sampled tunes with {len(tunes)} tunes of {corpus}", file=sys.stderr)
+        report = quality_report(sampled, tunes, progress_printer(len(tunes), "read corpus tunes:"),
+                                check_time_limit(time_limit))  # fmt: skip
+        print_quality_report(report)
+        return
+    weights = weights or default_weights()
+    bundle = load_bundle(weights)
+    print(f"scoring {len(tunes)} tunes from {corpus} with {weights}", file=sys.stderr)
+    result = score_tunes(bundle, tunes)
+    print(f"tunes: {result['tunes']}")
+    print(f"characters: {result['characters']}")
+    print(f"bits per char: {result['bits_per_char']:.3f}")
+    print(f"bits per tune: {result['bits_per_tune']:.1f}")
+    by_kind = result["bits_per_char_by_kind"]
+    print(f"bits per char in the header: {by_kind[HEADER]:.3f}, in bars heard for the first time: "
+          f"{by_kind[FIRST_BAR]:.3f}, in bars that repeat an earlier bar of the tune: {by_kind[REPEATED_BAR]:.3f} "
+          f"({100 * result['repeated_share']:.0f}% of the bars' characters)")  # fmt: skip
+    listed = " ".join(repr(c) for c in result["unseen_characters"])
+    print(
+        f"unseen characters: {result['unseen_count']}"
+        + (f" ({listed}; each scored as a uniform guess)" if listed else "")
+    )
+
+
+def print_quality_report(report: dict) -> None:
+    """Print the report for people: shares first, then each tune's closest corpus tune."""
+    percent = lambda key: f"{100 * report[key]:.1f}%"  # noqa: E731
+    print(f"sampled tunes: {report['tunes']}")
+    print(f"music21 parses: {percent('parse')}")
+    print(f"pass validation: {percent('valid')}")
+    print(f"end with a closing bar line: {percent('closing_bar_line')}")
+    print(f"complete (ended by the model, not cut at --max-chars): {percent('complete')}")
+    print(f"two or more parts: {percent('two_or_more_parts')}")
+    print(f"copy {COPIED_BARS}+ consecutive bars of a corpus tune: {percent('copies_4_bars')}")
+    print(f"pitch-class divergence from corpus: {report['pitch_js']:.4f} bits "
+          f"(two halves of the corpus: {report['pitch_js_corpus_halves']:.4f})")  # fmt: skip
+    print(f"interval divergence from corpus: {report['interval_js']:.4f} bits "
+          f"(two halves of the corpus: {report['interval_js_corpus_halves']:.4f})")  # fmt: skip
+    print(f"key divergence from corpus: {report['key_js']:.4f} bits "
+          f"(two halves of the corpus: {report['key_js_corpus_halves']:.4f})")  # fmt: skip
+    print(f"rhythm divergence from corpus: {report['rhythm_js']:.4f} bits")
+    shares = lambda counts: ", ".join(f"{name} {count / sum(counts.values()):.0%}"  # noqa: E731
+                                      for name, count in list(counts.items())[:8])  # fmt: skip
+    print(f"keys: {shares(report['keys'])} (corpus: {shares(report['corpus_keys'])})")
+    print(f"rhythms: {shares(report['rhythms'])}")
+    print(f"titles naming another rhythm (a jig called a reel): {percent('titles_another_rhythm')} "
+          f"(corpus: {percent('corpus_titles_another_rhythm')})")  # fmt: skip
+    print_form(report["form"], report["corpus_form"])
+    print("per tune: X, valid, copies 4 bars, closest corpus tune (share of bars shared)")
+    for tune in report["per_tune"]:
+        print(
+            f"  X:{tune['x']} {tune['title'][:30]!r}: {'valid' if tune['valid'] else 'invalid'}, "
+            f"{'COPIES' if tune['copies_bars'] else 'new'}, closest {tune['closest']!r} ({tune['shared_bars']:.0%})"
+        )
+
+
+def print_form(form: dict, corpus_form: dict) -> None:
+    """The musician's measures of the samples beside the corpus's."""
+    print("the musician's measures (samples | corpus):")
+    for name, label in FORM_LABELS.items():
+        shown = (lambda v: f"{v:.1f}") if name == "range" else (lambda v: f"{100 * v:.1f}%")
+        print(f"  {label}: {shown(form[name])} | {shown(corpus_form[name])}")
