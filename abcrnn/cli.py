@@ -18,7 +18,7 @@ from abcrnn.commands.explain import explain  # noqa: E402
 from abcrnn.commands.midi import render_midi  # noqa: E402
 from abcrnn.commands.page import page  # noqa: E402
 from abcrnn.commands.sample import sample  # noqa: E402
-from abcrnn.training.train import train  # noqa: E402
+from abcrnn.commands.train import train  # noqa: E402
 from abcrnn.commands.transpose import transpose  # noqa: E402
 from abcrnn.commands.validate import validate  # noqa: E402
 

@@ -27,7 +27,7 @@ from abcrnn.model.bundle import load_bundle  # noqa: E402
 from abcrnn.training.corpus import load_corpus_tunes  # noqa: E402
 from abcrnn.training.data import TUNE_SEPARATOR, model_text, split_train_validation, stream_text  # noqa: E402
 from abcrnn.model.engine import Engine, mean_log_loss  # noqa: E402
-from abcrnn.training.train import train  # noqa: E402
+from abcrnn.commands.train import train  # noqa: E402
 from abcrnn.model.vocabulary import Vocabulary  # noqa: E402
 
 

@@ -44,7 +44,7 @@ def measure_abcrnn(corpus: str, batch_size: int, precision: str) -> dict:
     """``abcrnn train``'s second-epoch characters per second (run inside a worker process)."""
     from abcrnn.model.backends import accelerators
     from abcrnn.model.bundle import load_bundle
-    from abcrnn.training.train import train
+    from abcrnn.commands.train import train
 
     found = accelerators()
     device = str(found[0]) if found else "CPU"

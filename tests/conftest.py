@@ -48,7 +48,7 @@ TINY = dict(layers=2, units=32, embedding_dim=16, batch_size=16, seq_len=50, val
 @pytest.fixture(scope="session")
 def tiny_bundle(tmp_path_factory) -> Path:
     """A tiny 2-layer model trained for 2 epochs on 120 jigs: shared by the tests that need one."""
-    from abcrnn.training.train import train
+    from abcrnn.commands.train import train
 
     out = tmp_path_factory.mktemp("bundles") / "tiny"
     train(corpus=str(DATA / "jigs120.abc"), out=str(out), epochs=2, **TINY)

@@ -136,7 +136,7 @@ def test_bundle_records_backend_and_placement(tiny_bundle):
 @needs_jax
 def test_training_under_jax_never_imports_tensorflow(tmp_path):
     # TensorFlow costs 3 s and 630 MB at import; Keras would import it on every save where it is installed.
-    code = ("import sys\nfrom abcrnn.training.train import train\n"
+    code = ("import sys\nfrom abcrnn.commands.train import train\n"
             f"train(corpus={JIGS!r}, out={str(tmp_path / 'b')!r}, epochs=1, layers=1, units=8, embedding_dim=4, "
             "batch_size=16, seq_len=50, val_fraction=0.1, verbose=0)\n"
             "from abcrnn.model.bundle import load_bundle\nload_bundle(" + repr(str(tmp_path / "b")) + ").keras_model()\n"

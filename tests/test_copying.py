@@ -112,7 +112,7 @@ def test_select_keeps_the_chosen_streams():
 def test_engine_with_a_copy_gate_equals_keras(tmp_path):
     from abcrnn.model.bundle import load_bundle
     from abcrnn.model.model import build_model, copy_weights
-    from abcrnn.training.train import train
+    from abcrnn.commands.train import train
 
     train(corpus=str(DATA / "jigs120.abc"), out=str(tmp_path / "copy"), epochs=1, copy=True, **TINY)
     bundle = load_bundle(tmp_path / "copy")

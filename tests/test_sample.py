@@ -125,7 +125,7 @@ def rhythm_bundle(tmp_path_factory) -> Path:
     """A tiny model trained on 60 tunes of four rhythms, each with its R: field."""
     from conftest import TINY
 
-    from abcrnn.training.train import train
+    from abcrnn.commands.train import train
 
     out = tmp_path_factory.mktemp("bundles") / "rhythms"
     train(corpus=str(DATA / "rhythms60.abc"), out=str(out), epochs=3, **TINY)

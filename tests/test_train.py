@@ -10,7 +10,7 @@ from conftest import DATA, ROOT, TINY, TINY_ARGS, assert_one_line_error, run_cli
 
 from abcrnn.model.bundle import load_bundle
 from abcrnn.errors import AbcrnnError
-from abcrnn.training.train import train
+from abcrnn.commands.train import train
 
 JIGS = str(DATA / "jigs120.abc")
 
@@ -112,6 +112,22 @@ def test_corrupt_bundle_description_is_reported(tiny_bundle, tmp_path):
     (copy / "bundle.json").write_text("{broken")
     result = run_cli("evaluate", "--weights", str(copy), "--corpus", str(DATA / "unseen.abc"))
     assert_one_line_error(result, "corrupt bundle description")
+
+
+def test_a_bundle_from_a_newer_abcrnn_is_refused_and_the_format_is_written(tiny_bundle, tmp_path):
+    import json
+
+    from abcrnn.model.bundle import FORMAT_VERSION
+
+    assert json.loads((tiny_bundle / "bundle.json").read_text())["format"] == FORMAT_VERSION
+    newer = tmp_path / "newer"
+    shutil.copytree(tiny_bundle, newer)
+    metadata = json.loads((newer / "bundle.json").read_text())
+    metadata["format"] = FORMAT_VERSION + 1
+    metadata["config"]["a_setting_of_the_future"] = 1
+    (newer / "bundle.json").write_text(json.dumps(metadata))
+    result = run_cli("sample", "--weights", str(newer), "--n", "1")
+    assert_one_line_error(result, "made by a newer abcrnn", f"bundle format {FORMAT_VERSION + 1}")
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 """``abcrnn page``: a tune book page of an ABC file."""
 
+import sys
 from pathlib import Path
 
 from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit
@@ -22,8 +23,12 @@ def page(file: str, out: str = "tunes.html", title: str | None = None, instrumen
         time_limit: seconds one tune may take to validate or render.
     """
     from abcrnn.files import read_tunes
+    from abcrnn.progress import progress_printer
 
     check_instrument(instrument)
     time_limit = check_time_limit(time_limit)
     tunes = read_tunes(file)
-    write_page(tunes, out, str(title or Path(file).name), instrument=instrument, time_limit=time_limit)
+    invalid = write_page(tunes, out, str(title or Path(file).name), instrument=instrument, time_limit=time_limit,
+                         progress=progress_printer(len(tunes), "prepared tunes:"))
+    print(f"wrote {out}: {len(tunes)} tunes ({invalid} with a validation note); open it in a browser",
+          file=sys.stderr)  # fmt: skip

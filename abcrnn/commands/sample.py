@@ -94,4 +94,7 @@ def sample(
         from abcrnn.pages.page import write_page
 
         note = f"Sampled from {bundle.path} with seed {result.seed} at temperature {temperature}."
-        write_page(texts, page, f"{len(texts)} tunes sampled by abcrnn", note, instrument, time_limit)
+        invalid = write_page(texts, page, f"{len(texts)} tunes sampled by abcrnn", note, instrument, time_limit,
+                             progress_printer(len(texts), "prepared tunes:"))
+        print(f"wrote {page}: {len(texts)} tunes ({invalid} with a validation note); open it in a browser",
+              file=sys.stderr)  # fmt: skip

@@ -28,7 +28,9 @@ from abcrnn.model.model import ModelConfig
 from abcrnn.model.vocabulary import Vocabulary
 from abcrnn.text.abc import WRITTEN_HEADER_ORDER
 
-FORMAT_VERSION = 1
+# The bundle format this abcrnn writes; it reads every format up to it. 2: a copy gate may be
+# present, and the header order of the model's text is recorded (1 read WRITTEN_HEADER_ORDER).
+FORMAT_VERSION = 2
 BEST_MODEL, LAST_MODEL, WEIGHTS, METADATA = "model.keras", "last.keras", "weights.npz", "bundle.json"
 
 
@@ -104,10 +106,17 @@ def load_bundle(path: str | os.PathLike) -> Bundle:
         raise AbcrnnError(f"{path}: no model bundle here (train one with: abcrnn train --out {path})")
     try:
         metadata = json.loads((path / METADATA).read_text())
-        config = ModelConfig(**metadata["config"])
-        vocabulary = Vocabulary(metadata["vocabulary"])
     except FileNotFoundError:
         raise AbcrnnError(f"{path}: not a model bundle ({METADATA} is missing)") from None
+    except (ValueError, OSError) as error:
+        raise AbcrnnError(f"{path / METADATA}: corrupt bundle description ({error})") from None
+    version = metadata.get("format", 1) if isinstance(metadata, dict) else None
+    if isinstance(version, int) and version > FORMAT_VERSION:
+        raise AbcrnnError(f"{path}: made by a newer abcrnn (bundle format {version}; this one reads up to "
+                          f"{FORMAT_VERSION}): upgrade abcrnn")  # fmt: skip
+    try:
+        config = ModelConfig(**metadata["config"])
+        vocabulary = Vocabulary(metadata["vocabulary"])
     except (ValueError, KeyError, TypeError) as error:
         raise AbcrnnError(f"{path / METADATA}: corrupt bundle description ({error})") from None
     if config.vocab_size != vocabulary.size:

@@ -10,7 +10,6 @@ import base64
 import html
 import json
 import re
-import sys
 from functools import partial
 from pathlib import Path
 
@@ -67,15 +66,12 @@ def render_page(data: dict, title: str) -> str:
 
 
 def write_page(tunes: list[str], out: str, title: str, note: str = "", instrument: str = DEFAULT_INSTRUMENT,
-               time_limit: float = DEFAULT_TIME_LIMIT) -> None:  # fmt: skip
-    """Build the page of ``tunes`` and write it to ``out`` whole (or not at all)."""
+               time_limit: float = DEFAULT_TIME_LIMIT, progress=None) -> int:  # fmt: skip
+    """Build the page of ``tunes`` and write it to ``out`` whole (or not at all); return how many are invalid."""
     from abcrnn.files import write_atomic
-    from abcrnn.progress import progress_printer
 
     if len(tunes) > MOST_TUNES:
         raise AbcrnnError(f"{len(tunes)} tunes is more than one page holds well ({MOST_TUNES}); split the file")
-    data = page_data(tunes, note, instrument, time_limit, progress_printer(len(tunes), "prepared tunes:"))
+    data = page_data(tunes, note, instrument, time_limit, progress)
     write_atomic(out, render_page(data, title))
-    invalid = sum(not entry["valid"] for entry in data["tunes"])
-    print(f"wrote {out}: {len(tunes)} tunes ({invalid} with a validation note); open it in a browser",
-          file=sys.stderr)  # fmt: skip
+    return sum(not entry["valid"] for entry in data["tunes"])

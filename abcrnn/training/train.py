@@ -10,12 +10,12 @@ is rewritten: the best epoch's model, plus the last one for ``--resume``.
 
 import hashlib
 import math
-import sys
 import time
+from dataclasses import replace
 
 import numpy as np
 
-from abcrnn.text.abc import MODEL_HEADER_ORDER, join_tunes
+from abcrnn.text.abc import join_tunes
 from abcrnn.training.augment import TRANSPOSITION_CHARACTERS, KeyMover
 from abcrnn.model.backends import (
     accelerators,
@@ -29,7 +29,7 @@ from abcrnn.model.backends import (
     resolve_precision,
     spread_over_devices,
 )
-from abcrnn.model.bundle import load_bundle, save_bundle
+from abcrnn.model.bundle import FORMAT_VERSION, load_bundle, save_bundle
 from abcrnn.training.corpus import header_statistics, load_corpus_tunes
 from abcrnn.training.data import (
     TUNE_SEPARATOR,
@@ -44,6 +44,7 @@ from abcrnn.training.data import (
 from abcrnn.errors import AbcrnnError
 from abcrnn.model.model import ModelConfig
 from abcrnn.model.vocabulary import Vocabulary
+from abcrnn.training.settings import TrainSettings, check_positive
 
 # Settings that must match for --resume to continue the same run.
 RESUME_SETTINGS = ("batch_size", "seq_len", "val_fraction", "seed", "transpose", "header_order")
@@ -54,120 +55,81 @@ def corpus_fingerprint(tunes: list[str]) -> str:
     return hashlib.sha256(join_tunes(tunes).encode("utf-8")).hexdigest()[:16]
 
 
-def train(
-    corpus: str = "corpora/jigs.abc",
-    out: str = "weights/model",
+def train_model(
+    corpus: str,
+    out: str,
+    network: ModelConfig,
+    settings: TrainSettings,
     epochs: int = 100,
-    batch_size: int = 128,
-    seq_len: int = 100,
-    layers: int = 2,
-    units: int = 384,
-    embedding_dim: int = 64,
-    dropout: float = 0.3,
-    learning_rate: float = 0.003,
-    lr_decay: float = 0.5,
-    clip_norm: float = 5.0,
-    val_fraction: float = 0.05,
-    patience: int = 8,
-    seed: int = 1,
-    precision: str = "auto",
-    devices: int | None = None,
-    job_address: str | None = None,
-    processes: int = 1,
-    process_id: int = 0,
-    transpose: bool = False,
-    copy: bool = False,
-    warm_start: str | None = None,
     max_minutes: float | None = None,
     resume: bool = False,
     overwrite: bool = False,
+    placement: dict | None = None,
     verbose: int = 1,
+    report=None,
 ) -> None:
-    """Train a model on an ABC corpus and save it as a bundle folder.
+    """Train a model on an ABC corpus and save it as a bundle folder (the work of ``abcrnn train``).
 
     Args:
         corpus: ABC file of training tunes (cleaned the same way as `abcrnn corpus`).
-        out: bundle folder to write, e.g. weights/mine.
-        epochs: passes over the training tunes.
-        batch_size: parallel character streams per batch.
-        seq_len: characters per window; state carries from window to window.
-        layers: stacked LSTM layers.
-        units: LSTM units per layer.
-        embedding_dim: size of each character's vector.
-        dropout: dropout after each LSTM layer while training.
-        learning_rate: Adam's learning rate.
-        lr_decay: multiply the learning rate by this after an epoch without a better validation loss (1: never).
-        clip_norm: gradients are clipped to this norm.
-        val_fraction: share of whole tunes held out for validation.
-        patience: stop after this many epochs without a better validation loss.
-        seed: seeds the split, the tune order of each epoch and the weights.
-        precision: float32, bfloat16 (mixed) or auto: the fastest for the backend and device.
-        devices: devices to spread the streams over (JAX only); default every GPU, else one CPU.
-        job_address: HOST:PORT of process 0, when training over several processes or machines (JAX).
-        processes: processes (machines) training together; each runs the same command.
-        process_id: this process's number, 0 to processes - 1; process 0 writes the bundle.
-        transpose: each epoch, move each training tune into a key drawn with the corpus's key frequencies,
-            within G3-B6 (validation tunes stay as written).
-        copy: add the copy gate, which mixes the softmax with what the tune's own past proposes
-            (the bar 1, 2, 4 and 8 bars back, and the longest earlier match).
-        warm_start: start from the weights of this bundle (same vocabulary and network; a copy gate it
-            lacks starts new), e.g. to add --copy to a trained model.
+        out: the bundle folder to write.
+        network: the network's shape; its ``vocab_size`` is replaced by the corpus's.
+        settings: how to train; stored whole in the bundle.
+        epochs: passes over the training tunes, in all (a resumed run counts those done).
         max_minutes: stop after the epoch that would run past this wall-clock budget.
-        resume: continue the interrupted or finished run in `out` from its last epoch.
-        overwrite: replace the bundle already in `out` by a new run (without it, an existing bundle
-            needs --resume).
-        verbose: 1 shows a progress bar per epoch, 2 one line per epoch, 0 nothing from Keras.
+        resume: continue the run in ``out``; ``overwrite``: replace it (otherwise ``out`` must hold none).
+        placement: where to train: ``precision``, ``devices``, ``job_address``, ``processes``, ``process_id``
+            (see ``model.backends``).
+        verbose: Keras's progress: 1 a bar per epoch, 2 a line per epoch, 0 nothing.
+        report: called with each line to show the user (an epoch's losses, why training stopped).
     """
-    _check_positive(epochs=epochs, batch_size=batch_size, seq_len=seq_len, layers=layers, units=units,
-                    embedding_dim=embedding_dim, learning_rate=learning_rate, lr_decay=lr_decay,
-                    clip_norm=clip_norm, patience=patience, val_fraction=val_fraction,
-                    **({"max_minutes": max_minutes} if max_minutes is not None else {}))  # fmt: skip
-    if not isinstance(seed, int) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
-        raise AbcrnnError(f"--seed must be a whole number and --dropout in [0, 1); got {seed!r} and {dropout!r}")
-    settings = dict(
-        batch_size=int(batch_size), seq_len=int(seq_len), learning_rate=float(learning_rate), lr_decay=float(lr_decay),
-        clip_norm=float(clip_norm), val_fraction=float(val_fraction), patience=int(patience), seed=int(seed),
-        transpose=bool(transpose),
-    )  # fmt: skip
-    check_precision(precision)
+    report = report or (lambda line: None)
+    placement = placement or {}
+    check_positive("epochs", epochs)
+    if max_minutes is not None:
+        check_positive("max_minutes", max_minutes)
+    check_precision(placement.get("precision", "auto"))
     bundle = _existing_bundle(out, resume, overwrite)
-    settings["header_order"] = bundle.header_order if bundle else MODEL_HEADER_ORDER
-    join_processes(job_address, processes, process_id)
+    if bundle:
+        settings = replace(settings, header_order=bundle.header_order)
+    join_processes(placement.get("job_address"), placement.get("processes", 1), placement.get("process_id", 0))
     tunes = load_corpus_tunes(corpus)
-    extra_characters = TRANSPOSITION_CHARACTERS if transpose else ""
+    extra_characters = TRANSPOSITION_CHARACTERS if settings.transpose else ""
     vocabulary = Vocabulary.from_text(join_tunes(tunes) + TUNE_SEPARATOR + extra_characters)
-    config = ModelConfig(vocabulary.size, int(embedding_dim), int(layers), int(units), float(dropout), bool(copy))
+    config = replace(network, vocab_size=vocabulary.size)
     fingerprint = corpus_fingerprint(tunes)
     train_tunes, validation_tunes = split_train_validation(
-        [model_text(tune, settings["header_order"]) for tune in tunes], settings["val_fraction"], settings["seed"]
+        [model_text(tune, settings.header_order) for tune in tunes], settings.val_fraction, settings.seed
     )
     # Fail on a too-small corpus before TensorFlow is even imported.
-    stream_windows(vocabulary.encode(stream_text(train_tunes, seed)), settings["batch_size"], settings["seq_len"])
-    settings.update(_placement(precision, devices, settings["batch_size"]))
+    stream_windows(vocabulary.encode(stream_text(train_tunes, settings.seed)), settings.batch_size, settings.seq_len)
+    if settings.warm_start and not bundle:
+        _check_warm_start(settings.warm_start, config, vocabulary)
+    stored = settings.to_dict() | _placement(placement.get("precision", "auto"), placement.get("devices"),
+                                             settings.batch_size)  # fmt: skip
     if bundle:
-        _check_resumable(bundle, fingerprint, config, settings)
-    elif warm_start:
-        settings["warm_start"] = _check_warm_start(warm_start, config, vocabulary)
+        _check_resumable(bundle, fingerprint, config, stored)
     metadata = bundle.metadata if bundle else {
-        "format": 1, "config": config.to_dict(), "vocabulary": vocabulary.characters,
+        "format": FORMAT_VERSION, "config": config.to_dict(), "vocabulary": vocabulary.characters,
         "corpus": {"path": str(corpus), "fingerprint": fingerprint, "tunes": len(tunes),
                    "training_tunes": len(train_tunes), "validation_tunes": len(validation_tunes),
                    "headers": header_statistics(tunes)},
-        "training": settings, "history": [], "best_epoch": 0,
+        "history": [], "best_epoch": 0,
     }  # fmt: skip
-    metadata["training"] = settings
+    metadata["training"] = stored
     budget = float(max_minutes) * 60 if max_minutes else math.inf
-    epoch_tunes = _epoch_tunes(train_tunes, tunes, settings)
-    _fit_epochs(bundle, out, config, vocabulary, epoch_tunes, validation_tunes, metadata, int(epochs), verbose, budget)
+    epoch_tunes = _epoch_tunes(train_tunes, tunes, stored, report)
+    _fit_epochs(bundle, out, config, vocabulary, epoch_tunes, validation_tunes, metadata, int(epochs), verbose,
+                budget, report)  # fmt: skip
 
 
-def _epoch_tunes(train_tunes: list[str], corpus_tunes: list[str], settings: dict):
+def _epoch_tunes(train_tunes: list[str], corpus_tunes: list[str], settings: dict, report):
     """A function giving each epoch's training tunes: as written, or each moved to a key drawn for it."""
     if not settings["transpose"]:
         return lambda epoch: train_tunes
     mover = KeyMover(train_tunes, corpus_tunes)
     movable = sum(len(moves) > 1 for moves, _ in mover.choices)
-    print(f"--transpose: {movable} of {len(train_tunes)} training tunes can move to other keys", file=sys.stderr)
+    report(f"--transpose: {movable} of {len(train_tunes)} training tunes can move to other keys")
     return lambda epoch: mover.epoch_tunes(settings["seed"] + epoch)
 
 
@@ -183,12 +145,6 @@ def _placement(precision: str, devices: int | None, batch_size: int) -> dict:
             "precision": resolve_precision(precision, backend, on_accelerator=found > 0)}  # fmt: skip
 
 
-def _check_positive(**values) -> None:
-    for name, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-            raise AbcrnnError(f"--{name.replace('_', '-')} must be positive, got {value}")
-
-
 def _existing_bundle(out: str, resume: bool, overwrite: bool):
     """The bundle to resume; refuses to replace one that is there without --resume or --overwrite."""
     from pathlib import Path
@@ -202,7 +158,7 @@ def _existing_bundle(out: str, resume: bool, overwrite: bool):
     return None
 
 
-def _check_warm_start(path: str, config: ModelConfig, vocabulary: Vocabulary) -> str:
+def _check_warm_start(path: str, config: ModelConfig, vocabulary: Vocabulary) -> None:
     """Refuse a warm start from a bundle whose vocabulary or network differs."""
     start = load_bundle(path)
     if start.vocabulary != vocabulary:
@@ -211,7 +167,6 @@ def _check_warm_start(path: str, config: ModelConfig, vocabulary: Vocabulary) ->
         if getattr(start.config, name) != getattr(config, name):
             raise AbcrnnError(f"--warm-start: {path} has {name}={getattr(start.config, name)}, not "
                               f"{getattr(config, name)}; pass --{name.replace('_', '-')} {getattr(start.config, name)}")  # fmt: skip
-    return str(path)
 
 
 def _check_resumable(bundle, fingerprint: str, config: ModelConfig, settings: dict) -> None:
@@ -250,13 +205,14 @@ def _compiled_model(bundle, config: ModelConfig, settings: dict):
     return model
 
 
-def _fit_epochs(bundle, out, config, vocabulary, epoch_tunes, validation_tunes, metadata, epochs, verbose, budget):
+def _fit_epochs(bundle, out, config, vocabulary, epoch_tunes, validation_tunes, metadata, epochs, verbose, budget,
+                report):  # fmt: skip
     from abcrnn.seeding import seed_everything
 
     settings, history = metadata["training"], metadata["history"]
     seed_everything(settings["seed"] + len(history), keras=True)
     writer = process_index()[0] == 0  # one process writes the bundle and reports
-    if _finished(metadata, epochs):
+    if _finished(metadata, epochs, report):
         return
     model = _compiled_model(bundle, config, settings)
     validation_ids = [vocabulary.encode(tune + TUNE_SEPARATOR) for tune in validation_tunes]
@@ -279,32 +235,28 @@ def _fit_epochs(bundle, out, config, vocabulary, epoch_tunes, validation_tunes, 
             if writer:
                 with outside_distribution():
                     save_bundle(out, model, metadata, improved)
-                print(_epoch_line(row, epochs, improved), file=sys.stderr)
-            if _finished(metadata, epochs):
+                report(_epoch_line(row, epochs, improved))
+            if _finished(metadata, epochs, report if writer else lambda line: None):
                 break
             elapsed = time.perf_counter() - started
             if agree(elapsed + elapsed / (epoch + 1 - first_epoch) > budget):
-                print(f"stopped: the next epoch would pass the {budget / 60:g}-minute budget", file=sys.stderr)
+                report(f"stopped: the next epoch would pass the {budget / 60:g}-minute budget")
                 break
     except KeyboardInterrupt:
-        print(
-            f"\ninterrupted in epoch {epoch + 1}; {out} keeps epoch {len(history)}: "
-            f"continue with the same command and --resume",
-            file=sys.stderr,
-        )
+        report(f"\ninterrupted in epoch {epoch + 1}; {out} keeps epoch {len(history)}: "
+               f"continue with the same command and --resume")  # fmt: skip
         raise
 
 
-def _finished(metadata: dict, epochs: int) -> bool:
+def _finished(metadata: dict, epochs: int, report) -> bool:
     """True, saying why, when the run has done its epochs or stopped early."""
     history, patience = metadata["history"], metadata["training"]["patience"]
     if history and len(history) - metadata["best_epoch"] >= patience:
-        print(f"stopped early: no better validation loss for {patience} epochs; "
-              f"best epoch {metadata['best_epoch']}", file=sys.stderr)  # fmt: skip
+        report(f"stopped early: no better validation loss for {patience} epochs; best epoch {metadata['best_epoch']}")
         return True
     if len(history) >= epochs:
         if history:
-            print(f"done: {len(history)} epochs; best epoch {metadata['best_epoch']}", file=sys.stderr)
+            report(f"done: {len(history)} epochs; best epoch {metadata['best_epoch']}")
         return True
     return False
 

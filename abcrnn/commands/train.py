@@ -1,0 +1,88 @@
+"""``abcrnn train``: train a model on an ABC corpus into a bundle folder."""
+
+import sys
+
+
+def train(
+    corpus: str = "corpora/jigs.abc",
+    out: str = "weights/model",
+    epochs: int = 100,
+    batch_size: int = 128,
+    seq_len: int = 100,
+    layers: int = 2,
+    units: int = 384,
+    embedding_dim: int = 64,
+    dropout: float = 0.3,
+    learning_rate: float = 0.003,
+    lr_decay: float = 0.5,
+    clip_norm: float = 5.0,
+    val_fraction: float = 0.05,
+    patience: int = 8,
+    seed: int = 1,
+    precision: str = "auto",
+    devices: int | None = None,
+    job_address: str | None = None,
+    processes: int = 1,
+    process_id: int = 0,
+    transpose: bool = False,
+    copy: bool = False,
+    warm_start: str | None = None,
+    max_minutes: float | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    verbose: int = 1,
+) -> None:
+    """Train a model on an ABC corpus and save it as a bundle folder.
+
+    Args:
+        corpus: ABC file of training tunes (cleaned the same way as `abcrnn corpus`).
+        out: bundle folder to write, e.g. weights/mine.
+        epochs: passes over the training tunes.
+        batch_size: parallel character streams per batch.
+        seq_len: characters per window; state carries from window to window.
+        layers: stacked LSTM layers.
+        units: LSTM units per layer.
+        embedding_dim: size of each character's vector.
+        dropout: dropout after each LSTM layer while training.
+        learning_rate: Adam's learning rate.
+        lr_decay: multiply the learning rate by this after an epoch without a better validation loss (1: never).
+        clip_norm: gradients are clipped to this norm.
+        val_fraction: share of whole tunes held out for validation.
+        patience: stop after this many epochs without a better validation loss.
+        seed: seeds the split, the tune order of each epoch and the weights.
+        precision: float32, bfloat16 (mixed) or auto: the fastest for the backend and device.
+        devices: devices to spread the streams over (JAX only); default every GPU, else one CPU.
+        job_address: HOST:PORT of process 0, when training over several processes or machines (JAX).
+        processes: processes (machines) training together; each runs the same command.
+        process_id: this process's number, 0 to processes - 1; process 0 writes the bundle.
+        transpose: each epoch, move each training tune into a key drawn with the corpus's key frequencies,
+            within G3-B6 (validation tunes stay as written).
+        copy: add the copy gate, which lets the tune's own past (the bar 1, 2, 4 and 8 bars back, and
+            the longest earlier match) raise the likelihood of what it proposes.
+        warm_start: start from the weights of this bundle (same vocabulary and network; a copy gate it
+            lacks starts new), e.g. to add --copy to a trained model.
+        max_minutes: stop after the epoch that would run past this wall-clock budget.
+        resume: continue the interrupted or finished run in `out` from its last epoch.
+        overwrite: replace the bundle already in `out` by a new run (without it, an existing bundle
+            needs --resume).
+        verbose: 1 shows a progress bar per epoch, 2 one line per epoch, 0 nothing from Keras.
+    """
+    from abcrnn.errors import AbcrnnError
+    from abcrnn.model.model import ModelConfig
+    from abcrnn.training.settings import TrainSettings, check_positive
+    from abcrnn.training.train import train_model
+
+    for name, value in (("layers", layers), ("units", units), ("embedding_dim", embedding_dim)):
+        check_positive(name, value)
+    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+        raise AbcrnnError(f"--dropout must be in [0, 1), got {dropout!r}")
+    network = ModelConfig(0, int(embedding_dim), int(layers), int(units), float(dropout), bool(copy))
+    settings = TrainSettings(
+        batch_size=batch_size, seq_len=seq_len, learning_rate=float(learning_rate), lr_decay=float(lr_decay),
+        clip_norm=float(clip_norm), val_fraction=float(val_fraction), patience=patience, seed=seed,
+        transpose=bool(transpose), warm_start=str(warm_start) if warm_start else None,
+    )  # fmt: skip
+    placement = {"precision": precision, "devices": devices, "job_address": job_address, "processes": processes,
+                 "process_id": process_id}  # fmt: skip
+    train_model(str(corpus), str(out), network, settings, epochs, max_minutes, bool(resume), bool(overwrite),
+                placement, verbose, report=lambda line: print(line, file=sys.stderr))  # fmt: skip
