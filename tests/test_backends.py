@@ -153,3 +153,39 @@ def test_a_chosen_backend_that_is_not_installed_is_refused(monkeypatch):
     monkeypatch.setattr(backends.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(AbcrnnError, match="KERAS_BACKEND=torch, but torch is not installed"):
         backends.backend_name()
+
+
+ENGINE_EQUALS_KERAS = """
+import sys, numpy as np
+from abcrnn.model.bundle import load_bundle
+from abcrnn.model.copying import copy_features
+from abcrnn.model.model import build_model, copy_weights
+bundle = load_bundle(sys.argv[1])
+model = build_model(bundle.config, batch_size=1, seq_len=None)
+copy_weights(bundle.keras_model(), model)
+ids = bundle.vocabulary.encode(open(sys.argv[2]).read().split("\\n\\n")[5] + "\\n\\n")
+((proposals, bands),) = copy_features(bundle.vocabulary.characters, [ids])
+import keras
+expected = keras.ops.convert_to_numpy(model.predict_on_batch(
+    [ids[None], proposals[None].astype("int32"), bands[None].astype("int32")]))[0]
+engine, state, actual = bundle.engine(), None, []
+state = engine.initial_state(1)
+for character_id in ids:
+    log_probs, state = engine.step(np.array([character_id]), state)
+    actual.append(np.exp(log_probs[0]))
+print("difference=", np.abs(np.array(actual) - expected).max())
+"""
+
+
+@pytest.mark.parametrize("backend", INSTALLED)
+def test_the_copy_gate_trains_on_every_backend_and_the_engine_equals_it(backend, tmp_path):
+    import numpy as np
+
+    out = tmp_path / "copy"
+    history = train_under(backend, out, "--epochs", "2", "--copy")
+    assert history[1]["train_loss"] < history[0]["train_loss"]
+    with np.load(out / "weights.npz") as weights:
+        assert np.abs(weights["gate_kernel"]).max() > 1e-3  # the gate learned from its zero start
+    result = run_under(backend, "-c", ENGINE_EQUALS_KERAS, str(out), JIGS)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert float(result.stdout.split("difference=")[-1]) < 1e-5
