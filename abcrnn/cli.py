@@ -10,7 +10,7 @@ import sys
 # Set before anything can import TensorFlow, so users do not see its start-up noise.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from abcrnn.training.corpus import build_corpus  # noqa: E402
+from abcrnn.commands.corpus import build_corpus  # noqa: E402
 from abcrnn.commands.arguments import check_command_line  # noqa: E402
 from abcrnn.errors import AbcrnnError, UsageError  # noqa: E402
 from abcrnn.commands.evaluate import evaluate  # noqa: E402

@@ -6,7 +6,6 @@ writes the corpus atomically.
 """
 
 import re
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,13 +14,12 @@ from typing import Callable
 from abcrnn.text.abc import (
     clean_tune,
     header_fields,
-    join_tunes,
     split_header_body,
     split_tunes,
 )
 from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit, map_bounded
 from abcrnn.errors import AbcrnnError
-from abcrnn.files import as_list, find_abc_files, read_text_file, read_tunes, write_atomic
+from abcrnn.files import as_list, find_abc_files, read_text_file, read_tunes
 from abcrnn.text.parsing import parse_failure
 
 DEFAULT_COLLECTIONS = ("oneills1850", "ryansMammoth")
@@ -241,45 +239,19 @@ def input_sources(inputs: list[str]) -> list[tuple[str, str]]:
     return sources
 
 
-def build_corpus(
-    out: str = "corpora/jigs.abc",
-    rhythm: str = "jig",
-    collections: str = ",".join(DEFAULT_COLLECTIONS),
-    inputs: str | None = None,
-    valid_only: bool = False,
-    verbose: bool = False,
-    time_limit: float = DEFAULT_TIME_LIMIT,
-) -> None:
-    """Build a training corpus of one rhythm: cleaned, de-duplicated tunes music21 parses.
-
-    Args:
-        out: where to write the corpus (written whole or not at all).
-        rhythm: jig, reel, hornpipe, slip jig, polka, strathspey, ... or any.
-        collections: music21's shipped ABC collections to read, comma-separated.
-        inputs: your own .abc files or folders, comma-separated; used instead of collections.
-        valid_only: keep only tunes that pass `abcrnn validate` (bar lengths included).
-        verbose: also list each tune dropped as a duplicate or of another rhythm.
-        time_limit: seconds one tune may take to read; a slower one is dropped with that reason.
-    """
-    from abcrnn.progress import progress_printer
-
-    time_limit = check_time_limit(time_limit)
+def corpus_sources(collections: str = ",".join(DEFAULT_COLLECTIONS), inputs: str | None = None) -> list:
+    """The files a corpus is read from: your ``inputs`` (files and folders) if given, else music21's collections."""
     paths = as_list(inputs)
-    sources = input_sources(paths) if paths else collection_sources(as_list(collections))
+    return input_sources(paths) if paths else collection_sources(as_list(collections))
+
+
+def select_corpus(sources: list, rhythm: str = "jig", valid_only: bool = False,
+                  time_limit: float = DEFAULT_TIME_LIMIT, progress=None) -> Selection:  # fmt: skip
+    """The tunes of ``sources`` that make a corpus of ``rhythm`` (see ``abcrnn corpus``), and those dropped."""
+    time_limit = check_time_limit(time_limit)
     check = validation_check if valid_only else music21_check
     verdicts = checked_in_advance(sources, str(rhythm), check, time_limit)
-    selection = select_tunes(sources, rhythm=str(rhythm), check=verdicts.__getitem__,
-                             progress=progress_printer(len(sources), "read files:"))  # fmt: skip
-    print(f"read {len(selection.kept) + len(selection.dropped)} tunes from {len(sources)} files", file=sys.stderr)
-    for reason, count in sorted(selection.drop_counts().items()):
-        print(f"dropped {count}: {reason}", file=sys.stderr)
-    for name, title, reason in selection.dropped:
-        if verbose or reason not in ("other rhythm", "duplicate") and not reason.startswith("fails validation"):
-            print(f"  dropped {name} {title!r}: {reason}", file=sys.stderr)
-    if not selection.kept:
-        raise AbcrnnError(f"no {rhythm} tunes found; nothing written to {out} (try --rhythm any)")
-    write_atomic(out, join_tunes(selection.kept))
-    print(f"kept {len(selection.kept)} {rhythm} tunes in {out}", file=sys.stderr)
+    return select_tunes(sources, rhythm=str(rhythm), check=verdicts.__getitem__, progress=progress)
 
 
 def header_statistics(tunes: list[str]) -> dict[str, dict[str, int]]:
