@@ -39,6 +39,7 @@ from abcrnn.bounded import map_bounded  # noqa: E402
 from abcrnn.model.bundle import load_bundle  # noqa: E402
 from abcrnn.training.corpus import load_corpus_tunes, rhythm_name  # noqa: E402
 from abcrnn.sampling.evaluate import score_tunes  # noqa: E402
+from abcrnn.training.data import split_train_validation  # noqa: E402
 from abcrnn.files import read_tunes  # noqa: E402
 from abcrnn.text.parsing import parse_failure  # noqa: E402
 from abcrnn.sampling.quality import (  # noqa: E402
@@ -90,11 +91,11 @@ def form_line(figures: dict) -> str:
             f"titles naming another rhythm {figures['titles_another_rhythm']:.1%}")  # fmt: skip
 
 
-def sample_file(weights: str, rhythm: str, n: int, seed: int, folder: Path) -> tuple[Path | None, str]:
+def sample_file(weights: str, rhythm: str, n: int, seed: int, folder: Path, options: list[str]):
     """Run ``abcrnn sample`` for one rhythm; the file written, or None and the error line."""
-    out = folder / f"{Path(weights).name}-{rhythm.replace(' ', '_')}.abc"
+    out = folder / f"{len(list(folder.iterdir()))}-{rhythm.replace(' ', '_')}.abc"
     result = subprocess.run([sys.executable, "-m", "abcrnn", "sample", "--weights", weights, "--n", str(n),
-                             "--seed", str(seed), "--rhythm", rhythm, "--out", str(out)],
+                             "--seed", str(seed), "--rhythm", rhythm, "--out", str(out), *options],
                             capture_output=True, text=True)  # fmt: skip
     return (out, "") if result.returncode == 0 else (None, result.stderr.strip().splitlines()[-1])
 
@@ -106,44 +107,88 @@ def rhythm_corpus(rhythm: str, corpus: list[str]) -> list[str]:
     return [tune for tune in corpus if rhythm_name(header_fields(tune).get("R", "")) == rhythm]
 
 
+def plot_form(forms: dict[str, dict], path: str, n: int, seed: int) -> None:
+    """A bar chart of the jigs' musician's measures, one colour per bundle and one for the corpus."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    measures = {"bars_return": "bars that\ncome back", "phrases_return": "two-bar phrases\nthat come back",
+                "ends_on_tonic": "tune ends\non the tonic", "parts_end_home": "parts end on\ntonic or dominant"}
+    figure, axes = pyplot.subplots(figsize=(8, 3.6))
+    width = 0.8 / len(forms)
+    for index, (name, form) in enumerate(forms.items()):
+        positions = [slot + index * width for slot in range(len(measures))]
+        bars = axes.bar(positions, [100 * form[key] for key in measures], width, label=name)
+        axes.bar_label(bars, fmt="%.0f", fontsize=7)
+    axes.set_xticks([slot + width * (len(forms) - 1) / 2 for slot in range(len(measures))], measures.values())
+    axes.set_ylabel("% of bars, phrases, tunes, parts")
+    axes.set_ylim(0, 105)
+    axes.set_title(f"{n} jigs sampled with the default settings (seed {seed}) beside the corpus", fontsize=9)
+    axes.legend(fontsize=7, loc="upper left")
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    pyplot.close(figure)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--weights", default="weights/folk")
     parser.add_argument("--compare", default="", help="a second bundle measured the same way, e.g. an older model")
+    parser.add_argument("--compare-options", default="", help="sample options for --compare, e.g. the defaults of "
+                        "its release: '--temperature 0.75 --top-p 0.9 --best-of 1'")  # fmt: skip
     parser.add_argument("--corpus", default="corpora/folk.abc")
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--rhythms", default="jig,reel,hornpipe,slip jig,polka")
     parser.add_argument("--heldout", default=None, help="ABC file of tunes neither model saw")
+    parser.add_argument("--plot", default="", help="also draw the jigs' musician's measures to this PNG")
     args = parser.parse_args()
     corpus = load_corpus_tunes(args.corpus)
-    bundles = [weights for weights in (args.weights, args.compare) if weights and Path(weights).exists()]
+    runs = [(args.weights, []), (args.compare, args.compare_options.split())]
+    runs = [(weights, options) for weights, options in runs if weights and Path(weights).exists()]
+    bundles = [weights for weights, _ in runs]
     print("bundle, rhythm: parse / valid / complete / two parts / copies 4 bars / key JS (corpus halves) / "
           "rhythms written")  # fmt: skip
     human: dict[str, str] = {}
+    drawn: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as folder:
-        for weights in bundles:
+        for weights, options in runs:
             for rhythm in [rhythm.strip() for rhythm in args.rhythms.split(",")]:
-                path, error = sample_file(weights, rhythm, args.n, args.seed, Path(folder))
+                path, error = sample_file(weights, rhythm, args.n, args.seed, Path(folder), options)
                 if path is None:
                     print(f"{weights}, {rhythm}: {error}")
                     continue
                 tunes = rhythm_corpus(rhythm, corpus)
                 figures = report(read_tunes(path), tunes)
+                if rhythm == "jig":
+                    drawn[" ".join([weights, *options])] = figures["form"]
                 rhythms = ", ".join(f"{name} {count}" for name, count in figures["rhythms"].items())
                 print(f"{weights}, {rhythm}: {figures['parse']:.1%} / {figures['valid']:.1%} / "
                       f"{figures['complete']:.1%} / {figures['two_or_more_parts']:.1%} / {figures['copies_4_bars']:.1%}"
                       f" / {figures['key_js']:.3f} ({figures['key_js_corpus_halves']:.3f}) / {rhythms}", flush=True)
                 print(f"    samples: {form_line(figures)}", flush=True)
                 if rhythm not in human:
-                    human[rhythm] = form_line(corpus_form(tunes))
+                    measured = corpus_form(tunes)
+                    human[rhythm] = form_line(measured)
+                    if rhythm == "jig":
+                        drawn["human jigs (corpora/jigs-valid.abc)"] = measured["form"]
                 print(f"    corpus ({len(tunes)} tunes): {human[rhythm]}", flush=True)
+    if args.plot and drawn:
+        plot_form(drawn, args.plot, args.n, args.seed)
     heldout = [clean_tune(tune) for tune in read_tunes(args.heldout)] if args.heldout else []
     for weights in bundles:
         bundle = load_bundle(weights)
         best = bundle.history[bundle.best_epoch - 1]
         line = f"{weights}: validation split {best['validation_bits_per_char']:.3f} bits/char"
         line += f" (best epoch {bundle.best_epoch})"
+        training = bundle.metadata["training"]
+        held_out = split_train_validation(corpus, training["val_fraction"], training["seed"])[1]
+        kinds = score_tunes(bundle, held_out)["bits_per_char_by_kind"]
+        line += (f"; on those {len(held_out)} tunes: header {kinds['header']:.3f}, first-time bars "
+                 f"{kinds['first-time bars']:.3f}, repeated bars {kinds['repeated bars']:.3f} "
+                 f"({1 - kinds['repeated bars'] / kinds['first-time bars']:.0%} below)")
         if heldout:
             scored = score_tunes(bundle, heldout)
             kinds = scored["bits_per_char_by_kind"]

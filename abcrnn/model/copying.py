@@ -26,6 +26,7 @@ scoring (one character at a time), so the two agree by construction.
 """
 
 import numpy as np
+from abcrnn.text.tokens import BAR_CHARACTER
 
 SOURCES = ("match", "bar-1", "bar-2", "bar-4", "bar-8")
 BARS_BACK = (1, 2, 4, 8)  # the bar sources, in SOURCES order after "match"
@@ -37,8 +38,6 @@ LONGEST_MATCH = 128
 # A run of r characters falls in band 1 + (edges <= r); band 0 means "no proposal".
 RUN_EDGES = (1, 2, 3, 4, 6, 9, 13, 21, 34, 55, 89)
 RUN_BUCKETS = len(RUN_EDGES) + 2
-# The bar line character (ABC 2.1, section 4.8: every bar line symbol contains it).
-BAR_LINE = "|"
 # Characters that do not count as a bar's start: spaces and line breaks, the colons of
 # repeats (|: ::), the brackets and numbers of endings ([1 |2) and of |] and [|.
 SKIPPED_AT_BAR_START = " \n:[]0123456789"
@@ -62,7 +61,7 @@ class CopyTracker:
 
     def __init__(self, characters: str, streams: int, capacity: int = 256):
         index = {character: position for position, character in enumerate(characters)}
-        self._bar = index.get(BAR_LINE, -1)
+        self._bar = index.get(BAR_CHARACTER, -1)
         self._newline, self._key, self._colon = (index.get(c, -1) for c in "\nK:")
         self._skipped = np.zeros(len(characters) + 1, dtype=bool)
         self._skipped[[index[c] for c in SKIPPED_AT_BAR_START if c in index]] = True

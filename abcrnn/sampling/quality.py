@@ -15,6 +15,7 @@ import numpy as np
 from abcrnn.text.abc import header_fields, parse_field_line, split_header_body, strip_comment
 from abcrnn.bounded import DEFAULT_TIME_LIMIT, map_bounded
 from abcrnn.sampling.sample import CUT_MARK
+from abcrnn.text.tokens import BAR_LINE_PATTERN, MARKUP
 
 COPIED_BARS = 4  # a sampled tune copying this many consecutive bars is not new
 
@@ -27,9 +28,9 @@ def written_bars(tune: str) -> list[str]:
     """
     _, body = split_header_body(tune)
     music = " ".join(strip_comment(line) for line in body if not parse_field_line(line))
-    music = re.sub(r'"[^"]*"|![^!]*!|\[[A-Za-z]:[^]]*\]|[\s\\]', "", music)
+    music = re.sub(f"{MARKUP}|[\\s\\\\]", "", music)
     music = re.sub(r"[|\[]\d[\d,-]*", "|", music)  # |1 and [2 start endings
-    bars = re.split(r"\|\]|\|\||\[\||:\||\|:|::|\|", music)
+    bars = BAR_LINE_PATTERN.split(music)
     return [bar for bar in (bar.strip(":[]") for bar in bars) if re.search(r"[A-Ga-g]", bar)]
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from abcrnn.errors import AbcrnnError
 from abcrnn.text.abc import MODEL_HEADER_ORDER, WRITTEN_HEADER_ORDER, reorder_header
 from abcrnn.training.data import model_text, numbered
+from abcrnn.text.tokens import BAR_LINE
 
 # The longest run of spaces written. The corpus aligns a few tunes with runs of up to 75
 # (0.2% of its runs are longer than 16); a model sampled below temperature 1 can stay in one
@@ -24,7 +25,7 @@ LONGEST_SPACE_RUN = 16
 # (K:Rdin), not one of the corpus's rarer keys or meters, and is never written.
 HEADER_MIN_P = 0.02
 # A bar line: |, ||, |], [|, :|, |:, ::, and numbered endings after them.
-_BAR_LINE = re.compile(r"(\|\]|\|\||\[\||:\||\|:|::|\|)")
+_BAR_LINE = re.compile(f"({BAR_LINE})")
 
 
 @dataclass

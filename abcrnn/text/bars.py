@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from abcrnn.text.abc import header_fields, parse_field_line, split_header_body
+from abcrnn.text.tokens import MARKUP, PART_BOUNDARY
 
-_PART_BOUNDARY = re.compile(r"\|:|:\||::|\|\||\|\]|\[\|")
+_PART_BOUNDARY = re.compile(PART_BOUNDARY)
 
 
 @dataclass
@@ -79,7 +80,7 @@ def strip_decorations(tune: str) -> str:
     'K:D\\n"Am"A2 B [M:3/4] c|'
     """
     header, body = split_header_body(tune)
-    protected = re.compile(r'("[^"]*"|![^!]*!|\[[A-Za-z]:[^]]*\])')
+    protected = re.compile(f"({MARKUP})")
     lines = []
     for line in body:
         if parse_field_line(line):

@@ -12,6 +12,7 @@ import re
 import warnings
 
 from abcrnn.text.abc import split_header_body, strip_comment
+from abcrnn.text.tokens import CHORD_SYMBOL, DECORATION, INLINE_FIELD, PLUS_DECORATION
 
 # The meters tunes use: a count (or a sum such as 2+3+2) of beats of 1/1 to 1/64
 # (FREI: free meter, in the Essen collection).
@@ -29,7 +30,7 @@ _FIELD_LINE = re.compile(r"([MLKQ]):(?![|:])(.*)")
 # music21 re-bars a note hundreds of units long for many seconds; tunes use at most 32.
 LONGEST_NOTE = 64
 _LENGTH = re.compile(r"(?<![/\d:|\[,-])\d+")  # not a denominator or an ending number
-_NOT_NOTES = re.compile(r'"[^"]*"|![^!]*!|\+[^+]*\+|\[[A-Za-z]:[^\]]*\]')
+_NOT_NOTES = re.compile(f"{CHORD_SYMBOL}|{DECORATION}|{PLUS_DECORATION}|{INLINE_FIELD}")
 
 
 def field_errors(tune: str) -> list[str]:

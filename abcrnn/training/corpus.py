@@ -21,6 +21,7 @@ from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit, map_bounded
 from abcrnn.errors import AbcrnnError
 from abcrnn.files import as_list, find_abc_files, read_text_file, read_tunes
 from abcrnn.text.parsing import parse_failure
+from abcrnn.text.tokens import CHORD_SYMBOL, DECORATION, GRACE_NOTES, INLINE_FIELD, PLUS_DECORATION
 
 DEFAULT_COLLECTIONS = ("oneills1850", "ryansMammoth")
 
@@ -124,7 +125,7 @@ def pitch_sequence(tune: str) -> str:
     'ABcde'
     """
     _, body = split_header_body(tune)
-    music = re.sub(r'"[^"]*"|\{[^}]*\}|![^!]*!|\+[^+]*\+|\[[A-Za-z]:[^]]*\]', "", "".join(body))
+    music = re.sub(f"{CHORD_SYMBOL}|{GRACE_NOTES}|{DECORATION}|{PLUS_DECORATION}|{INLINE_FIELD}", "", "".join(body))
     return "".join(re.findall(r"[_^=]*[A-Ga-g][,']*", music))
 
 

@@ -1,0 +1,38 @@
+"""The ABC syntax abcrnn reads, each piece spelled once, with where the ABC 2.1 standard defines it.
+
+The standard: https://abcnotation.com/wiki/abc:standard:v2.1 (sections named below).
+Every module that finds bar lines, decorations, chord symbols or inline fields in music
+uses these patterns, so that an edge case is mended in one place. They are regular
+expression sources, to be combined; compiled forms follow for the common uses.
+
+>>> BAR_LINE_PATTERN.findall("|:AB c|d2 :|2 e||f|]")
+['|:', '|', ':|', '||', '|]']
+>>> MARKUP_PATTERN.sub("", '"D"d2 !trill!e [K:G]f')
+'d2 e f'
+"""
+
+import re
+
+# 4.8 Repeat/bar symbols: thick and thin bars, repeats, and the double repeat ::.
+# Longer symbols first, so that || is one bar line and not two.
+BAR_LINE = r"\|\]|\|\||\[\||:\||\|:|::|\|"
+# The bar lines that end a tune's music (a closing |: would open a repeat).
+CLOSING_BAR_LINE = r"\|\]|\|\||:\||::|\|"
+# Bar lines that end a part: repeats, double and thick bars (not a plain |).
+PART_BOUNDARY = r"\|:|:\||::|\|\||\|\]|\[\|"
+# The character every bar line symbol contains.
+BAR_CHARACTER = "|"
+# 4.19 Annotations and 4.18 Chord symbols: text in double quotes.
+CHORD_SYMBOL = r'"[^"]*"'
+# 4.14 Decorations: !name!, and the older +name+.
+DECORATION = r"![^!]*!"
+PLUS_DECORATION = r"\+[^+]*\+"
+# 4.12 Grace notes: in braces.
+GRACE_NOTES = r"\{[^}]*\}"
+# 3.1 and 3.2: a field written inside the music, [K:G], [M:3/4].
+INLINE_FIELD = r"\[[A-Za-z]:[^]]*\]"
+# What is written in the music but is no note: chord symbols, decorations, inline fields.
+MARKUP = f"{CHORD_SYMBOL}|{DECORATION}|{INLINE_FIELD}"
+
+BAR_LINE_PATTERN = re.compile(BAR_LINE)
+MARKUP_PATTERN = re.compile(MARKUP)
