@@ -1,0 +1,63 @@
+"""The critic of --best-of and the musician's measures it shares with `abcrnn evaluate --samples`."""
+
+import pytest
+
+from abcrnn.sampling.critic import critic_score, ranked
+from abcrnn.sampling.sample import SampleSettings, _best_of
+from abcrnn.sampling.streams import SampledTune
+from conftest import assert_one_line_error, run_cli
+
+HOME = "X:1\nT:Home\nM:6/8\nL:1/8\nK:G\nGAB cBA|GAB d2B|GAB cBA|GAB G3|]"  # bars return, ends on G
+AWAY = "X:1\nT:Away\nM:6/8\nL:1/8\nK:G\nGAB cBA|dBG AFD|ege dBA|GAB A3|]"  # no bar returns, ends on A
+BROKEN = "X:1\nT:Broken\nM:6/8\nL:1/8\nK:G\nGAB cBA|GAB c|GAB G3|]"  # bar 2 is 4/8 long
+
+
+def test_the_critic_prefers_a_tune_that_comes_home_and_repeats():
+    assert critic_score(HOME, -1.0) > critic_score(AWAY, -1.0)
+    # The model's belief counts too: much likelier music outweighs one returning bar.
+    assert critic_score(AWAY, -0.2) > critic_score(AWAY, -1.0)
+
+
+def test_a_cut_tune_ranks_below_every_complete_one():
+    candidates = [SampledTune(HOME, truncated=True, log_likelihood=-1, chosen=10),
+                  SampledTune(AWAY, log_likelihood=-20, chosen=10)]  # fmt: skip
+    assert ranked(candidates) == [1, 0]
+
+
+def test_best_of_keeps_the_best_valid_candidate_and_numbers_the_tunes():
+    calls = []
+
+    def draw(count, seed, progress):
+        calls.append(count)
+        # Per tune: a broken tune the critic ranks first (very likely), then two valid ones.
+        return [SampledTune(text, log_likelihood=likelihood, chosen=10)
+                for _ in range(count // 3)
+                for text, likelihood in ((BROKEN, 5.0), (AWAY, -10.0), (HOME, -10.0))]  # fmt: skip
+
+    kept = _best_of(draw, 3, time_limit=30)(2, seed=1, progress=None)
+    assert calls == [6]
+    assert [tune.text.split("\n")[:2] for tune in kept] == [["X:1", "T:Home"], ["X:2", "T:Home"]]
+    assert all(tune.errors == [] for tune in kept)
+
+
+@pytest.mark.parametrize("value, message", [(0, "--best-of must be a whole number"), (2.5, "--best-of must be")])
+def test_bad_best_of_is_refused(value, message):
+    with pytest.raises(Exception, match=message):
+        SampleSettings(best_of=value)
+
+
+@pytest.mark.parametrize("value, message", [("0", "--best-of must be a whole number"), ("x", "takes a whole number")])
+def test_bad_best_of_on_the_command_line_writes_nothing(value, message, tmp_path):
+    result = run_cli("sample", "--n", "1", "--best-of", value, "--out", str(tmp_path / "s.abc"))
+    assert_one_line_error(result, message)
+    assert not (tmp_path / "s.abc").exists()
+
+
+def test_the_musicians_measures_of_a_known_tune():
+    from abcrnn.sampling.quality import note_statistics
+
+    _, _, home = note_statistics(HOME)
+    _, _, away = note_statistics(AWAY)
+    assert home["bars_return"] == 0.5 and home["ends_on_tonic"] and home["parts_end_home"] == 1.0
+    assert away["bars_return"] == 0.0 and not away["ends_on_tonic"] and away["phrases_return"] == 0.0
+    assert home["range"] == 74 - 67 and home["phrases_return"] == 0.0  # G4 to D5
