@@ -25,7 +25,7 @@ def sample(
     instrument: str = "fiddle",
     valid_only: bool = False,
     max_attempts: int | None = None,
-    best_of: int = 4,
+    best_of: int = 8,
     time_limit: float = DEFAULT_TIME_LIMIT,
 ) -> None:
     """Sample new tunes from a trained model and write them as ABC.

@@ -7,31 +7,17 @@ by Jensen-Shannon divergence, next to the divergence between two halves of the
 corpus as a yardstick) and variety (the keys and rhythms, against the corpus's).
 """
 
-import re
 from collections import Counter, defaultdict
 
 import numpy as np
 
-from abcrnn.text.abc import header_fields, parse_field_line, split_header_body, strip_comment
+from abcrnn.text.abc import header_fields
+from abcrnn.sampling.titles import title_names_another_rhythm
+from abcrnn.text.bars import written_bars  # noqa: F401 (also read from here)
 from abcrnn.bounded import DEFAULT_TIME_LIMIT, map_bounded
 from abcrnn.sampling.sample import CUT_MARK
-from abcrnn.text.tokens import BAR_LINE_PATTERN, MARKUP
 
 COPIED_BARS = 4  # a sampled tune copying this many consecutive bars is not new
-
-
-def written_bars(tune: str) -> list[str]:
-    """A tune's bars as written, without spaces, chord symbols or decorations.
-
-    >>> written_bars('K:D\\n|:"D"d2e !trill!fed|B2A AFA:|\\nM:9/8\\n|]')
-    ['d2efed', 'B2AAFA']
-    """
-    _, body = split_header_body(tune)
-    music = " ".join(strip_comment(line) for line in body if not parse_field_line(line))
-    music = re.sub(f"{MARKUP}|[\\s\\\\]", "", music)
-    music = re.sub(r"[|\[]\d[\d,-]*", "|", music)  # |1 and [2 start endings
-    bars = BAR_LINE_PATTERN.split(music)
-    return [bar for bar in (bar.strip(":[]") for bar in bars) if re.search(r"[A-Ga-g]", bar)]
 
 
 def bar_runs(bars: list[str], length: int = COPIED_BARS) -> set[tuple[str, ...]]:
@@ -61,32 +47,6 @@ def novelty(samples: list[str], corpus: list[str]) -> list[dict]:
             "shared_bars": count / max(1, len(set(bars))),
         })  # fmt: skip
     return results
-
-
-# Dance names a title may carry ("Parth's Reel", "Farrop -- Hornpipe"), beside the corpus's own R: names.
-TITLE_RHYTHMS = ("jig", "slip jig", "reel", "hornpipe", "polka", "march", "waltz", "strathspey", "slide", "fling",
-                 "set dance", "mazurka", "schottische")  # fmt: skip
-
-
-def title_names_another_rhythm(tune: str, rhythms=TITLE_RHYTHMS) -> bool:
-    """Whether the title names a dance other than the tune's own R: (a jig called a reel); False without R:.
-
-    >>> title_names_another_rhythm("X:1\\nT:Parth's Reel\\nR:jig\\nK:G"), title_names_another_rhythm(
-    ...     "X:1\\nT:The Slip Jig\\nR:slip jig\\nK:G")
-    (True, False)
-    """
-    from abcrnn.training.corpus import rhythm_name
-
-    fields = header_fields(tune)
-    if not fields.get("R"):
-        return False
-    title, own = fields.get("T", "").lower(), rhythm_name(fields["R"])
-    named = []
-    for rhythm in sorted(rhythms, key=len, reverse=True):  # "slip jig" before "jig"
-        if re.search(rf"\b{rhythm}s?\b", title):
-            named.append(rhythm)
-            title = re.sub(rf"\b{rhythm}s?\b", " ", title)
-    return any(rhythm_name(rhythm) != own for rhythm in named)
 
 
 def note_statistics(tune: str) -> tuple[Counter, Counter, dict | None]:

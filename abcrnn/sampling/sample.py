@@ -13,6 +13,7 @@ import numpy as np
 from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit
 from abcrnn.errors import AbcrnnError
 from abcrnn.sampling.streams import SampledTune, sample_tunes
+from abcrnn.sampling.titles import consistent_title
 from abcrnn.training.data import numbered
 
 CUT_MARK = "% cut at --max-chars"  # the comment written after a tune cut at --max-chars
@@ -36,7 +37,7 @@ class SampleSettings:
     max_chars: int = 2000  # cut a tune that has not ended by then back to its last complete bar
     valid_only: bool = False  # keep sampling until n tunes pass validation
     max_attempts: int | None = None  # how many tunes valid_only may sample in all (default 10 n + 20)
-    best_of: int = 4  # candidates per tune; the critic keeps one (see critic.py)
+    best_of: int = 8  # candidates per tune; the critic keeps one (see critic.py)
     time_limit: float = DEFAULT_TIME_LIMIT  # seconds music21 may take to read one tune
 
     def __post_init__(self):
@@ -120,7 +121,8 @@ def sample_from(bundle, settings: SampleSettings, progress=None) -> Sampled:
         round_seed, settings.primer, choose_rhythms(count, round_seed), int(settings.max_chars), progress=progress,
         header_temperature=float(settings.header_temperature), header_order=bundle.header_order)  # fmt: skip
     if settings.best_of > 1:
-        draw = _best_of(draw, settings.best_of, settings.time_limit)
+        endings = (headers or {}).get("tonic_endings", {})
+        draw = _best_of(draw, settings.best_of, settings.time_limit, endings)
     n = settings.n
     if settings.valid_only:
         tunes = _sample_valid(draw, n, seed, settings.max_attempts or 10 * n + 20, progress, settings.time_limit,
@@ -129,7 +131,9 @@ def sample_from(bundle, settings: SampleSettings, progress=None) -> Sampled:
         tunes = draw(n, seed, progress)
     texts = []
     for tune in tunes:
-        text = tune.text.replace(f"T:{fed_title}\n", f"T:{real_title}\n", 1) if "T" in forced else tune.text
+        # The user's title is theirs; the model's never names another dance than the tune's.
+        text = tune.text.replace(f"T:{fed_title}\n", f"T:{real_title}\n", 1) if "T" in forced else consistent_title(
+            tune.text)
         if tune.truncated:
             number = text.split("\n", 1)[0]
             notes.append(f"{number} reached --max-chars {settings.max_chars}: cut back to its last complete bar")
@@ -173,11 +177,13 @@ def rhythm_chooser(rhythm: str, forced: dict[str, str], headers: dict | None, no
     return choose
 
 
-def _best_of(draw, candidates: int, time_limit: float):
+def _best_of(draw, candidates: int, time_limit: float, tonic_endings: dict | None = None):
     """A ``draw`` that samples ``candidates`` tunes for each one asked for and keeps the critic's choice.
 
-    Each tune's candidates are validated in the critic's order, all tunes' next candidates
-    together, until one passes (or none is left: then the critic's first is kept, invalid).
+    Which tunes should end on their tonic is decided for the whole batch (``tonic_plan``)
+    from ``tonic_endings``, the corpus's share per rhythm. Each tune's candidates are then
+    validated in the critic's order, all tunes' next candidates together, until one passes
+    (or none is left: then the critic's first is kept, invalid).
     """
     from abcrnn.sampling.critic import ranked
     from abcrnn.text.validate import validate_tunes
@@ -186,7 +192,8 @@ def _best_of(draw, candidates: int, time_limit: float):
         on_candidate = progress and (lambda done: done % candidates or progress(done // candidates))
         drawn = draw(count * candidates, seed, on_candidate)
         groups = [drawn[number * candidates : (number + 1) * candidates] for number in range(count)]
-        orders = [ranked(group) for group in groups]
+        plan = tonic_plan(groups, tonic_endings or {}, seed)
+        orders = [ranked(group, wants) for group, wants in zip(groups, plan)]
         kept: list[SampledTune | None] = [None] * count
         for rank in range(candidates):
             trying = [number for number in range(count) if kept[number] is None]
@@ -202,6 +209,33 @@ def _best_of(draw, candidates: int, time_limit: float):
         return kept
 
     return draw_best
+
+
+def tonic_plan(groups: list[list[SampledTune]], tonic_endings: dict, seed: int) -> list[bool]:
+    """For each tune's candidates, whether the critic should look for a tonic ending.
+
+    As many tunes as the corpus's shares (per rhythm) make on average end on their tonic:
+    a tune whose complete candidates all end the same way keeps that ending; among the
+    others, chosen in a seeded order, just enough are sent home to reach that number. (Drawn
+    tune by tune, the endings fell short: a tune with no candidate ending at home cannot.)
+    A rhythm the corpus has no share for always goes home.
+    """
+    from abcrnn.text.abc import header_fields
+    from abcrnn.text.bars import ends_on_tonic
+    from abcrnn.training.corpus import rhythm_name
+
+    rng = np.random.default_rng([seed, 2])
+    shares = [tonic_endings.get(rhythm_name(header_fields(group[0].text).get("R", "")) or "none", 1.0)
+              for group in groups]  # fmt: skip
+    endings = [{ends_on_tonic(tune.text) for tune in group if not tune.truncated} or {True} for group in groups]
+    wanted = int(sum(shares) + rng.random())  # the expected number, rounded up or down at random
+    plan = [True in ending for ending in endings]
+    free = [index for index, ending in enumerate(endings) if len(ending) == 2]
+    fixed_home = sum(plan) - len(free)
+    home = min(len(free), max(0, wanted - fixed_home))
+    for position, index in enumerate(rng.permutation(free)):
+        plan[index] = position < home
+    return plan
 
 
 def _sample_valid(draw, n: int, seed: int, max_attempts: int, progress, time_limit: float = DEFAULT_TIME_LIMIT,

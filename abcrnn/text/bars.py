@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from abcrnn.text.abc import header_fields, parse_field_line, split_header_body
-from abcrnn.text.tokens import MARKUP, PART_BOUNDARY
+from abcrnn.text.abc import header_fields, parse_field_line, split_header_body, strip_comment
+from abcrnn.text.tokens import BAR_LINE_PATTERN, MARKUP, PART_BOUNDARY
 
 _PART_BOUNDARY = re.compile(PART_BOUNDARY)
 
@@ -173,3 +173,29 @@ def _complemented(bar: Bar, later: list[Bar], anacrusis, opening, full: Fraction
     """
     following = later[0].length if later and later[0].starts_part and not later[0].ending else None
     return any(lead_in is not None and bar.length + lead_in == full for lead_in in (anacrusis, opening, following))
+
+
+def written_bars(tune: str) -> list[str]:
+    """A tune's bars as written, without spaces, chord symbols or decorations.
+
+    >>> written_bars('K:D\\n|:"D"d2e !trill!fed|B2A AFA:|\\nM:9/8\\n|]')
+    ['d2efed', 'B2AAFA']
+    """
+    _, body = split_header_body(tune)
+    music = " ".join(strip_comment(line) for line in body if not parse_field_line(line))
+    music = re.sub(f"{MARKUP}|[\\s\\\\]", "", music)
+    music = re.sub(r"[|\[]\d[\d,-]*", "|", music)  # |1 and [2 start endings
+    bars = BAR_LINE_PATTERN.split(music)
+    return [bar for bar in (bar.strip(":[]") for bar in bars) if re.search(r"[A-Ga-g]", bar)]
+
+
+def ends_on_tonic(tune: str) -> bool:
+    """Whether the last note written is the key's tonic letter (octave and accidentals aside).
+
+    >>> ends_on_tonic("X:1\\nK:Ador\\nABc|c2A|"), ends_on_tonic("X:1\\nK:G\\nGAB|A3|]")
+    (True, False)
+    """
+    bars = written_bars(tune)
+    key = header_fields(tune).get("K", "").strip()
+    notes = re.findall(r"[A-Ga-g]", bars[-1]) if bars else []
+    return bool(notes and key[:1] and key[0].upper() in "ABCDEFG" and notes[-1].upper() == key[0].upper())

@@ -255,28 +255,32 @@ def select_corpus(sources: list, rhythm: str = "jig", valid_only: bool = False,
     return select_tunes(sources, rhythm=str(rhythm), check=verdicts.__getitem__, progress=progress)
 
 
-def header_statistics(tunes: list[str]) -> dict[str, dict[str, int]]:
-    """How many tunes have each rhythm (``none`` without R:), each key, and each rhythm and meter together.
+def header_statistics(tunes: list[str]) -> dict[str, dict]:
+    """How many tunes have each rhythm (``none`` without R:), each key, each rhythm and meter together,
+    and per rhythm the share of tunes whose last note is the tonic.
 
-    A bundle records these for the corpus it was trained on; the sampler and
-    `abcrnn evaluate --samples` compare with them.
+    A bundle records these for the corpus it was trained on; the sampler, its critic
+    and `abcrnn evaluate --samples` compare with them.
 
-    >>> header_statistics(["X:1\\nR:Reel\\nM:C|\\nK:D\\nd|", "X:2\\nM:6/8\\nK:E minor\\ne|"])
-    {'rhythms': {'reel': 1, 'none': 1}, 'keys': {'D': 1, 'Em': 1}, 'rhythm_meters': {'reel M:C|': 1, 'none M:6/8': 1}}
+    >>> header_statistics(["X:1\\nR:Reel\\nM:C|\\nK:D\\nd|", "X:2\\nM:6/8\\nK:E minor\\ne|g|"])["tonic_endings"]
+    {'reel': 1.0, 'none': 0.0}
     """
+    from abcrnn.text.bars import ends_on_tonic
     from abcrnn.text.transpose import TransposeError, key_name
 
-    rhythms, keys, pairs = Counter(), Counter(), Counter()
+    rhythms, keys, pairs, tonic = Counter(), Counter(), Counter(), Counter()
     for tune in tunes:
         fields = header_fields(tune)
         rhythm = rhythm_name(fields.get("R", "")) or "none"
         rhythms[rhythm] += 1
+        tonic[rhythm] += ends_on_tonic(tune)
         pairs[f"{rhythm} M:{fields.get('M', '').replace(' ', '')}"] += 1
         try:
             keys[key_name(tune)] += 1
         except TransposeError:
             keys["other"] += 1
-    return {"rhythms": dict(rhythms), "keys": dict(keys), "rhythm_meters": dict(pairs)}
+    endings = {rhythm: round(tonic[rhythm] / count, 4) for rhythm, count in rhythms.items()}
+    return {"rhythms": dict(rhythms), "keys": dict(keys), "rhythm_meters": dict(pairs), "tonic_endings": endings}
 
 
 def load_corpus_tunes(path: str) -> list[str]:
