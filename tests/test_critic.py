@@ -27,15 +27,17 @@ def test_a_cut_tune_ranks_below_every_complete_one():
 def test_best_of_keeps_the_best_valid_candidate_and_numbers_the_tunes():
     calls = []
 
-    def draw(count, seed, progress):
-        calls.append(count)
-        # Per tune: a broken tune the critic ranks first (very likely), then two valid ones.
-        return [SampledTune(text, log_likelihood=likelihood, chosen=10)
-                for _ in range(count // 3)
-                for text, likelihood in ((BROKEN, 5.0), (AWAY, -10.0), (HOME, -10.0))]  # fmt: skip
+    def draw(count, seed, progress):  # each tune's first candidate: broken, though the model loves it
+        calls.append(("draw", count))
+        return [SampledTune(BROKEN.replace("T:Broken", f"T:Broken {i}"), log_likelihood=5.0, chosen=10)
+                for i in range(count)]  # fmt: skip
 
-    kept = _best_of(draw, 3, time_limit=30)(2, seed=1, progress=None)
-    assert calls == [6]
+    def sample_with(count, seed, fields, progress):  # the others, sampled with the first one's header
+        calls.append(("others", count, [f["T"] for f in fields]))
+        return [SampledTune(text, log_likelihood=-10.0, chosen=10) for _ in range(count // 2) for text in (AWAY, HOME)]
+
+    kept = _best_of(draw, sample_with, 3, time_limit=30)(2, seed=1, progress=None)
+    assert calls == [("draw", 2), ("others", 4, ["Broken 0", "Broken 0", "Broken 1", "Broken 1"])]
     assert [tune.text.split("\n")[:2] for tune in kept] == [["X:1", "T:Home"], ["X:2", "T:Home"]]
     assert all(tune.errors == [] for tune in kept)
 
@@ -61,3 +63,8 @@ def test_the_musicians_measures_of_a_known_tune():
     assert home["bars_return"] == 0.5 and home["ends_on_tonic"] and home["parts_end_home"] == 1.0
     assert away["bars_return"] == 0.0 and not away["ends_on_tonic"] and away["phrases_return"] == 0.0
     assert home["range"] == 74 - 67 and home["phrases_return"] == 0.0  # G4 to D5
+
+
+def test_the_critic_prefers_returning_phrases_to_a_loop_on_one_bar():
+    loop = "X:1\nT:Loop\nM:6/8\nL:1/8\nK:G\nGAB cAF|GAB cAF|GAB cAF|GAB G3|]"
+    assert critic_score(HOME, -1.0) > critic_score(loop, -1.0)

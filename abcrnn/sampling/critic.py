@@ -7,6 +7,7 @@ for and the model alone gets wrong too often (see ``form.py``):
     score = mean log-likelihood per character of music (nats, at temperature 1)
           + TONIC_WEIGHT if the tune ends as it should: on its tonic, or not
           + RETURN_WEIGHT x the share of its bars that come back in the tune
+          - LOOP_WEIGHT x the share of its bars that only repeat the bar before
 
 Whether a tune should end on its tonic is drawn for it with the corpus's own share for its
 rhythm (82% of the corpus jigs end there, 66% of the reels, 42% of the slip jigs), so the
@@ -21,12 +22,18 @@ from abcrnn.text.bars import ends_on_tonic, written_bars
 
 TONIC_WEIGHT = 1.0  # nats per character: ending at home outweighs any likelier tune
 RETURN_WEIGHT = 0.25  # for a tune whose every bar returns
+# Phrases come back, but a bar played again straight after itself is rare in the corpus (0.8%
+# of the jigs' bars; in 99% of the jigs under 13%); a model that copies can loop on one.
+LOOP_WEIGHT = 2.0
 
 
 def critic_score(tune: str, mean_log_likelihood: float, wants_tonic: bool = True) -> float:
     """The score of the module docstring (higher is better)."""
+    bars = written_bars(tune)
     ends_as_it_should = ends_on_tonic(tune) == wants_tonic
-    return mean_log_likelihood + TONIC_WEIGHT * ends_as_it_should + RETURN_WEIGHT * returning_share(written_bars(tune))
+    loops = sum(bar == before for before, bar in zip(bars, bars[1:])) / max(1, len(bars) - 1)
+    return mean_log_likelihood + TONIC_WEIGHT * ends_as_it_should + RETURN_WEIGHT * returning_share(bars) \
+        - LOOP_WEIGHT * loops
 
 
 def ranked(candidates: list, wants_tonic: bool = True) -> list[int]:

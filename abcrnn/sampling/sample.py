@@ -14,6 +14,7 @@ from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit
 from abcrnn.errors import AbcrnnError
 from abcrnn.sampling.streams import SampledTune, sample_tunes
 from abcrnn.sampling.titles import consistent_title
+from abcrnn.text.abc import parse_field_line
 from abcrnn.training.data import numbered
 
 CUT_MARK = "% cut at --max-chars"  # the comment written after a tune cut at --max-chars
@@ -116,13 +117,19 @@ def sample_from(bundle, settings: SampleSettings, progress=None) -> Sampled:
     notes: list[str] = []
     choose_rhythms = rhythm_chooser(str(rhythm), forced, headers, notes)
     engine = bundle.engine()
-    draw = lambda count, round_seed, progress: sample_tunes(  # noqa: E731
+    sample_with = lambda count, round_seed, fields, progress: sample_tunes(  # noqa: E731
         engine, bundle.vocabulary, count, float(settings.temperature), int(settings.top_k), float(settings.top_p),
-        round_seed, settings.primer, choose_rhythms(count, round_seed), int(settings.max_chars), progress=progress,
+        round_seed, settings.primer, fields, int(settings.max_chars), progress=progress,
         header_temperature=float(settings.header_temperature), header_order=bundle.header_order)  # fmt: skip
+    draw = lambda count, round_seed, progress: sample_with(  # noqa: E731
+        count, round_seed, choose_rhythms(count, round_seed), progress)
     if settings.best_of > 1:
+        # A candidate shares its tune's header, but for the fields the primer writes itself.
+        in_primer = {line[0] for line in settings.primer.split("\n")[:-1] if parse_field_line(line)}
+        shared = lambda count, round_seed, fields, progress: sample_with(  # noqa: E731
+            count, round_seed, [{k: v for k, v in f.items() if k not in in_primer} for f in fields], progress)
         endings = (headers or {}).get("tonic_endings", {})
-        draw = _best_of(draw, settings.best_of, settings.time_limit, endings)
+        draw = _best_of(draw, shared, settings.best_of, settings.time_limit, endings)
     n = settings.n
     if settings.valid_only:
         tunes = _sample_valid(draw, n, seed, settings.max_attempts or 10 * n + 20, progress, settings.time_limit,
@@ -177,10 +184,13 @@ def rhythm_chooser(rhythm: str, forced: dict[str, str], headers: dict | None, no
     return choose
 
 
-def _best_of(draw, candidates: int, time_limit: float, tonic_endings: dict | None = None):
+def _best_of(draw, sample_with, candidates: int, time_limit: float, tonic_endings: dict | None = None):
     """A ``draw`` that samples ``candidates`` tunes for each one asked for and keeps the critic's choice.
 
-    Which tunes should end on their tonic is decided for the whole batch (``tonic_plan``)
+    The candidates of a tune share its header: the first is drawn whole, and the others are
+    sampled with its rhythm, meter, key and title (``sample_with(count, seed, fields,
+    progress)``), so the critic chooses between settings of the same tune and cannot tilt
+    the keys towards those the model finds likeliest. Which tunes should end on their tonic is decided for the whole batch (``tonic_plan``)
     from ``tonic_endings``, the corpus's share per rhythm. Each tune's candidates are then
     validated in the critic's order, all tunes' next candidates together, until one passes
     (or none is left: then the critic's first is kept, invalid).
@@ -189,9 +199,13 @@ def _best_of(draw, candidates: int, time_limit: float, tonic_endings: dict | Non
     from abcrnn.text.validate import validate_tunes
 
     def draw_best(count: int, seed: int, progress) -> list[SampledTune]:
-        on_candidate = progress and (lambda done: done % candidates or progress(done // candidates))
-        drawn = draw(count * candidates, seed, on_candidate)
-        groups = [drawn[number * candidates : (number + 1) * candidates] for number in range(count)]
+        first = draw(count, seed, None)
+        headers = [_header_fields(tune.text) for tune in first]
+        on_candidate = progress and (lambda done: done % (candidates - 1) or progress(done // (candidates - 1)))
+        others = sample_with(count * (candidates - 1), seed + 1, [fields for fields in headers
+                                                                  for _ in range(candidates - 1)], on_candidate)
+        groups = [[tune, *others[number * (candidates - 1) : (number + 1) * (candidates - 1)]]
+                  for number, tune in enumerate(first)]  # fmt: skip
         plan = tonic_plan(groups, tonic_endings or {}, seed)
         orders = [ranked(group, wants) for group, wants in zip(groups, plan)]
         kept: list[SampledTune | None] = [None] * count
@@ -209,6 +223,14 @@ def _best_of(draw, candidates: int, time_limit: float, tonic_endings: dict | Non
         return kept
 
     return draw_best
+
+
+def _header_fields(tune: str) -> dict[str, str]:
+    """The fields a tune's other candidates are sampled with: its rhythm (or none), meter, key and title."""
+    from abcrnn.text.abc import header_fields
+
+    fields = header_fields(tune)
+    return {letter: fields.get(letter, "") for letter in "RMKT" if fields.get(letter) or letter == "R"}
 
 
 def tonic_plan(groups: list[list[SampledTune]], tonic_endings: dict, seed: int) -> list[bool]:
