@@ -61,8 +61,11 @@ def recipe_chars_per_second(weights: str, characters: int) -> float:
     from abcrnn.model.bundle import load_bundle
     from abcrnn.model.model import build_model, copy_weights
 
+    from dataclasses import replace
+
     bundle = load_bundle(weights)
-    model = build_model(bundle.config, batch_size=1, seq_len=1)
+    # The recipe's network: the same LSTM and softmax, without the copy gate (which it never had).
+    model = build_model(replace(bundle.config, copy=False), batch_size=1, seq_len=1)
     copy_weights(bundle.keras_model(), model)
     rng, current = np.random.default_rng(0), bundle.vocabulary.characters.index("X")
     model.predict_on_batch(np.array([[current]]))  # the first call compiles
@@ -79,6 +82,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--weights", default=str(default_weights()))
     parser.add_argument("--recipe-chars", type=int, default=1000)
+    parser.add_argument("--reference", default="", help="an earlier bundle, timed in the same run with --reference-options")
+    parser.add_argument("--reference-options", default="--best-of 1 --temperature 0.75 --top-p 0.9",
+                        help="its release's sampling defaults")  # fmt: skip
     args = parser.parse_args()
     config = load_bundle(args.weights).config
     print(f"model: {args.weights} ({config.layers} x LSTM {config.units}, embedding {config.embedding_dim}, "
@@ -94,6 +100,11 @@ def main() -> None:
           f"{characters} characters, {characters / hundred_seconds:,.0f} chars/s")  # fmt: skip
     print(f"peak memory of the sampling processes: {peak_mb:.0f} MB (target < 200 MB)")
     print(f"abcrnn sample --n 100 with the default --best-of: {default_seconds:.2f} s wall, whole process")
+    if args.reference:
+        with tempfile.TemporaryDirectory() as folder:
+            seconds, chars = run_sample(args.reference, 100, Path(folder) / "r.abc", *args.reference_options.split())
+        print(f"{args.reference} ({args.reference_options}) --n 100: {seconds:.2f} s wall, {chars} characters; "
+              f"this model with --best-of 1 takes {hundred_seconds / seconds:.2f}x as long (target at most 1.5x)")
     if config.copy:
         with_copy, without = copy_cost(args.weights)
         print(f"100 tunes in-process: {with_copy:.2f} s with the copy memory, {without:.2f} s without it: "
