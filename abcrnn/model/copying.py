@@ -15,9 +15,10 @@ repeated itself:
 
 Each proposal comes with its *run*: how many characters in a row that source has been right
 (for ``match``, the match's length), in ``RUN_BUCKETS`` bands. The network's copy gate
-(``model.copy_gate_class``) mixes the proposals with its softmax, weighing each from the LSTM
-state and the runs: a pointer-sentinel mixture (Merity et al. 2017) over a few positions
-chosen by the tune's structure instead of attention over all of them.
+(``model.copy_gate_class``) raises each proposed character's logit by an amount it reads from
+the LSTM state and the runs: a pointer over a few positions chosen by the tune's structure,
+instead of attention over all of them (Merity et al. 2017), added to the logits rather than
+mixed into the probabilities, so that the network keeps its veto.
 
 Only the current tune's music is read (after its ``K:`` line), and a tracker starts empty at
 every tune. The same code proposes for training (run over whole tunes beforehand, so the

@@ -1,7 +1,7 @@
 """A numpy inference engine: the Keras model's math without TensorFlow.
 
 It runs the embedding, each LSTM layer, the dense softmax of ``build_model`` and,
-for a model with a copy gate, the gate's mixture with the tune's own past, on
+for a model with a copy gate, the boosts the tune's own past gives its logits, on
 explicit per-stream state, for any number of streams at once. Sampling and
 scoring use it, so they start in a fraction of a second; a test checks that it
 gives the Keras model's probabilities.

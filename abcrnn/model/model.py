@@ -43,7 +43,7 @@ def build_model(
 
     With ``config.copy`` the model takes two more inputs, each source's proposed
     character and run band (``copying.CopyTracker``, shape ``(batch, seq_len, sources)``),
-    and its output is the copy gate's mixture of the softmax and the proposals.
+    and its output is the softmax of the logits the copy gate has raised for the proposals.
     """
     from abcrnn.model.backends import import_keras
 
@@ -70,8 +70,8 @@ def build_model(
         keras.Input(batch_shape=(batch_size, seq_len, len(SOURCES)), dtype="int32", name=name)
         for name in ("proposals", "run_bands")
     )
-    mixture = copy_gate_class()(name="copy_gate", dtype="float32")([x, outputs, proposals, bands])
-    return keras.Model([inputs, proposals, bands], mixture, name="abcrnn")
+    boosted = copy_gate_class()(name="copy_gate", dtype="float32")([x, outputs, proposals, bands])
+    return keras.Model([inputs, proposals, bands], boosted, name="abcrnn")
 
 
 # The gate's starting bias: softplus(-4) = 0.018, so a new gate barely moves the softmax.
