@@ -92,7 +92,7 @@ def parse_failure(tune: str) -> str | None:
     except MalformedField as error:
         return str(error)
     except Exception as error:  # music21 raises many kinds on bad ABC
-        return f"{type(error).__name__}: {str(error)[:80]}"
+        return f"{type(error).__name__}: {' '.join(str(error).split())[:80]}"  # one line: it may quote the tune
     if not score.flatten().notes:
         return "no notes found"
     return None
