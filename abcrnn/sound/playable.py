@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from abcrnn.text.abc import default_unit_length, parse_field_line, split_header_body, strip_comment
 from abcrnn.sound.ornaments import ORNAMENT_MARKS, Ornament, find_ornaments
+from abcrnn.text.tokens import CHORD_SYMBOL, DECORATION_IN_LINE, INLINE_FIELD
 from abcrnn.text.transpose import TransposeError, note_pitches, spelled_out
 
 # Fields inside the music that change how it sounds, kept as inline fields. The meter does not
@@ -30,9 +31,10 @@ from abcrnn.text.transpose import TransposeError, note_pitches, spelled_out
 SOUNDING_FIELDS = "KLQ"
 # Shorthand decorations: a MIDI player ignores them, and music21 loses notes after some. A lone !
 # is an old line break. A tie after a bar line has no note to hold.
-_DECORATIONS = re.compile(r'![^!\n]*!|!|\+[A-Za-z0-9.]*\+|"[^"]*"|[~.HLMOPSTuv]|\((?!\d)|\)|(?:(?<=[|\]:])|^)\s*-')
+_DECORATIONS = re.compile(f"{DECORATION_IN_LINE}|!|\\+[A-Za-z0-9.]*\\+|{CHORD_SYMBOL}|"
+                          r"[~.HLMOPSTuv]|\((?!\d)|\)|(?:(?<=[|\]:])|^)\s*-")
 _STACCATO_TIE = re.compile(r"(\.(?:\^\^|\^|__|_|=)?[A-Ga-g][,']*[\d/]*)-")
-_PROTECTED = re.compile(r"\[[A-Za-z]:[^\]]*\]")  # inline fields keep their letters and dots
+_PROTECTED = re.compile(INLINE_FIELD)  # inline fields keep their letters and dots
 # A bar line (with its repeat colons, the start-repeat one perhaps on the next line: ":|\n: A")
 # and the numbered ending that may follow it.
 _BAR = re.compile(r"(?P<line>:+(?:\[\||\|\]|\|\||\|)+:*\s+:(?![:|])|:*(?:\[\||\|\]|\|\||\|)+:*|::+)"

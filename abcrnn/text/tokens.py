@@ -26,6 +26,8 @@ BAR_CHARACTER = "|"
 CHORD_SYMBOL = r'"[^"]*"'
 # 4.14 Decorations: !name!, and the older +name+.
 DECORATION = r"![^!]*!"
+# ... as abc2midi reads one when it plays: a decoration ends with its line.
+DECORATION_IN_LINE = r"![^!\n]*!"
 PLUS_DECORATION = r"\+[^+]*\+"
 # 4.12 Grace notes: in braces.
 GRACE_NOTES = r"\{[^}]*\}"
