@@ -68,8 +68,8 @@ class CopyTracker:
         self._skipped[[index[c] for c in SKIPPED_AT_BAR_START if c in index]] = True
         self.music = np.zeros((streams, capacity), dtype=np.int32)  # each stream's music so far
         self.length = np.zeros(streams, dtype=np.int64)
-        # runs[s, d - 1]: length (at most LONGEST_MATCH) of the match between the music
-        # ending at its last character and the music ending d characters earlier.
+        # runs[s, p]: length (at most LONGEST_MATCH) of the match between the music ending
+        # at its last character and the music ending at the earlier position p.
         self.runs = np.zeros((streams, capacity), dtype=np.int16)
         self.bar_starts = np.zeros((streams, 16), dtype=np.int64)
         self.bars = np.ones(streams, dtype=np.int64)  # bar 0 starts where the music does
@@ -118,11 +118,14 @@ class CopyTracker:
         self.music[streams, n[streams]] = ids[streams]
         width = int(n[streams].max())
         if width:
-            lags = np.arange(1, width + 1)
-            earlier = n[streams, None] - lags[None, :]
-            same = (self.music[streams[:, None], np.maximum(earlier, 0)] == ids[streams, None]) & (earlier >= 0)
-            grown = np.minimum(self.runs[streams, :width] + 1, LONGEST_MATCH)
-            self.runs[streams, :width] = np.where(same, grown, 0)
+            # Appending a character moves each alignment on by one: the match that ended at
+            # p - 1 now ends at p if the music there is the same character, and is gone if not.
+            # (Streams still in their header have no music: nothing matches there.)
+            same = (self.music[:, :width] == ids[:, None]) & (np.arange(width)[None, :] < n[:, None])
+            moved = np.empty((len(ids), width), dtype=self.runs.dtype)
+            moved[:, 0] = 1
+            np.minimum(self.runs[:, : width - 1] + 1, LONGEST_MATCH, out=moved[:, 1:])
+            self.runs[:, :width] = np.where(same, moved, 0)
         self._follow_bars(ids, rows, n)
         self.length = np.where(rows, n + 1, n)
 
@@ -148,9 +151,9 @@ class CopyTracker:
         n = self.length[streams]
         width = int(n.max())
         runs = self.runs[streams, :width]
-        lag = runs.argmax(axis=1) + 1  # the longest match, and of those the most recent
-        longest = runs[np.arange(len(streams)), lag - 1]
-        self.proposals[streams, 0] = self.music[streams, n - lag]
+        end = width - 1 - runs[:, ::-1].argmax(axis=1)  # the longest match, and of those the most recent
+        longest = runs[np.arange(len(streams)), end]
+        self.proposals[streams, 0] = self.music[streams, np.minimum(end + 1, width - 1)]
         self.available[streams, 0] = longest >= 1
         self.source_runs[streams, 0] = longest
         current = self.bars[streams] - 1
