@@ -98,7 +98,9 @@ class Engine:
         raw = np.concatenate([top, one_hot_bands], axis=1) @ self.gate_kernel + self.gate_bias
         boosts = np.where(bands > 0, np.logaddexp(0.0, raw), 0.0)  # softplus
         added = np.zeros((streams, self.vocab_size), np.float32)
-        np.add.at(added, (np.arange(streams)[:, None], proposals), boosts)
+        rows = np.arange(streams)
+        for source in range(sources):  # sources may propose the same character: their boosts add up
+            added[rows, proposals[:, source]] += boosts[:, source]
         return added
 
     def _lstm_step(self, ids: np.ndarray, lstm_state) -> tuple[np.ndarray, list]:
