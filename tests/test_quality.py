@@ -6,7 +6,8 @@ from conftest import DATA, run_cli
 from abcrnn.text.abc import split_tunes
 from abcrnn.text.bars import part_count
 from abcrnn.errors import AbcrnnError
-from abcrnn.sampling.quality import js_divergence, novelty, written_bars
+from abcrnn.sampling.quality import js_divergence, novelty
+from abcrnn.text.bars import written_bars
 from abcrnn.sampling.sample import _sample_valid
 from abcrnn.sampling.streams import SampledTune
 

@@ -50,6 +50,9 @@ class Engine:
 
         A model with a copy gate also needs its vocabulary's ``characters``.
         """
+        if "gate_kernel" in weights and not characters:
+            # Without the vocabulary the copy memory could not tell a bar line: it would propose nothing.
+            raise ValueError("a model with a copy gate needs its vocabulary's characters")
         layers = sum(1 for name in weights if name.endswith("_recurrent_kernel"))
         array = lambda name: np.asarray(weights[name], dtype=np.float32)  # noqa: E731
         # The first layer's input is one of `vocab` embeddings, so its input

@@ -13,7 +13,7 @@ import numpy as np
 
 from abcrnn.text.abc import header_fields
 from abcrnn.sampling.titles import title_names_another_rhythm
-from abcrnn.text.bars import written_bars  # noqa: F401 (also read from here)
+from abcrnn.text.bars import written_bars
 from abcrnn.bounded import DEFAULT_TIME_LIMIT, map_bounded
 from abcrnn.sampling.sample import CUT_MARK
 
