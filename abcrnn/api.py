@@ -52,22 +52,40 @@ def load_model(weights=None):
     return load_bundle(weights or default_weights())
 
 
+@dataclass
+class Composed:
+    """What one sampling job gave: the tunes, the seed that makes them again, and notes for the user."""
+
+    tunes: list[Tune]
+    seed: int
+    notes: list[str] = field(default_factory=list)  # cut tunes, rejected candidates, warnings
+
+
 def sample(n: int = 5, model=None, progress=None, **settings) -> list[Tune]:
     """Sample ``n`` tunes; ``settings`` are those of ``abcrnn sample`` (``sampling.sample.SampleSettings``).
 
     Each tune comes with its verdict. Without a ``seed`` one is drawn, so the tunes differ each call.
     """
+    return compose(n, model, progress, **settings).tunes
+
+
+def compose(n: int = 5, model=None, progress=None, stop=None, **settings) -> Composed:
+    """``sample``, with the seed used and the notes; ``stop`` (asked before each character) can end the job.
+
+    ``stop`` returns a reason (text) to stop, and the job raises ``AbcrnnError`` with it.
+    """
     from abcrnn.sampling.sample import SampleSettings, sample_from
     from abcrnn.text.validate import validate_tunes
 
-    settings = SampleSettings(n=n, **settings)
-    result = sample_from(model or load_model(), settings, progress)
+    settings = SampleSettings(n=n, **settings).with_seed()
+    result = sample_from(model or load_model(), settings, progress, stop)
     unread = [text for text, tune in zip(result.texts, result.tunes) if tune.errors is None]
     reports = iter(validate_tunes(unread, time_limit=settings.time_limit))
-    return [
+    tunes = [
         Tune(text, tune.errors if tune.errors is not None else next(reports).errors, tune.truncated)
         for text, tune in zip(result.texts, result.tunes)
     ]
+    return Composed(tunes, result.seed, result.notes)
 
 
 def validate(text: str, time_limit: float = DEFAULT_TIME_LIMIT) -> list:

@@ -10,6 +10,7 @@ input's order, whatever order the workers finish in.
 
 import multiprocessing
 import os
+import threading
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 from time import monotonic
@@ -24,6 +25,8 @@ from abcrnn.errors import AbcrnnError
 # 180 s because it expands their repeats wrongly, into thousands of notes; no
 # faithful rendering should take that long.
 DEFAULT_TIME_LIMIT = 10.0
+# What a fork server imports once, so that each worker it forks starts ready.
+FORK_SERVER_PRELOAD = ["music21", "abcrnn.text.validate", "abcrnn.sound.midi"]
 
 
 @dataclass
@@ -86,8 +89,7 @@ def map_bounded(function: Callable, items: list, time_limit: float = DEFAULT_TIM
     """
     if not items:
         return []
-    # Fork starts a worker in milliseconds with music21 already imported; spawn where there is no fork.
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    context = _start_method()
     count = max(1, min(workers or os.cpu_count() or 1, len(items)))
     pool = [_Worker(context, function) for _ in range(count)]
     outcomes: list[Outcome | None] = [None] * len(items)
@@ -119,6 +121,25 @@ def map_bounded(function: Callable, items: list, time_limit: float = DEFAULT_TIM
         for worker in pool:
             worker.stop()
     return outcomes  # type: ignore[return-value]
+
+
+def _start_method():
+    """How to start workers: fork in a single-threaded process, else from a fork server.
+
+    Fork starts a worker in milliseconds with music21 already imported. But forking while
+    another thread is inside numpy's OpenBLAS (a server sampling beside a request that
+    validates) stops OpenBLAS's threads under that call, which then waits forever; so a
+    process with threads forks its workers from a fork server (one clean process, music21
+    preloaded), and spawn is left where neither exists.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(FORK_SERVER_PRELOAD)
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 def _receive(worker: _Worker) -> Outcome:

@@ -18,6 +18,7 @@ from abcrnn.commands.explain import explain  # noqa: E402
 from abcrnn.commands.midi import render_midi  # noqa: E402
 from abcrnn.commands.page import page  # noqa: E402
 from abcrnn.commands.sample import sample  # noqa: E402
+from abcrnn.commands.serve import serve  # noqa: E402
 from abcrnn.commands.train import train  # noqa: E402
 from abcrnn.commands.transpose import transpose  # noqa: E402
 from abcrnn.commands.validate import validate  # noqa: E402
@@ -32,6 +33,7 @@ COMMANDS = {
     "explain": explain,
     "evaluate": evaluate,
     "transpose": transpose,
+    "serve": serve,
 }
 
 

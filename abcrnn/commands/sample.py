@@ -37,7 +37,8 @@ def sample(
         top_k: sample only from the k likeliest characters (0: all).
         top_p: sample only from the likeliest characters holding this share of probability.
         seed: the same seed and settings give the same tunes (default: a random seed, printed).
-        primer: ABC text each tune starts with; \\n starts a new line, e.g. 'T:My Jig\\nM:6/8\\nL:1/8\\nK:G\\nGAB'.
+        primer: ABC text each tune starts with; \\n starts a new line, e.g. 'T:My Jig\\nM:6/8\\nL:1/8\\nK:G\\nGAB';
+            music alone ('|:GAB') opens each tune after the header the model writes.
         title: force the T: field.
         meter: force the M: field, e.g. 6/8.
         key: force the K: field, e.g. Dmix.

@@ -27,6 +27,7 @@ def train(
     transpose: bool = False,
     copy: bool = False,
     warm_start: str | None = None,
+    oversample: str | None = None,
     max_minutes: float | None = None,
     resume: bool = False,
     overwrite: bool = False,
@@ -61,6 +62,8 @@ def train(
             the longest earlier match) raise the likelihood of what it proposes.
         warm_start: start from the weights of this bundle (same vocabulary and network; a copy gate it
             lacks starts new), e.g. to add --copy to a trained model.
+        oversample: METER=TIMES[,...], e.g. 9/8=4: each epoch, training tunes in that meter come that many
+            times (each time in another key with --transpose); validation tunes stay as they are.
         max_minutes: stop after the epoch that would run past this wall-clock budget.
         resume: continue the interrupted or finished run in `out` from its last epoch.
         overwrite: replace the bundle already in `out` by a new run (without it, an existing bundle
@@ -81,6 +84,7 @@ def train(
         batch_size=batch_size, seq_len=seq_len, learning_rate=float(learning_rate), lr_decay=float(lr_decay),
         clip_norm=float(clip_norm), val_fraction=float(val_fraction), patience=patience, seed=seed,
         transpose=bool(transpose), warm_start=str(warm_start) if warm_start else None,
+        oversample=str(oversample) if oversample else None,
     )  # fmt: skip
     placement = {"precision": precision, "devices": devices, "job_address": job_address, "processes": processes,
                  "process_id": process_id}  # fmt: skip

@@ -62,7 +62,8 @@ def fill_template(name: str, title: str, data: dict, **extra: str) -> str:
 
 def render_page(data: dict, title: str) -> str:
     """The tune book's HTML: its template with abcjs, its style, script and ``data`` inlined."""
-    return fill_template("tunebook", title, data, abcjs=(STATIC / "abcjs-basic-min.js").read_text(encoding="utf-8"))
+    return fill_template("tunebook", title, data, abcjs=(STATIC / "abcjs-basic-min.js").read_text(encoding="utf-8"),
+                         player=(STATIC / "player.js").read_text(encoding="utf-8"))
 
 
 def write_page(tunes: list[str], out: str, title: str, note: str = "", instrument: str = DEFAULT_INSTRUMENT,

@@ -29,7 +29,7 @@ class SampleSettings:
     top_k: int = 0  # sample the music only from the k likeliest characters (0: all)
     top_p: float = 0.95  # ... and from the likeliest characters holding this share of probability
     seed: int | None = None  # the same seed and settings give the same tunes; None draws one
-    primer: str = ""  # ABC text each tune starts with
+    primer: str = ""  # ABC text each tune starts with (music alone follows the sampled header)
     title: str | None = None  # force the T: field
     meter: str | None = None  # force the M: field
     key: str | None = None  # force the K: field
@@ -101,26 +101,25 @@ def _check_options(n, temperature, top_k, top_p, max_chars, seed) -> None:
         raise AbcrnnError(f"--max-chars must be a whole number of at least 20, got {max_chars}")
 
 
-def sample_from(bundle, settings: SampleSettings, progress=None) -> Sampled:
-    """Sample ``settings.n`` tunes from a bundle; ``progress`` is called with the tunes done so far."""
+def sample_from(bundle, settings: SampleSettings, progress=None, stop=None) -> Sampled:
+    """Sample ``settings.n`` tunes from a bundle; ``progress`` is called with the tunes done so far.
+
+    ``stop``, asked before each character, ends the job with its reason (``streams.sample_tunes``).
+    """
     seed = settings.with_seed().seed
-    forced = {letter: str(value) for letter, value in (("T", settings.title), ("M", settings.meter),
-                                                       ("K", settings.key)) if value is not None}  # fmt: skip
+    forced = _forced_fields(settings)
     # A title may hold characters the model never saw: feed it stand-ins, write the real one.
     fed_title = "".join(c if c in bundle.vocabulary.characters else " " for c in forced.get("T", ""))
     if "T" in forced:
         forced["T"], real_title = fed_title, forced["T"]
     headers = bundle.header_statistics
-    rhythm = settings.rhythm
-    if rhythm is None:  # jig, unless the model's corpus names no rhythm at all
-        rhythm = "any" if headers and set(headers["rhythms"]) == {"none"} else "jig"
     notes: list[str] = []
-    choose_rhythms = rhythm_chooser(str(rhythm), forced, headers, notes)
+    choose_rhythms = rhythm_chooser(_rhythm(settings, headers), forced, headers, notes)
     engine = bundle.engine()
     sample_with = lambda count, round_seed, fields, progress: sample_tunes(  # noqa: E731
         engine, bundle.vocabulary, count, float(settings.temperature), int(settings.top_k), float(settings.top_p),
         round_seed, settings.primer, fields, int(settings.max_chars), progress=progress,
-        header_temperature=float(settings.header_temperature), header_order=bundle.header_order)  # fmt: skip
+        header_temperature=float(settings.header_temperature), header_order=bundle.header_order, stop=stop)  # fmt: skip
     draw = lambda count, round_seed, progress: sample_with(  # noqa: E731
         count, round_seed, choose_rhythms(count, round_seed), progress)
     if settings.best_of > 1:
@@ -147,6 +146,29 @@ def sample_from(bundle, settings: SampleSettings, progress=None) -> Sampled:
             text += f"\n{CUT_MARK} {settings.max_chars}, after the last complete bar"
         texts.append(text)
     return Sampled(texts, seed, tunes, notes)
+
+
+def check_job(bundle, settings: SampleSettings) -> None:
+    """Raise now what ``sample_from`` would find wrong only once started: a rhythm the model never saw, a
+    character of the primer or a forced field it cannot read, a field set by both the primer and an option."""
+    from abcrnn.sampling.streams import check_primer
+
+    forced = _forced_fields(settings)
+    rhythm_chooser(_rhythm(settings, bundle.header_statistics), forced, bundle.header_statistics)
+    bundle.vocabulary.encode(settings.primer + "".join(value for letter, value in forced.items() if letter != "T"))
+    check_primer(settings.primer, forced, bundle.header_order)
+
+
+def _forced_fields(settings: SampleSettings) -> dict[str, str]:
+    return {letter: str(value) for letter, value in (("T", settings.title), ("M", settings.meter),
+                                                     ("K", settings.key)) if value is not None}  # fmt: skip
+
+
+def _rhythm(settings: SampleSettings, headers: dict | None) -> str:
+    """The rhythm asked for: jig by default, unless the model's corpus names no rhythm at all."""
+    if settings.rhythm is not None:
+        return str(settings.rhythm)
+    return "any" if headers and set(headers["rhythms"]) == {"none"} else "jig"
 
 
 def rhythm_chooser(rhythm: str, forced: dict[str, str], headers: dict | None, notes: list[str] | None = None):

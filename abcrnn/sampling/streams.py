@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from abcrnn.errors import AbcrnnError
-from abcrnn.text.abc import MODEL_HEADER_ORDER, WRITTEN_HEADER_ORDER, reorder_header
+from abcrnn.text.abc import MODEL_HEADER_ORDER, WRITTEN_HEADER_ORDER, parse_field_line, reorder_header
 from abcrnn.training.data import model_text, numbered
 from abcrnn.text.tokens import BAR_LINE
 
@@ -53,6 +53,7 @@ class _Stream:
     header_order: str  # the order of header fields in the model's text
     pending: str = ""  # characters to feed before sampling again
     in_header: bool = True
+    opening: str = ""  # music to feed once the header is written (a primer without header lines)
     done: bool = field(default=False)
     log_likelihood: float = 0.0  # of the music the model chose, at temperature 1
     chosen: int = 0
@@ -101,6 +102,9 @@ def cut_to_last_bar(text: str) -> str:
 
 
 def _start_stream(primer: str, forced: dict[str, str], header_order: str) -> _Stream:
+    """A stream that starts with the primer: the start of a tune, or (with no header line) its opening music."""
+    if primer and not primer.startswith("X:") and not any(parse_field_line(line) for line in primer.split("\n")):
+        return _Stream(text="X:1\n", forced=dict(forced), header_order=header_order, opening=primer)
     text = model_text(primer if primer.startswith("X:") else "X:1\n" + primer, header_order)
     stream = _Stream(text=text, forced=dict(forced), header_order=header_order)
     for line in text.split("\n")[:-1] if "\n" in text else []:
@@ -109,6 +113,11 @@ def _start_stream(primer: str, forced: dict[str, str], header_order: str) -> _St
                 raise AbcrnnError(f"the primer already sets {line[:2]}; leave out the option that sets it too")
             stream.in_header = stream.in_header and line[0] != "K"
     return stream
+
+
+def check_primer(primer: str, forced: dict[str, str], header_order: str = MODEL_HEADER_ORDER) -> None:
+    """Raise ``AbcrnnError`` if the primer sets a header field that ``forced`` sets too."""
+    _start_stream(primer, forced, header_order)
 
 
 def _next_characters(stream: _Stream, sampled: str) -> str:
@@ -135,6 +144,7 @@ def _advance(stream: _Stream, characters: str, max_chars: int) -> None:
         stream.text += character
         if stream.in_header and character == "\n" and stream.text.rstrip("\n").split("\n")[-1].startswith("K:"):
             stream.in_header = False
+            stream.text, stream.opening = stream.text + stream.opening, ""  # fed before the model writes on
         if stream.text.endswith("\n\n") or stream.text.endswith("\nX:") or len(stream.text) >= max_chars:
             stream.done = True
             return
@@ -155,6 +165,7 @@ def sample_tunes(
     first_number: int = 1,
     progress=None,
     header_order: str = MODEL_HEADER_ORDER,
+    stop=None,
 ) -> list[SampledTune]:
     """Sample ``n`` tunes in parallel streams; the same arguments give the same tunes.
 
@@ -168,6 +179,8 @@ def sample_tunes(
         header_temperature: the temperature for header lines (default ``temperature``).
         header_order: the order of header fields in the model's text (``Bundle.header_order``); tunes
             are written in the standard order.
+        stop: asked before each character; when it returns a reason (text), sampling ends with that error
+            (a server's time limit, or a client that went away).
     """
     from abcrnn.model.engine import softmax
 
@@ -182,6 +195,8 @@ def sample_tunes(
     active = list(range(n))
     state = engine.initial_state(n)
     while active:
+        if stop and (reason := stop()):
+            raise AbcrnnError(reason)
         ids = np.array([index[streams[i].text[fed[i]]] for i in active])
         log_probs, state = engine.step(ids, state)
         in_header = np.array([[streams[i].in_header] for i in active])

@@ -96,6 +96,25 @@ def header_fields(tune: str) -> dict[str, str]:
     return fields
 
 
+def with_title(tune: str, title: str) -> str:
+    """The tune with its first ``T:`` line saying ``title`` (one is added after ``X:`` if it has none).
+
+    >>> with_title("X:1\\nT:Old\\nT:Alias\\nK:G\\nGAB|", "New")
+    'X:1\\nT:New\\nT:Alias\\nK:G\\nGAB|'
+    >>> with_title("X:1\\nK:G\\nGAB|", "Named")
+    'X:1\\nT:Named\\nK:G\\nGAB|'
+    """
+    title = " ".join(title.split())  # one line: a line break would start the music early
+    header, body = split_header_body(tune)
+    for index, line in enumerate(header):
+        field = parse_field_line(line.strip())
+        if field and field[0] == "T":
+            header[index] = f"T:{title}"
+            return "\n".join(header + body)
+    at = 1 if header and header[0].startswith("X:") else 0
+    return "\n".join(header[:at] + [f"T:{title}"] + header[at:] + body)
+
+
 def reorder_header(text: str, order: str) -> str:
     """A tune (or the start of one) with its header field lines in ``order``; the rest unchanged.
 

@@ -189,6 +189,35 @@ def written_bars(tune: str) -> list[str]:
     return [bar for bar in (bar.strip(":[]") for bar in bars) if re.search(r"[A-Ga-g]", bar)]
 
 
+def opening(tune: str, through: int | None = None) -> str:
+    """The start of a tune to sample the rest again from: its first part, or through the bar holding a character.
+
+    ``through`` is a character offset in ``tune`` (a note the user picked); the opening ends at the
+    first bar line after it. Without it the opening is the first part, up to its repeat or double bar
+    (or the first half of the bars, where the tune marks no part).
+
+    >>> opening("X:1\\nK:D\\n|:ABc def|gfe d3:|\\n|:fga bag|fed d3:|")
+    'X:1\\nK:D\\n|:ABc def|gfe d3:|'
+    >>> opening("X:1\\nK:D\\nABc def|gfe d3|fga bag|fed d3|]", through=12)
+    'X:1\\nK:D\\nABc def|'
+    """
+    from abcrnn.errors import AbcrnnError
+
+    header, _ = split_header_body(tune)
+    body_start = len("\n".join(header)) + 1
+    if through is not None and not body_start <= through < len(tune):
+        raise AbcrnnError("choose a note in the music to continue from (not in the header)")
+    lines = [line for line in BAR_LINE_PATTERN.finditer(tune, body_start)
+             if re.search(r"[A-Ga-g]", tune[body_start : line.start()])]  # fmt: skip
+    if through is not None:
+        ends = [line for line in lines if line.end() > through]
+    else:
+        ends = [line for line in lines[:-1] if _PART_BOUNDARY.fullmatch(line.group())] or lines[len(lines) // 2 - 1 :]
+    if len(lines) < 2 or not ends or ends[0] is lines[-1]:
+        raise AbcrnnError("nothing would be left to sample again: choose an earlier bar")
+    return tune[: ends[0].end()]
+
+
 def ends_on_tonic(tune: str) -> bool:
     """Whether the last note written is the key's tonic letter (octave and accidentals aside).
 

@@ -1,5 +1,6 @@
 """The settings of a training run, checked once and stored whole in the bundle (``bundle.json``'s "training")."""
 
+import re
 from dataclasses import asdict, dataclass
 
 from abcrnn.errors import AbcrnnError
@@ -21,6 +22,21 @@ class TrainSettings:
     transpose: bool = False  # move each training tune to a key drawn for it, each epoch
     header_order: str = MODEL_HEADER_ORDER  # the order of header fields in the model's text
     warm_start: str | None = None  # the bundle whose weights the network starts from
+    oversample: str | None = None  # "9/8=4": each epoch, training tunes in these meters come this many times
+
+    def oversampling(self) -> dict[str, int]:
+        """The meters to oversample and their factors, from "9/8=4,3/2=2".
+
+        >>> TrainSettings(oversample="9/8=4, 3/2=2").oversampling()
+        {'9/8': 4, '3/2': 2}
+        """
+        factors = {}
+        for part in filter(None, (piece.strip() for piece in (self.oversample or "").split(","))):
+            meter, _, factor = part.partition("=")
+            if not re.fullmatch(r"\d+/\d+|C\|?", meter.strip()) or not factor.strip().isdigit() or int(factor) < 1:
+                raise AbcrnnError(f"--oversample wants METER=TIMES, e.g. 9/8=4, got {part!r}")
+            factors[meter.strip()] = int(factor)
+        return factors
 
     def __post_init__(self):
         for name in ("batch_size", "seq_len", "learning_rate", "lr_decay", "clip_norm", "val_fraction", "patience"):
@@ -32,6 +48,7 @@ class TrainSettings:
             raise AbcrnnError(f"--seed must be a whole number, got {self.seed!r}")
         if not 0 < self.val_fraction < 1:
             raise AbcrnnError(f"--val-fraction must be between 0 and 1, got {self.val_fraction}")
+        self.oversampling()
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from abcrnn.text.abc import join_tunes
+from abcrnn.text.abc import header_fields, join_tunes
 from abcrnn.training.augment import TRANSPOSITION_CHARACTERS, KeyMover
 from abcrnn.model.backends import (
     accelerators,
@@ -47,6 +47,7 @@ from abcrnn.model.vocabulary import Vocabulary
 from abcrnn.training.settings import TrainSettings, check_positive
 
 # Settings that must match for --resume to continue the same run.
+OVERSAMPLE_SEED_STEP = 100_003  # a repeated tune's key is drawn from a seed far from the epochs' own
 RESUME_SETTINGS = ("batch_size", "seq_len", "val_fraction", "seed", "transpose", "header_order")
 
 
@@ -124,13 +125,33 @@ def train_model(
 
 
 def _epoch_tunes(train_tunes: list[str], corpus_tunes: list[str], settings: dict, report):
-    """A function giving each epoch's training tunes: as written, or each moved to a key drawn for it."""
-    if not settings["transpose"]:
-        return lambda epoch: train_tunes
-    mover = KeyMover(train_tunes, corpus_tunes)
-    movable = sum(len(moves) > 1 for moves, _ in mover.choices)
-    report(f"--transpose: {movable} of {len(train_tunes)} training tunes can move to other keys")
-    return lambda epoch: mover.epoch_tunes(settings["seed"] + epoch)
+    """A function giving each epoch's training tunes: as written, or each moved to a key drawn for it.
+
+    A tune in a meter ``--oversample`` names comes that many times, each time drawn into a key of its
+    own (with ``--transpose``), so a rare meter's bars weigh more without the same text repeating.
+    """
+    mover = KeyMover(train_tunes, corpus_tunes) if settings["transpose"] else None
+    if mover:
+        movable = sum(len(moves) > 1 for moves, _ in mover.choices)
+        report(f"--transpose: {movable} of {len(train_tunes)} training tunes can move to other keys")
+
+    def draw(epoch: int, copy: int) -> list[str]:
+        return mover.epoch_tunes(settings["seed"] + epoch + OVERSAMPLE_SEED_STEP * copy) if mover else train_tunes
+
+    factors = TrainSettings(oversample=settings.get("oversample")).oversampling()
+    times = [factors.get(header_fields(tune).get("M", "").replace(" ", ""), 1) for tune in train_tunes]
+    if max(times) > 1:
+        report(f"--oversample: {sum(t > 1 for t in times)} training tunes come {max(times)} times an epoch "
+               f"({sum(times)} tunes in all)")  # fmt: skip
+
+    def epoch_tunes(epoch: int) -> list[str]:
+        tunes = list(draw(epoch, 0))
+        for copy in range(1, max(times)):
+            again = draw(epoch, copy)
+            tunes += [again[i] for i, count in enumerate(times) if count > copy]
+        return tunes
+
+    return epoch_tunes
 
 
 def _placement(precision: str, devices: int | None, batch_size: int) -> dict:

@@ -1,68 +1,16 @@
-// abcrnn's tune book: draws each tune with abcjs when it scrolls into view, and plays it with a
-// small WebAudio synthesiser driven by abcjs's note timings (no sound files: works offline).
+// abcrnn's tune book: draws each tune with abcjs when it scrolls into view, and plays it with
+// player.js (a small WebAudio synthesiser driven by abcjs's note timings: works offline).
 "use strict";
 
 const book = JSON.parse(document.getElementById("tune-data").textContent);
-let audio = null; // one AudioContext for the page, made on the first press of play
-let playing = null; // {timer, tune, stop()} of the tune now playing
-
-function synthNote(pitch, seconds, volume) {
-  // A plucked-string tone: two detuned triangle waves under a fast attack and exponential decay.
-  const now = audio.currentTime;
-  const gain = audio.createGain();
-  gain.gain.setValueAtTime(0.0001, now);
-  gain.gain.exponentialRampToValueAtTime(0.25 * volume, now + 0.01);
-  gain.gain.exponentialRampToValueAtTime(0.0001, now + Math.max(0.08, seconds));
-  gain.connect(audio.destination);
-  const frequency = 440 * Math.pow(2, (pitch - 69) / 12);
-  for (const detune of [-4, 4]) {
-    const oscillator = audio.createOscillator();
-    oscillator.type = "triangle";
-    oscillator.frequency.value = frequency;
-    oscillator.detune.value = detune;
-    oscillator.connect(gain);
-    oscillator.start(now);
-    oscillator.stop(now + Math.max(0.08, seconds) + 0.05);
-  }
-}
-
-function highlight(section, elements) {
-  section.querySelectorAll(".playing").forEach((element) => element.classList.remove("playing"));
-  for (const group of elements || []) for (const element of group) element.classList.add("playing");
-}
-
-function stop() {
-  if (!playing) return;
-  playing.timing.stop();
-  highlight(playing.section, []);
-  playing.button.textContent = "Play";
-  playing = null;
-}
+// The player (player.js, inlined before this script) makes the sound and moves the cursor.
 
 function play(tune, section, button) {
-  if (playing && playing.section === section) return stop();
-  stop();
-  audio = audio || new (window.AudioContext || window.webkitAudioContext)();
-  audio.resume();
-  const visual = section.visual;
-  visual.setUpAudio();
-  const qpm = Number(section.querySelector(".tempo input").value) || visual.getBpm();
-  const meter = visual.getMeterFraction();
-  const wholeNoteMs = (visual.millisecondsPerMeasure(qpm) * meter.den) / meter.num;
-  const timing = new ABCJS.TimingCallbacks(visual, {
-    qpm: qpm,
-    eventCallback: (event) => {
-      if (!event) return stop();
-      highlight(section, event.elements);
-      for (const note of event.midiPitches || []) {
-        synthNote(note.pitch, (note.duration * wholeNoteMs) / 1000, (note.volume || 80) / 127);
-      }
-      return undefined;
-    },
-  });
-  playing = { timing, section, button };
+  if (isPlaying(section)) return stopPlaying();
+  const qpm = Number(section.querySelector(".tempo input").value) || section.visual.getBpm();
   button.textContent = "Stop";
-  timing.start();
+  startPlaying({ visual: section.visual, root: section, qpm, onStop: () => (button.textContent = "Play") });
+  return undefined;
 }
 
 function midiLink(tune) {
