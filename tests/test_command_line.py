@@ -19,6 +19,7 @@ INVOCATIONS = {
     "explain": [str(DATA / "jigs120.abc"), "--out", "{out}/e.html"],
     "evaluate": ["--corpus", str(DATA / "jigs120.abc")],
     "transpose": [str(DATA / "jigs120.abc"), "--semitones", "2", "--out", "{out}/t.abc"],
+    "serve": ["--db", "{out}/book.sqlite", "--port", "8000"],
 }
 
 

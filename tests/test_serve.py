@@ -255,3 +255,13 @@ def test_serve_bad_command_lines_are_one_line_errors(tmp_path, tiny_bundle):
     junk = tmp_path / "junk.sqlite"
     junk.write_bytes(b"\x00\xffnot a database" * 100)
     assert_one_line_error(run_cli("serve", "--weights", str(tiny_bundle), "--db", str(junk)), "not a tune book")
+
+
+def test_serve_listens_on_this_computer_unless_told_and_then_warns(tmp_path, tiny_bundle):
+    from serving import Server
+
+    local = Server(tmp_path / "book.sqlite", weights=tiny_bundle)
+    said = local.kill()
+    assert f"open http://127.0.0.1:{local.port}/" in said and "warning" not in said
+    anywhere = Server(tmp_path / "book.sqlite", weights=tiny_bundle, host="0.0.0.0")
+    assert "warning: listening on 0.0.0.0: anyone who can reach this address" in anywhere.kill()

@@ -204,3 +204,28 @@ def test_transpose_trains_on_moved_tunes_and_keeps_validation_as_written(tmp_pat
     assert sum(tune not in written for tune in seen[0]) > len(seen[0]) / 3  # many moved
     with pytest.raises(AbcrnnError, match="--transpose True, not False"):
         train(corpus=str(DATA / "rhythms60.abc"), out=str(out), epochs=3, resume=True, **TINY)
+
+
+def test_oversample_repeats_a_rare_meter_each_time_in_its_own_key():
+    from abcrnn.errors import AbcrnnError
+    from abcrnn.text.abc import header_fields
+    from abcrnn.training.corpus import load_corpus_tunes
+    from abcrnn.training.settings import TrainSettings
+    from abcrnn.training.train import _epoch_tunes
+
+    tunes = load_corpus_tunes(DATA / "rhythms60.abc")
+    slip_jigs = [tune for tune in tunes if header_fields(tune).get("M") == "9/8"]
+    assert slip_jigs
+    epoch = _epoch_tunes(tunes, tunes, {"transpose": True, "seed": 1, "oversample": "9/8=3"}, lambda line: None)(0)
+    meters = [header_fields(tune).get("M") for tune in epoch]
+    assert meters.count("9/8") == 3 * len(slip_jigs) and len(epoch) == len(tunes) + 2 * len(slip_jigs)
+    keys = {}
+    for tune in epoch:
+        if header_fields(tune).get("M") == "9/8":
+            keys.setdefault(header_fields(tune).get("T"), set()).add(header_fields(tune)["K"])
+    assert sum(len(found) > 1 for found in keys.values()) > len(keys) / 2  # mostly moved to other keys
+    plain = _epoch_tunes(tunes, tunes, {"transpose": False, "seed": 1}, lambda line: None)(0)
+    assert plain == tunes
+    for wrong in ("9/8", "9/8=x", "nine=2", "9/8=0"):
+        with pytest.raises(AbcrnnError, match="--oversample"):
+            TrainSettings(oversample=wrong)

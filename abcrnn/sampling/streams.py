@@ -15,6 +15,7 @@ import numpy as np
 from abcrnn.errors import AbcrnnError
 from abcrnn.text.abc import MODEL_HEADER_ORDER, WRITTEN_HEADER_ORDER, parse_field_line, reorder_header
 from abcrnn.training.data import model_text, numbered
+from abcrnn.sampling.bar_guard import GUARDED_CHARACTERS, BarGuard, bar_units_of
 from abcrnn.text.tokens import BAR_LINE
 
 # The longest run of spaces written. The corpus aligns a few tunes with runs of up to 75
@@ -54,6 +55,8 @@ class _Stream:
     pending: str = ""  # characters to feed before sampling again
     in_header: bool = True
     opening: str = ""  # music to feed once the header is written (a primer without header lines)
+    guard: BarGuard | None = None  # follows the bars once the header is written (with whole_bars)
+    music_start: int = 0  # where the music starts in ``text``
     done: bool = field(default=False)
     log_likelihood: float = 0.0  # of the music the model chose, at temperature 1
     chosen: int = 0
@@ -144,6 +147,9 @@ def _advance(stream: _Stream, characters: str, max_chars: int) -> None:
         stream.text += character
         if stream.in_header and character == "\n" and stream.text.rstrip("\n").split("\n")[-1].startswith("K:"):
             stream.in_header = False
+            stream.music_start = len(stream.text)
+            if stream.guard is not None:
+                stream.guard = BarGuard(bar_units_of(stream.text))
             stream.text, stream.opening = stream.text + stream.opening, ""  # fed before the model writes on
         if stream.text.endswith("\n\n") or stream.text.endswith("\nX:") or len(stream.text) >= max_chars:
             stream.done = True
@@ -166,6 +172,7 @@ def sample_tunes(
     progress=None,
     header_order: str = MODEL_HEADER_ORDER,
     stop=None,
+    whole_bars: bool = True,
 ) -> list[SampledTune]:
     """Sample ``n`` tunes in parallel streams; the same arguments give the same tunes.
 
@@ -181,6 +188,8 @@ def sample_tunes(
             are written in the standard order.
         stop: asked before each character; when it returns a reason (text), sampling ends with that error
             (a server's time limit, or a client that went away).
+        whole_bars: a bar line may not close a bar short of the meter, but for an anacrusis or a
+            lead-in (``bar_guard``); where the model draws one, it draws again without bar lines.
     """
     from abcrnn.model.engine import softmax
 
@@ -190,6 +199,9 @@ def sample_tunes(
     space = index.get(" ")
     rng = np.random.default_rng(seed)
     streams = [_start_stream(primer, fields, header_order) for fields in per_tune]
+    guarded = [index[character] for character in GUARDED_CHARACTERS if character in index] if whole_bars else []
+    for stream in streams:
+        stream.guard = BarGuard(None) if guarded else None  # made for its meter once the header is written
     header_temperature = temperature if header_temperature is None else header_temperature
     fed = [0] * n
     active = list(range(n))
@@ -200,17 +212,20 @@ def sample_tunes(
         ids = np.array([index[streams[i].text[fed[i]]] for i in active])
         log_probs, state = engine.step(ids, state)
         in_header = np.array([[streams[i].in_header] for i in active])
-        probabilities = softmax(log_probs, np.where(in_header, header_temperature, temperature))
+        tempered = softmax(log_probs, np.where(in_header, header_temperature, temperature))
         if space is not None:
-            _end_space_runs(probabilities, [streams[i].text for i in active], space)
+            _end_space_runs(tempered, [streams[i].text for i in active], space)
         # top-k and top-p trim the music; header lines lose only the model's slips, keeping the rarer keys.
-        probabilities = np.where(in_header, filter_probabilities(probabilities, min_p=HEADER_MIN_P),
-                                 filter_probabilities(probabilities, top_k, top_p))  # fmt: skip
+        probabilities = np.where(in_header, filter_probabilities(tempered, min_p=HEADER_MIN_P),
+                                 filter_probabilities(tempered, top_k, top_p))  # fmt: skip
         draws = (probabilities.cumsum(axis=1) < rng.random((len(active), 1))).sum(axis=1)
         for row, i in enumerate(active):
             fed[i] += 1
             if fed[i] == len(streams[i].text):  # nothing forced left to feed: sample
                 drawn = min(int(draws[row]), vocabulary.size - 1)
+                if drawn in guarded and not _bar_line_allowed(streams[i]):
+                    refused = guarded + [index[c] for c in "\n " if c in index and streams[i].text.endswith(c)]
+                    drawn = _draw_without(tempered[row], refused, rng, drawn, top_k, top_p)
                 written = _next_characters(streams[i], vocabulary.characters[drawn])
                 if not streams[i].in_header and written == vocabulary.characters[drawn]:  # the music it chose
                     streams[i].log_likelihood += float(log_probs[row, drawn])
@@ -224,6 +239,27 @@ def sample_tunes(
             if progress:
                 progress(n - len(active))
     return [_finish(stream, first_number + number) for number, stream in enumerate(streams)]
+
+
+def _bar_line_allowed(stream: _Stream) -> bool:
+    """Whether the guard lets a bar line come next (always in the header, and inside a bar line)."""
+    if stream.in_header or stream.guard is None or stream.text[-1:] in GUARDED_CHARACTERS:
+        return True
+    return stream.guard.allows_bar_line(stream.text[stream.music_start :])
+
+
+def _draw_without(tempered: np.ndarray, refused: list[int], rng, drawn: int, top_k: int, top_p: float) -> int:
+    """Draw again from one row's tempered probabilities without the ``refused`` characters, trimmed as usual.
+
+    A bar line the guard refuses was often all top-p left, so the draw starts before the trim. A space
+    after a space is refused too (and a line break), so that the bar goes on with music, not padding.
+    """
+    kept = tempered.copy()
+    kept[refused] = 0.0
+    if kept.sum() <= 0:
+        return drawn
+    trimmed = filter_probabilities(kept[None, :] / kept.sum(), top_k, top_p)[0]
+    return min(int((np.cumsum(trimmed) < rng.random()).sum()), len(kept) - 1)
 
 
 def _end_space_runs(probabilities: np.ndarray, texts: list[str], space: int) -> None:

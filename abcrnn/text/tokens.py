@@ -33,6 +33,15 @@ PLUS_DECORATION = r"\+[^+]*\+"
 GRACE_NOTES = r"\{[^}]*\}"
 # 3.1 and 3.2: a field written inside the music, [K:G], [M:3/4].
 INLINE_FIELD = r"\[[A-Za-z]:[^]]*\]"
+# 4.1 Pitch, 4.2 Accidentals, 4.3 Note lengths, 4.5 Rests: a note or rest and its length (x is an
+# invisible rest, y a spacer of no length; Z, a rest of whole bars, is not read here).
+NOTE_WITH_LENGTH = r"(?:\^\^|\^|__|_|=)?(?P<letter>[A-Ga-gzxy])[,']*(?P<multiplier>\d*)(?P<slashes>/*)(?P<divisor>\d*)"
+# 4.13 Duplets, triplets, quadruplets: (p, (p:q or (p:q:r before the notes they change.
+TUPLET = r"\((?P<p>[2-9])(?::(?P<q>\d*))?(?::(?P<r>\d*))?"
+# 4.17 Chords: notes sounding together in brackets, with a length of their own after them.
+CHORD = r"\[(?P<notes>[^\]|:]*)\](?P<chord_multiplier>\d*)(?P<chord_slashes>/*)(?P<chord_divisor>\d*)"
+# 4.9 First and second repeats: the number that starts an ending, after its bar line.
+ENDING_NUMBER = r"\[?\d[\d,-]*"
 # What is written in the music but is no note: chord symbols, decorations, inline fields.
 MARKUP = f"{CHORD_SYMBOL}|{DECORATION}|{INLINE_FIELD}"
 

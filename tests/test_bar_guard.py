@@ -1,0 +1,85 @@
+"""The bar guard: bar lengths read quickly agree with music21, corpus bar lines pass, short bars do not."""
+
+import pytest
+from conftest import DATA
+
+from abcrnn.sampling.bar_guard import BarGuard, bar_units_of
+from abcrnn.text.abc import header_fields, split_header_body
+from abcrnn.text.bars import read_bars, written_bars
+from abcrnn.text.durations import bar_units
+from abcrnn.text.tokens import BAR_LINE_PATTERN
+from abcrnn.training.corpus import load_corpus_tunes
+
+SLIP_JIG_HEADER = "X:1\nR:slip jig\nM:9/8\nL:1/8\nK:G\n"
+
+
+def split(tune: str) -> tuple[str, str]:
+    header, _ = split_header_body(tune)
+    head = "\n".join(header) + "\n"
+    return head, tune[len(head) :]
+
+
+def refusals(tune: str) -> list[str]:
+    """The music before each bar line of ``tune`` that the guard would have refused."""
+    head, music = split(tune)
+    guard, refused, previous_end = BarGuard(bar_units_of(head)), [], None
+    for line in BAR_LINE_PATTERN.finditer(music):
+        if line.start() != previous_end and not guard.allows_bar_line(music[: line.start()]):
+            refused.append(music[: line.start()][-30:])
+        previous_end = line.end()
+    return refused
+
+
+@pytest.mark.parametrize("name", ["jigs120.abc", "rhythms60.abc"])
+def test_bar_lengths_read_from_the_text_agree_with_music21(name):
+    compared = 0
+    for tune in load_corpus_tunes(DATA / name):
+        head, music = split(tune)
+        lengths = [bar_units(bar) for bar in BAR_LINE_PATTERN.split(music)]
+        if None in lengths or "L:1/8" not in head:
+            continue
+        quarter_notes = sum(bar.length for bar in read_bars(tune, header_fields(tune)["M"]))
+        assert sum(lengths) / 2 == quarter_notes, tune
+        compared += 1
+    assert compared > 40
+
+
+@pytest.mark.parametrize("name", ["jigs120.abc", "rhythms60.abc", "good_jigs.abc"])
+def test_every_bar_line_of_the_valid_corpus_tunes_passes_the_guard(name):
+    from abcrnn.text.validate import validate_tunes
+
+    tunes = load_corpus_tunes(DATA / name)
+    valid = [tune for tune, report in zip(tunes, validate_tunes(tunes)) if report.valid]
+    assert len(valid) > 0.8 * len(tunes)
+    assert [(tune[:40], refusals(tune)) for tune in valid if refusals(tune)] == []
+
+
+def test_a_short_bar_is_refused_but_not_an_anacrusis_its_complement_or_a_lead_in():
+    guard = BarGuard(bar_units_of(SLIP_JIG_HEADER))
+    assert guard.full == 9
+    assert guard.allows_bar_line("GA")  # the tune's anacrusis
+    assert not guard.allows_bar_line("GA|Bcd edB")  # 6/8: in 9/8, the first bar after the anacrusis is too short
+    assert not guard.allows_bar_line("GA|Bcd edB dBG|GAB cBA")
+    assert guard.allows_bar_line("GA|Bcd edB dBG|GAB cBA G2")  # 8/8 + ... a lead-in short of full
+    assert guard.allows_bar_line("GA|Bcd edB dBG|GAB cBA B")  # 7/8: complements the opening GA
+    assert not guard.allows_bar_line("GA|Bcd edB dBG|GAB cBA BGE|dBG")
+    assert guard.allows_bar_line("GA|Bcd edB dBG|GAB cBA BGE|dBG:|\n|:GAB")  # a new part's anacrusis
+    assert BarGuard(bar_units_of("X:1\nM:none\nK:G\n")).allows_bar_line("G|GA|G")  # free meter: no guard
+    changing = BarGuard(bar_units_of(SLIP_JIG_HEADER))
+    assert changing.allows_bar_line("GAB cBA BGE|[M:6/8]GAB cBA")  # a meter change inside: the guard stands down
+
+
+def test_sampled_slip_jigs_keep_their_bars_whole():
+    from abcrnn.api import compose, load_model
+
+    model = load_model()
+    guarded = compose(12, model=model, rhythm="slip jig", seed=4, best_of=1).tunes
+    free = compose(12, model=model, rhythm="slip jig", seed=4, best_of=1, whole_bars=False).tunes
+    assert all(refusals(tune.text) == [] for tune in guarded)
+    assert sum(bool(refusals(tune.text)) for tune in free) >= 6  # the model alone slips into 6/8 bars
+
+    def full_share(tunes) -> float:
+        bars = [bar_units(bar) for tune in tunes for bar in written_bars(tune.text)[1:-1]]
+        return sum(length == 9 for length in bars) / len(bars)
+
+    assert full_share(guarded) > 0.8 > 0.5 > full_share(free)
