@@ -26,6 +26,7 @@ def sample(
     valid_only: bool = False,
     max_attempts: int | None = None,
     best_of: int = 8,
+    whole_bars: bool = True,
     time_limit: float = DEFAULT_TIME_LIMIT,
 ) -> None:
     """Sample new tunes from a trained model and write them as ABC.
@@ -55,6 +56,8 @@ def sample(
         max_attempts: how many tunes --valid-only may sample in all (default: 10 x n + 20).
         best_of: sample this many candidates for each tune and keep the one the critic ranks best: valid first,
             then the model's likelihood of the music, ending on the tonic and bars that come back (1: no critic).
+        whole_bars: refuse a bar line that would close a bar short of the meter (but an anacrusis, the bar that
+            completes it, or a bar short by a lead-in) and draw again; False lets the model write any bar.
         time_limit: seconds music21 may take to validate or render one tune; a slower one is rejected.
     """
     from abcrnn.files import write_atomic
@@ -66,7 +69,7 @@ def sample(
     settings = SampleSettings(
         n=n, temperature=temperature, top_k=top_k, top_p=top_p, seed=seed, primer=primer, title=title, meter=meter,
         key=key, rhythm=rhythm, header_temperature=header_temperature, max_chars=max_chars, valid_only=valid_only,
-        max_attempts=max_attempts, best_of=best_of, time_limit=time_limit,
+        max_attempts=max_attempts, best_of=best_of, whole_bars=bool(whole_bars), time_limit=time_limit,
     )  # fmt: skip
     if midi or page:
         from abcrnn.sound.midi import check_instrument

@@ -47,6 +47,7 @@ class ComposeRequest(BaseModel):
     max_chars: int = Field(2000, ge=20, le=LIMITS.most_chars, description="cut a tune that has not ended by then")
     best_of: int = Field(8, ge=1, le=LIMITS.most_candidates, description="candidates per tune; the critic keeps one")
     valid_only: bool = Field(False, description="keep sampling until every tune passes validation")
+    whole_bars: bool = Field(True, description="refuse a bar line that closes a bar short of the meter")
 
 
 class AbcText(BaseModel):
