@@ -3,7 +3,8 @@
 import pytest
 
 from abcrnn.sampling.critic import critic_score, ranked
-from abcrnn.sampling.sample import SampleSettings, _best_of
+from abcrnn.sampling.best_of import best_of
+from abcrnn.sampling.sample import SampleSettings
 from abcrnn.sampling.streams import SampledTune
 from conftest import assert_one_line_error, run_cli
 
@@ -36,7 +37,7 @@ def test_best_of_keeps_the_best_valid_candidate_and_numbers_the_tunes():
         calls.append(("others", count, [f["T"] for f in fields]))
         return [SampledTune(text, log_likelihood=-10.0, chosen=10) for _ in range(count // 2) for text in (AWAY, HOME)]
 
-    kept = _best_of(draw, sample_with, 3, time_limit=30)(2, seed=1, progress=None)
+    kept = best_of(draw, sample_with, 3, time_limit=30)(2, seed=1, progress=None)
     assert calls == [("draw", 2), ("others", 4, ["Broken 0", "Broken 0", "Broken 1", "Broken 1"])]
     assert [tune.text.split("\n")[:2] for tune in kept] == [["X:1", "T:Home"], ["X:2", "T:Home"]]
     assert all(tune.errors == [] for tune in kept)

@@ -87,6 +87,11 @@ def test_compose_play_transpose_edit_save_restart_and_export(browser, tmp_path):
 
         card.locator(".save").click()
         expect(page.locator("#book li input")).to_have_value("Test Jig", timeout=10000)
+
+        card.locator(".more-part").click()  # keep the first part, sample the rest again: a new tune after it
+        expect(page.locator(".tune svg")).to_have_count(3, timeout=120000)
+        again = page.locator(".tune").nth(1).locator(".abc").input_value()
+        assert "K:G\n|:GAB cBA|BGE D3|GAB cBA|BGE G3:|" in again and again.strip() != JIG.strip()
         assert problems == {"outside": [], "errors": []}
         page.close()
     finally:

@@ -72,8 +72,10 @@ class Composer:
             while done < settings.n:
                 count = min(self.limits.round_tunes, settings.n - done)
                 job = replace(settings, n=count, seed=settings.seed + 7919 * round_number)
-                progress = lambda finished, before=done: send(  # noqa: E731
-                    {"event": "progress", "done": before + finished, "total": settings.n})
+
+                def progress(finished: int, before: int = done) -> None:
+                    send({"event": "progress", "done": before + finished, "total": settings.n})
+
                 composed = compose(model=self.bundle, progress=progress, stop=stop, **job.to_dict())
                 tunes = [_tune_entry(tune, done + number) for number, tune in enumerate(composed.tunes, 1)]
                 send({"event": "tunes", "tunes": tunes, "notes": composed.notes})
