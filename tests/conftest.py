@@ -1,4 +1,5 @@
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -8,6 +9,7 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 DATA = Path(__file__).parent / "data"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ROOT = Path(__file__).parent.parent
 
 
@@ -53,3 +55,17 @@ def tiny_bundle(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("bundles") / "tiny"
     train(corpus=str(DATA / "jigs120.abc"), out=str(out), epochs=2, **TINY)
     return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium driven by Playwright; the tests that need it skip, saying why, without them."""
+    if not CHROMIUM:
+        pytest.skip("no Chromium to test the pages in (apt-get install chromium)")
+    playwright = pytest.importorskip("playwright.sync_api", reason="no playwright (pip install playwright)")
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required",
+            "--disable-background-networking"])  # fmt: skip
+        yield browser
+        browser.close()

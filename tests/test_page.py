@@ -1,12 +1,10 @@
 """The tune book page, opened in a real browser (headless Chromium): drawn, offline, playable."""
 
-import shutil
 from pathlib import Path
 
 import pytest
 from conftest import DATA, assert_one_line_error, run_cli
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 BROKEN = "X:9\nT:Broken Bar\nM:6/8\nL:1/8\nK:G\nGAB cde | fga |]\n"
 
@@ -19,20 +17,6 @@ def page_file(tmp_path_factory) -> Path:
     result = run_cli("page", str(source), "--out", str(folder / "tunes.html"), "--title", "Test <book>")
     assert result.returncode == 0, result.stderr
     return folder / "tunes.html"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium driven by Playwright; the tests that need it skip, saying why, without them."""
-    if not CHROMIUM:
-        pytest.skip("no Chromium to test the pages in (apt-get install chromium)")
-    playwright = pytest.importorskip("playwright.sync_api", reason="no playwright (pip install playwright)")
-    with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required",
-            "--disable-background-networking"])  # fmt: skip
-        yield browser
-        browser.close()
 
 
 def open_page(browser, path: Path):

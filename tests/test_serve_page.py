@@ -2,25 +2,12 @@
 
 import pytest
 from serving import Server
-from test_page import CHROMIUM
 
 pytest.importorskip("fastapi", reason="abcrnn serve needs fastapi and uvicorn (pip install abcrnn)")
 playwright_api = pytest.importorskip("playwright.sync_api", reason="no playwright (pip install playwright)")
 expect = playwright_api.expect
 
 JIG = "X:1\nT:Test Jig\nR:jig\nM:6/8\nL:1/8\nK:G\n|:GAB cBA|BGE D3|GAB cBA|BGE G3:|\n|:gfe dcB|cBA G3:|\n"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM:
-        pytest.skip("no Chromium to test the pages in (apt-get install chromium)")
-    with playwright_api.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required",
-            "--disable-background-networking"])  # fmt: skip
-        yield browser
-        browser.close()
 
 
 def open_app(browser, server):

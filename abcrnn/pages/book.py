@@ -19,6 +19,10 @@ from abcrnn.errors import AbcrnnError
 from abcrnn.text.abc import header_fields
 from abcrnn.training.corpus import rhythm_name
 
+class MissingTune(AbcrnnError):
+    """No tune with that number in the book (the server answers 404)."""
+
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tunes (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -107,12 +111,12 @@ class TuneBook:
         return [SavedTune(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5]) for row in rows]
 
     def get(self, tune_id: int) -> SavedTune:
-        """One saved tune; ``AbcrnnError`` when there is none with that number."""
+        """One saved tune; ``MissingTune`` when there is none with that number."""
         with self._transaction() as connection:
             row = connection.execute("SELECT id, title, rhythm, abc, settings, saved FROM tunes WHERE id = ?",
                                      (tune_id,)).fetchone()  # fmt: skip
         if row is None:
-            raise AbcrnnError(f"no tune {tune_id} in the tune book")
+            raise MissingTune(f"no tune {tune_id} in the tune book")
         return SavedTune(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5])
 
     def rename(self, tune_id: int, title: str) -> SavedTune:
@@ -125,13 +129,13 @@ class TuneBook:
         with self._transaction() as connection:
             row = connection.execute("SELECT abc FROM tunes WHERE id = ?", (tune_id,)).fetchone()
             if row is None:
-                raise AbcrnnError(f"no tune {tune_id} in the tune book")
+                raise MissingTune(f"no tune {tune_id} in the tune book")
             connection.execute("UPDATE tunes SET title = ?, abc = ? WHERE id = ?",
                                (title, with_title(row[0], title), tune_id))  # fmt: skip
         return self.get(tune_id)
 
     def delete(self, tune_id: int) -> None:
-        """Remove a saved tune; ``AbcrnnError`` when there is none with that number."""
+        """Remove a saved tune; ``MissingTune`` when there is none with that number."""
         with self._transaction() as connection:
             if connection.execute("DELETE FROM tunes WHERE id = ?", (tune_id,)).rowcount == 0:
-                raise AbcrnnError(f"no tune {tune_id} in the tune book")
+                raise MissingTune(f"no tune {tune_id} in the tune book")

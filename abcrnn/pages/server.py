@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from starlette.exceptions import HTTPException
 
 from abcrnn.errors import AbcrnnError
-from abcrnn.pages.book import TuneBook
+from abcrnn.pages.book import MissingTune, TuneBook
 from abcrnn.pages.composing import Busy, Composer
 from abcrnn.pages.forms import (
     LIMITS,
@@ -43,7 +43,7 @@ def create_app(bundle, book: TuneBook, limits: Limits = LIMITS, model_name: str 
 
     # No /docs or /redoc: their pages fetch scripts from a CDN. /openapi.json describes the API.
     app = FastAPI(title="abcrnn", version=__version__, docs_url=None, redoc_url=None,
-                  description="Compose folk tunes in ABC with an LSTM, hear and edit them, keep a tune book.")  # fmt: skip
+                  description="Compose folk tunes in ABC with an LSTM, hear and edit them, keep a tune book.")
     app.add_middleware(BodyLimit, most_bytes=limits.most_body_bytes)
     app.add_middleware(SecurityHeaders, allowed_hosts=allowed_hosts)
     composer = Composer(bundle, limits)
@@ -63,10 +63,13 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def busy(request: Request, error: Busy):
         return JSONResponse({"error": str(error)}, status_code=429, headers={"Retry-After": "2"})
 
+    @app.exception_handler(MissingTune)
+    async def missing(request: Request, error: MissingTune):
+        return JSONResponse({"error": error_line(str(error))}, status_code=404)
+
     @app.exception_handler(AbcrnnError)
     async def refused(request: Request, error: AbcrnnError):
-        status = 404 if str(error).startswith("no tune ") else 400
-        return JSONResponse({"error": error_line(str(error))}, status_code=status)
+        return JSONResponse({"error": error_line(str(error))}, status_code=400)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException):
