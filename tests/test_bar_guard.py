@@ -83,3 +83,12 @@ def test_sampled_slip_jigs_keep_their_bars_whole():
         return sum(length == 9 for length in bars) / len(bars)
 
     assert full_share(guarded) > 0.8 > 0.5 > full_share(free)
+
+
+def test_a_primer_that_writes_the_header_is_guarded_too():
+    from abcrnn.api import compose, load_model
+
+    primer = "X:1\nR:slip jig\nM:9/8\nL:1/8\nK:G\n"  # as "more like this" sends a tune's opening
+    tunes = compose(8, model=load_model(), rhythm="any", primer=primer + "GAB", seed=4, best_of=1).tunes
+    assert all(tune.text.startswith("X:") and "M:9/8" in tune.text for tune in tunes)
+    assert all(refusals(tune.text) == [] for tune in tunes)

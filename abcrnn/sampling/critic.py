@@ -42,7 +42,8 @@ def looping_share(bars: list[str]) -> float:
     >>> round(looping_share(["a", "a", "b", "c", "b", "c", "b"]), 3), looping_share(["a", "b", "a", "c"])
     (0.333, 0.0)
     """
-    looping = [bars[i] == bars[i - 1] or (i >= 4 and bars[i] == bars[i - 2] == bars[i - 4]) for i in range(1, len(bars))]
+    looping = [bars[i] == bars[i - 1] or (i >= 4 and bars[i] == bars[i - 2] == bars[i - 4])
+               for i in range(1, len(bars))]  # fmt: skip
     return sum(looping) / max(1, len(looping))
 
 

@@ -55,8 +55,8 @@ class _Stream:
     pending: str = ""  # characters to feed before sampling again
     in_header: bool = True
     opening: str = ""  # music to feed once the header is written (a primer without header lines)
-    guard: BarGuard | None = None  # follows the bars once the header is written (with whole_bars)
-    music_start: int = 0  # where the music starts in ``text``
+    guard: BarGuard | None = None  # follows the bars, made for the header's meter when first asked (whole_bars)
+    music_start: int = 0  # where the music starts in ``text`` (once the header is written)
     done: bool = field(default=False)
     log_likelihood: float = 0.0  # of the music the model chose, at temperature 1
     chosen: int = 0
@@ -110,11 +110,14 @@ def _start_stream(primer: str, forced: dict[str, str], header_order: str) -> _St
         return _Stream(text="X:1\n", forced=dict(forced), header_order=header_order, opening=primer)
     text = model_text(primer if primer.startswith("X:") else "X:1\n" + primer, header_order)
     stream = _Stream(text=text, forced=dict(forced), header_order=header_order)
+    position = 0
     for line in text.split("\n")[:-1] if "\n" in text else []:
+        position += len(line) + 1
         if line[:2] in {f"{letter}:" for letter in header_order}:
             if line[0] in stream.forced:
                 raise AbcrnnError(f"the primer already sets {line[:2]}; leave out the option that sets it too")
-            stream.in_header = stream.in_header and line[0] != "K"
+            if stream.in_header and line[0] == "K":  # the primer writes the whole header: its music follows
+                stream.in_header, stream.music_start = False, position
     return stream
 
 
@@ -148,8 +151,6 @@ def _advance(stream: _Stream, characters: str, max_chars: int) -> None:
         if stream.in_header and character == "\n" and stream.text.rstrip("\n").split("\n")[-1].startswith("K:"):
             stream.in_header = False
             stream.music_start = len(stream.text)
-            if stream.guard is not None:
-                stream.guard = BarGuard(bar_units_of(stream.text))
             stream.text, stream.opening = stream.text + stream.opening, ""  # fed before the model writes on
         if stream.text.endswith("\n\n") or stream.text.endswith("\nX:") or len(stream.text) >= max_chars:
             stream.done = True
@@ -200,8 +201,6 @@ def sample_tunes(
     rng = np.random.default_rng(seed)
     streams = [_start_stream(primer, fields, header_order) for fields in per_tune]
     guarded = [index[character] for character in GUARDED_CHARACTERS if character in index] if whole_bars else []
-    for stream in streams:
-        stream.guard = BarGuard(None) if guarded else None  # made for its meter once the header is written
     header_temperature = temperature if header_temperature is None else header_temperature
     fed = [0] * n
     active = list(range(n))
@@ -243,8 +242,10 @@ def sample_tunes(
 
 def _bar_line_allowed(stream: _Stream) -> bool:
     """Whether the guard lets a bar line come next (always in the header, and inside a bar line)."""
-    if stream.in_header or stream.guard is None or stream.text[-1:] in GUARDED_CHARACTERS:
+    if stream.in_header or stream.text[-1:] in GUARDED_CHARACTERS:
         return True
+    if stream.guard is None:
+        stream.guard = BarGuard(bar_units_of(stream.text[: stream.music_start]))
     return stream.guard.allows_bar_line(stream.text[stream.music_start :])
 
 

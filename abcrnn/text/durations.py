@@ -34,7 +34,8 @@ _TUPLET_TIME = {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}
 def note_length(multiplier: str, slashes: str, divisor: str) -> Fraction:
     """A written length in unit notes: ``2`` is two, ``/`` or ``/2`` half, ``3/2`` one and a half, ``//`` a quarter.
 
-    >>> [str(note_length(*parts)) for parts in [("", "", ""), ("2", "", ""), ("", "/", ""), ("3", "/", "2"), ("", "//", "")]]
+    >>> written = [("", "", ""), ("2", "", ""), ("", "/", ""), ("3", "/", "2"), ("", "//", "")]
+    >>> [str(note_length(*parts)) for parts in written]
     ['1', '2', '1/2', '3/2', '1/4']
     """
     number = Fraction(int(multiplier) if multiplier else 1)
