@@ -255,6 +255,15 @@ def test_serve_bad_command_lines_are_one_line_errors(tmp_path, tiny_bundle):
     junk = tmp_path / "junk.sqlite"
     junk.write_bytes(b"\x00\xffnot a database" * 100)
     assert_one_line_error(run_cli("serve", "--weights", str(tiny_bundle), "--db", str(junk)), "not a tune book")
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = str(taken.getsockname()[1])
+        result = run_cli("serve", "--weights", str(tiny_bundle), "--db", str(tmp_path / "book.sqlite"), "--port", port)
+    assert_one_line_error(result, "the port is in use")
+    assert "open http" not in result.stderr  # it never said where to open what did not start
 
 
 def test_serve_listens_on_this_computer_unless_told_and_then_warns(tmp_path, tiny_bundle):

@@ -28,10 +28,13 @@ def serve(weights: str | None = None, port: int = 8000, host: str = "127.0.0.1",
     from abcrnn.pages.server import create_app
 
     app = create_app(bundle, book, model_name=name, allowed_hosts=allowed)
+    listening = _listen(host, port)  # before saying where to open it: a port in use is one line, and nothing runs
     shown = f"[{host}]" if ":" in host else host
     print(f"abcrnn serve: {name} model, tune book {book.path}\nopen http://{shown}:{port}/ (Ctrl-C stops)",
           file=sys.stderr)  # fmt: skip
-    _run(app, host, port)
+    import uvicorn
+
+    uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False)).run(sockets=[listening])
 
 
 def _open(weights: str | None, db: str | None):
@@ -47,21 +50,23 @@ def _open(weights: str | None, db: str | None):
     return bundle, book, Path(bundle.path).name
 
 
-def _run(app, host: str, port: int) -> None:
+def _listen(host: str, port: int):
+    """A socket listening on ``host:port``, or a one-line error saying why there is none."""
     import errno
-
-    import uvicorn
+    import socket
 
     from abcrnn.errors import AbcrnnError
 
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
     try:
-        sockets = [config.bind_socket()]
-    except SystemExit:  # uvicorn reports a port in use and exits
-        raise AbcrnnError(f"cannot listen on {host}:{port}: the port is in use or not allowed; "
-                          "choose another with --port") from None  # fmt: skip
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        listening = socket.socket(family, socket.SOCK_STREAM)
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind((host, port))
+        listening.listen(128)
     except OSError as error:
-        reason = "the port is in use" if error.errno == errno.EADDRINUSE else error.strerror
-        raise AbcrnnError(f"cannot listen on {host}:{port}: {reason}; choose another with --port") from None
-    server.run(sockets=sockets)
+        if error.errno == errno.EADDRINUSE:
+            raise AbcrnnError(f"cannot listen on {host}:{port}: the port is in use; choose another with --port"
+                              ) from None  # fmt: skip
+        raise AbcrnnError(f"cannot listen on {host}:{port}: {error.strerror or error}; check --host and --port"
+                          ) from None  # fmt: skip
+    return listening
