@@ -87,6 +87,7 @@ def form_line(figures: dict) -> str:
     form = figures["form"]
     return (f"bars return {form['bars_return']:.1%}, phrases return {form['phrases_return']:.1%}, "
             f"end on tonic {form['ends_on_tonic']:.1%}, parts end home {form['parts_end_home']:.1%}, "
+            f"loop {form['loops']:.1%}, "
             f"steps {form['steps']:.1%}, leaps {form['leaps']:.1%}, range {form['range']:.1f}; "
             f"titles naming another rhythm {figures['titles_another_rhythm']:.1%}")  # fmt: skip
 

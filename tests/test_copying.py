@@ -87,6 +87,24 @@ def test_a_repeated_bar_is_proposed_by_every_source_that_sees_it():
     assert proposed["match"] == "g"  # "ABc def|" was last followed by g
 
 
+def test_break_loops_proposes_no_third_playing_of_a_passage():
+    once, twice = "X:1\nK:D\nABc def|gfe dcB|", "X:1\nK:D\nABc def|gfe dcB|ABc def|gfe dcB|"
+    vocabulary = Vocabulary.from_text(twice + "\n")
+
+    def proposing(text, break_loops):
+        tracker = CopyTracker(vocabulary.characters, 1, break_loops=break_loops)
+        for character in text:
+            _, bands = tracker.feed(vocabulary.encode(character))
+        return [source for source, band in zip(SOURCES, bands[0]) if band]
+
+    # Played twice running: every source would start a third playing; with break_loops none does.
+    assert proposing(twice, False) == ["match", "bar-1", "bar-2", "bar-4"] and proposing(twice, True) == []
+    assert proposing(twice[:-3], True) == ["match", "bar-1", "bar-2"]  # the second playing may go on
+    assert proposing(once, True) == proposing(once, False) == ["match", "bar-1", "bar-2"]
+    # A figure shorter than MIN_LOOP may come round: "dBd dBd " is a 4-character figure twice.
+    assert proposing("X:1\nK:D\ndBd dBd ", True) == ["match"]
+
+
 def test_the_header_proposes_nothing_and_each_tune_starts_empty():
     text = "X:1\nT:ABc|ABc|\nK:D\n"
     vocabulary = Vocabulary.from_text(text)

@@ -169,7 +169,7 @@ class UniformEngine:
     def __init__(self, size: int):
         self.size = size
 
-    def initial_state(self, n: int):
+    def initial_state(self, n: int, break_loops: bool = False):
         from abcrnn.model.engine import State
 
         return State([(np.zeros((n, 1)), np.zeros((n, 1)))])

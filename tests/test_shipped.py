@@ -47,3 +47,34 @@ def test_shipped_model_honours_forced_key(tmp_path):
     result = run_cli("sample", "--n", "5", "--seed", "2", "--key", "Edor", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert [header_fields(tune)["K"] for tune in split_tunes(out.read_text())] == ["Edor"] * 5
+
+
+def test_shipped_sampler_breaks_a_loop_the_copy_memory_would_play_a_third_time():
+    import numpy as np
+
+    from abcrnn.model.engine import softmax
+    from abcrnn.sampling import streams
+
+    bundle = load_bundle(ROOT / "weights" / "folk")
+    twice = "X:1\nT:Loop\nR:jig\nM:6/8\nL:1/8\nK:G\n" + "GAB c2d|e2d cBA|" * 2
+    ids = bundle.vocabulary.encode(twice)
+    engine, after = bundle.engine(), {}
+    for break_loops in (False, True):
+        log_probs, _ = engine.feed(ids[None], engine.initial_state(1, break_loops=break_loops))
+        after[break_loops] = np.exp(log_probs[0])
+    g = bundle.vocabulary.characters.index("G")
+    # The copy memory pushes a third playing (G); with the loop broken the network alone decides,
+    # as it would without a copy gate.
+    assert after[False][g] > after[True][g] + 0.05
+    plain = bundle.engine()
+    plain.gate_kernel = None
+    log_probs, _ = plain.feed(ids[None], plain.initial_state(1))
+    np.testing.assert_allclose(after[True], softmax(log_probs[0]), atol=1e-5)
+    # The sampler asks for it by default, and not when told not to.
+    asked = []
+    real = engine.initial_state
+    engine.initial_state = lambda n, break_loops=False: asked.append(break_loops) or real(n, break_loops)
+    for break_loops in (True, False):
+        streams.sample_tunes(engine, bundle.vocabulary, 1, seed=1, max_chars=60, **({} if break_loops else
+                             {"break_loops": False}))  # fmt: skip
+    assert asked == [True, False]

@@ -20,6 +20,12 @@ the LSTM state and the runs: a pointer over a few positions chosen by the tune's
 instead of attention over all of them (Merity et al. 2017), added to the logits rather than
 mixed into the probabilities, so that the network keeps its veto.
 
+For sampling, a tracker made with ``break_loops`` proposes nothing where the music so far ends
+with the same passage (``MIN_LOOP`` characters or more) twice in a row: a passage played twice
+is left to the network to play a third time. Without it, 17% of 100 sampled jigs played a
+passage three times running (the corpus jigs: 0.5%), and a few looped until ``--max-chars``.
+Scoring never breaks loops, so the engine's probabilities stay the Keras model's.
+
 Only the current tune's music is read (after its ``K:`` line), and a tracker starts empty at
 every tune. The same code proposes for training (run over whole tunes beforehand, so the
 memory of the tune survives the window boundaries of stateful training) and for sampling and
@@ -42,6 +48,9 @@ RUN_BUCKETS = len(RUN_EDGES) + 2
 # Characters that do not count as a bar's start: spaces and line breaks, the colons of
 # repeats (|: ::), the brackets and numbers of endings ([1 |2) and of |] and [|.
 SKIPPED_AT_BAR_START = " \n:[]0123456789"
+# The shortest passage whose third playing ``break_loops`` leaves to the network: a bar of a
+# jig or a reel or longer (a figure within a bar, such as "dBd dBd", may come round freely).
+MIN_LOOP = 6
 
 
 def run_buckets(available: np.ndarray, runs: np.ndarray) -> np.ndarray:
@@ -60,7 +69,8 @@ class CopyTracker:
     next, each source's proposed id and run band, each of shape ``(streams, len(SOURCES))``.
     """
 
-    def __init__(self, characters: str, streams: int, capacity: int = 256):
+    def __init__(self, characters: str, streams: int, capacity: int = 256, break_loops: bool = False):
+        self.break_loops = break_loops  # the sampler's choice: see the module's docstring
         index = {character: position for position, character in enumerate(characters)}
         self._bar = index.get(BAR_CHARACTER, -1)
         self._newline, self._key, self._colon = (index.get(c, -1) for c in "\nK:")
@@ -156,6 +166,9 @@ class CopyTracker:
         self.proposals[streams, 0] = self.music[streams, np.minimum(end + 1, width - 1)]
         self.available[streams, 0] = longest >= 1
         self.source_runs[streams, 0] = longest
+        # The match ends ``period`` characters back; as long as that, the passage was played twice running.
+        period = n - 1 - end
+        looping = streams[(longest >= period) & (period >= MIN_LOOP)] if self.break_loops else streams[:0]
         current = self.bars[streams] - 1
         offset = n - self.bar_starts[streams, current]
         for column, back in enumerate(BARS_BACK, start=1):
@@ -164,6 +177,7 @@ class CopyTracker:
             ok = (earlier_bar >= 0) & (position < n)
             self.proposals[streams, column] = np.where(ok, self.music[streams, np.minimum(position, n - 1)], 0)
             self.available[streams, column] = ok
+        self.available[looping] = False
 
     def _grow(self, needed: int) -> None:
         if needed > self.music.shape[1]:

@@ -74,10 +74,14 @@ class Engine:
     def vocab_size(self) -> int:
         return self.dense_bias.shape[0]
 
-    def initial_state(self, streams: int) -> State:
-        """Zero state for ``streams`` independent streams, each at the start of a tune."""
+    def initial_state(self, streams: int, break_loops: bool = False) -> State:
+        """Zero state for ``streams`` independent streams, each at the start of a tune.
+
+        ``break_loops`` (for sampling) stops the copy memory proposing a third playing of a passage
+        (``copying.CopyTracker``); the probabilities are then no longer the Keras model's.
+        """
         shapes = [(streams, kernel.shape[0]) for kernel in self.recurrent_kernels]
-        copy = CopyTracker(self.characters, streams) if self.gate_kernel is not None else None
+        copy = CopyTracker(self.characters, streams, break_loops=break_loops) if self.gate_kernel is not None else None
         return State([(np.zeros(shape, np.float32), np.zeros(shape, np.float32)) for shape in shapes], copy)
 
     def step(self, ids: np.ndarray, state: State) -> tuple[np.ndarray, State]:
@@ -115,7 +119,8 @@ class Engine:
             else:
                 z = x @ self.kernels[index - 1] + h @ self.recurrent_kernels[index] + self.biases[index - 1]
             # Keras orders the four gates input, forget, candidate, output.
-            i, f, g, o = np.split(z, 4, axis=1)
+            units = h.shape[1]
+            i, f, g, o = (z[:, k * units : (k + 1) * units] for k in range(4))
             c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
             h = _sigmoid(o) * np.tanh(c)
             new_state.append((h, c))

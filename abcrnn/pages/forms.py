@@ -48,6 +48,7 @@ class ComposeRequest(BaseModel):
     best_of: int = Field(8, ge=1, le=LIMITS.most_candidates, description="candidates per tune; the critic keeps one")
     valid_only: bool = Field(False, description="keep sampling until every tune passes validation")
     whole_bars: bool = Field(True, description="refuse a bar line that closes a bar short of the meter")
+    break_loops: bool = Field(True, description="no copy proposals for a passage's third playing in a row")
 
 
 class AbcText(BaseModel):

@@ -10,6 +10,8 @@ the MIDI numbers of its notes in order (grace notes left out, a chord by its top
 - ``ends_on_tonic``: the last note is the key's tonic (``K:Ador`` -> A), in any octave;
 - ``parts_end_home``: the share of parts (ended by a repeat, a double or a final bar
   line) whose last note is the tonic or the dominant;
+- ``loops``: a passage of one, two or four bars comes three times running (rare in the
+  corpus: a tune that does is stuck, not answering itself);
 - ``range``: semitones from the lowest note to the highest;
 - ``steps`` and ``leaps``: the shares of moves of at most 2 semitones and of 7 or more.
 
@@ -66,6 +68,16 @@ def score_bars(score) -> tuple[list[tuple[int, ...]], list[bool]]:
     return bars, ends
 
 
+def plays_three_times_running(bars: list[tuple[int, ...]]) -> bool:
+    """Whether a passage of one, two or four bars comes three times in a row.
+
+    >>> plays_three_times_running([(1,), (2,), (1,), (2,), (1,), (2,)]), plays_three_times_running([(1,), (1,), (2,)])
+    (True, False)
+    """
+    return any(bars[i : i + k] == bars[i + k : i + 2 * k] == bars[i + 2 * k : i + 3 * k]
+               for k in (1, 2, 4) for i in range(len(bars) - 3 * k + 1))  # fmt: skip
+
+
 def form_measures(bars: list[tuple[int, ...]], part_ends: list[bool], tonic: int | None) -> dict:
     """The measures of the module docstring, from a tune's bars (see ``score_bars``).
 
@@ -82,10 +94,11 @@ def form_measures(bars: list[tuple[int, ...]], part_ends: list[bool], tonic: int
         "phrases_return": returning_share([bars[i] + (-1,) + bars[i + 1] for i in range(len(bars) - 1)]),
         "ends_on_tonic": bool(notes) and tonic is not None and notes[-1] % 12 == tonic,
         "parts_end_home": sum(pitch % 12 in home for pitch in part_last) / len(part_last) if part_last else 0.0,
+        "loops": plays_three_times_running(bars),
         "range": max(notes) - min(notes) if notes else 0,
         "steps": sum(move <= STEP for move in moves) / len(moves) if moves else 0.0,
         "leaps": sum(move >= LEAP for move in moves) / len(moves) if moves else 0.0,
     }
 
 
-MEASURES = ("bars_return", "phrases_return", "ends_on_tonic", "parts_end_home", "range", "steps", "leaps")
+MEASURES = ("bars_return", "phrases_return", "ends_on_tonic", "parts_end_home", "loops", "range", "steps", "leaps")

@@ -186,6 +186,7 @@ FORM_LABELS = {
     "phrases_return": "two-bar phrases that come back",
     "ends_on_tonic": "tunes ending on the tonic",
     "parts_end_home": "parts ending on the tonic or dominant",
+    "loops": "tunes playing a passage of 1, 2 or 4 bars three times running",
     "range": "range (semitones, mean)",
     "steps": "moves of a step or less (2 semitones)",
     "leaps": "moves of a fifth or more (7 semitones)",

@@ -41,6 +41,7 @@ class SampleSettings:
     max_attempts: int | None = None  # how many tunes valid_only may sample in all (default 10 n + 20)
     best_of: int = 8  # candidates per tune; the critic keeps one (see critic.py)
     whole_bars: bool = True  # a bar line may not close a bar short of the meter (but an anacrusis; bar_guard.py)
+    break_loops: bool = True  # no copy proposals for a passage's third playing in a row (model/copying.py)
     time_limit: float = DEFAULT_TIME_LIMIT  # seconds music21 may take to read one tune
 
     def __post_init__(self):
@@ -122,7 +123,7 @@ def sample_from(bundle, settings: SampleSettings, progress=None, stop=None) -> S
         engine, bundle.vocabulary, count, float(settings.temperature), int(settings.top_k), float(settings.top_p),
         round_seed, settings.primer, fields, int(settings.max_chars), progress=progress,
         header_temperature=float(settings.header_temperature), header_order=bundle.header_order, stop=stop,
-        whole_bars=bool(settings.whole_bars))  # fmt: skip
+        whole_bars=bool(settings.whole_bars), break_loops=bool(settings.break_loops))  # fmt: skip
     draw = lambda count, round_seed, progress: sample_with(  # noqa: E731
         count, round_seed, choose_rhythms(count, round_seed), progress)
     if settings.best_of > 1:

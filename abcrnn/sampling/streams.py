@@ -174,6 +174,7 @@ def sample_tunes(
     header_order: str = MODEL_HEADER_ORDER,
     stop=None,
     whole_bars: bool = True,
+    break_loops: bool = True,
 ) -> list[SampledTune]:
     """Sample ``n`` tunes in parallel streams; the same arguments give the same tunes.
 
@@ -191,6 +192,7 @@ def sample_tunes(
             (a server's time limit, or a client that went away).
         whole_bars: a bar line may not close a bar short of the meter, but for an anacrusis or a
             lead-in (``bar_guard``); where the model draws one, it draws again without bar lines.
+        break_loops: the copy memory proposes no third playing in a row of a passage (``CopyTracker``).
     """
     from abcrnn.model.engine import softmax
 
@@ -204,7 +206,7 @@ def sample_tunes(
     header_temperature = temperature if header_temperature is None else header_temperature
     fed = [0] * n
     active = list(range(n))
-    state = engine.initial_state(n)
+    state = engine.initial_state(n, break_loops=break_loops)
     while active:
         if stop and (reason := stop()):
             raise AbcrnnError(reason)
@@ -214,9 +216,7 @@ def sample_tunes(
         tempered = softmax(log_probs, np.where(in_header, header_temperature, temperature))
         if space is not None:
             _end_space_runs(tempered, [streams[i].text for i in active], space)
-        # top-k and top-p trim the music; header lines lose only the model's slips, keeping the rarer keys.
-        probabilities = np.where(in_header, filter_probabilities(tempered, min_p=HEADER_MIN_P),
-                                 filter_probabilities(tempered, top_k, top_p))  # fmt: skip
+        probabilities = _trimmed(tempered, in_header[:, 0], top_k, top_p)
         draws = (probabilities.cumsum(axis=1) < rng.random((len(active), 1))).sum(axis=1)
         for row, i in enumerate(active):
             fed[i] += 1
@@ -247,6 +247,15 @@ def _bar_line_allowed(stream: _Stream) -> bool:
     if stream.guard is None:
         stream.guard = BarGuard(bar_units_of(stream.text[: stream.music_start]))
     return stream.guard.allows_bar_line(stream.text[stream.music_start :])
+
+
+def _trimmed(tempered: np.ndarray, in_header: np.ndarray, top_k: int, top_p: float) -> np.ndarray:
+    """Top-k and top-p trim the music's rows; header rows lose only the model's slips, keeping the rarer keys."""
+    trimmed = np.empty_like(tempered)
+    for rows, trim in ((~in_header, dict(top_k=top_k, top_p=top_p)), (in_header, dict(min_p=HEADER_MIN_P))):
+        if rows.any():
+            trimmed[rows] = filter_probabilities(tempered[rows], **trim)
+    return trimmed
 
 
 def _draw_without(tempered: np.ndarray, refused: list[int], rng, drawn: int, top_k: int, top_p: float) -> int:

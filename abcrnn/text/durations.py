@@ -44,6 +44,7 @@ def note_length(multiplier: str, slashes: str, divisor: str) -> Fraction:
     return number / 2 ** len(slashes)
 
 
+@lru_cache(maxsize=4096)  # the sampler's guard measures a bar as it grows, and again once closed
 def bar_units(bar: str) -> Fraction | None:
     """The length of one bar's music in unit notes (``L:``); None where this reader is not sure.
 
