@@ -43,6 +43,14 @@ class Engine:
     gate_kernel: np.ndarray | None = None  # (units + sources * run bands, sources), with a copy gate
     gate_bias: np.ndarray | None = None  # (sources,)
     characters: str = ""  # the vocabulary, which the copy memory reads
+    # The kernels transposed, (4 * units, units) and C-ordered: OpenBLAS multiplies W.T @ h.T (and the
+    # result read back transposed) 20-25% faster than h @ W for 2 to 100 streams here, to the same bits.
+    _recurrent_t: list = field(init=False, repr=False)
+    _kernels_t: list = field(init=False, repr=False)
+
+    def __post_init__(self):
+        self._recurrent_t = [np.ascontiguousarray(kernel.T) for kernel in self.recurrent_kernels]
+        self._kernels_t = [np.ascontiguousarray(kernel.T) for kernel in self.kernels]
 
     @classmethod
     def from_weights(cls, weights, characters: str = "") -> "Engine":
@@ -115,9 +123,9 @@ class Engine:
         x = None
         for index, (h, c) in enumerate(lstm_state):
             if index == 0:
-                z = self.first_layer_table[ids] + h @ self.recurrent_kernels[0]
+                z = self.first_layer_table[ids] + (self._recurrent_t[0] @ h.T).T
             else:
-                z = x @ self.kernels[index - 1] + h @ self.recurrent_kernels[index] + self.biases[index - 1]
+                z = (self._kernels_t[index - 1] @ x.T).T + (self._recurrent_t[index] @ h.T).T + self.biases[index - 1]
             # Keras orders the four gates input, forget, candidate, output.
             units = h.shape[1]
             i, f, g, o = (z[:, k * units : (k + 1) * units] for k in range(4))
