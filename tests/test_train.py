@@ -65,6 +65,8 @@ def test_ctrl_c_keeps_last_completed_epoch(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "abcrnn", "train", "--corpus", JIGS, "--out", str(out), "--epochs", "200", *TINY_ARGS],
         stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        # A suite run in the background (`pytest &`) ignores Ctrl-C, and its children would inherit that.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     deadline = time.time() + 120
     while not (out / "bundle.json").exists() and time.time() < deadline:

@@ -76,11 +76,13 @@ class CopyTracker:
         self._newline, self._key, self._colon = (index.get(c, -1) for c in "\nK:")
         self._skipped = np.zeros(len(characters) + 1, dtype=bool)
         self._skipped[[index[c] for c in SKIPPED_AT_BAR_START if c in index]] = True
-        self.music = np.zeros((streams, capacity), dtype=np.int32)  # each stream's music so far
+        # Each stream's music so far; -1 after its end, which no character equals.
+        self.music = np.full((streams, capacity), -1, dtype=np.int32)
         self.length = np.zeros(streams, dtype=np.int64)
         # runs[s, p]: length (at most LONGEST_MATCH) of the match between the music ending
         # at its last character and the music ending at the earlier position p.
         self.runs = np.zeros((streams, capacity), dtype=np.int16)
+        self._next_runs = np.zeros_like(self.runs)  # the runs after the next character are written here
         self.bar_starts = np.zeros((streams, 16), dtype=np.int64)
         self.bars = np.ones(streams, dtype=np.int64)  # bar 0 starts where the music does
         self.in_header = np.ones(streams, dtype=bool)
@@ -125,17 +127,19 @@ class CopyTracker:
         self.source_runs[:, 1:] = np.where(rows[:, None] & hits, self.source_runs[:, 1:] + 1, 0)
         n = self.length
         streams = np.flatnonzero(rows)
-        self.music[streams, n[streams]] = ids[streams]
         width = int(n[streams].max())
         if width:
             # Appending a character moves each alignment on by one: the match that ended at
             # p - 1 now ends at p if the music there is the same character, and is gone if not.
-            # (Streams still in their header have no music: nothing matches there.)
-            same = (self.music[:, :width] == ids[:, None]) & (np.arange(width)[None, :] < n[:, None])
-            moved = np.empty((len(ids), width), dtype=self.runs.dtype)
+            # (Past a stream's end, and in a stream still in its header, the music is -1: no match.)
+            same = self.music[:, :width] == ids[:, None]
+            moved = self._next_runs
             moved[:, 0] = 1
-            np.minimum(self.runs[:, : width - 1] + 1, LONGEST_MATCH, out=moved[:, 1:])
-            self.runs[:, :width] = np.where(same, moved, 0)
+            np.add(self.runs[:, : width - 1], 1, out=moved[:, 1:width])
+            np.minimum(moved[:, 1:width], LONGEST_MATCH, out=moved[:, 1:width])
+            moved[:, :width] *= same
+            self.runs, self._next_runs = moved, self.runs
+        self.music[streams, n[streams]] = ids[streams]
         self._follow_bars(ids, rows, n)
         self.length = np.where(rows, n + 1, n)
 
@@ -160,10 +164,10 @@ class CopyTracker:
             return
         n = self.length[streams]
         width = int(n.max())
-        runs = self.runs[streams, :width]
+        runs = self.runs[:, :width] if len(streams) == len(rows) else self.runs[streams, :width]
         end = width - 1 - runs[:, ::-1].argmax(axis=1)  # the longest match, and of those the most recent
         longest = runs[np.arange(len(streams)), end]
-        self.proposals[streams, 0] = self.music[streams, np.minimum(end + 1, width - 1)]
+        self.proposals[streams, 0] = np.where(longest >= 1, self.music[streams, np.minimum(end + 1, width - 1)], 0)
         self.available[streams, 0] = longest >= 1
         self.source_runs[streams, 0] = longest
         # The match ends ``period`` characters back; as long as that, the passage was played twice running.
@@ -182,8 +186,9 @@ class CopyTracker:
     def _grow(self, needed: int) -> None:
         if needed > self.music.shape[1]:
             extra = max(needed, 2 * self.music.shape[1]) - self.music.shape[1]
-            self.music = np.pad(self.music, ((0, 0), (0, extra)))
+            self.music = np.pad(self.music, ((0, 0), (0, extra)), constant_values=-1)
             self.runs = np.pad(self.runs, ((0, 0), (0, extra)))
+            self._next_runs = np.zeros_like(self.runs)
 
 
 def copy_features(characters: str, sequences: list[np.ndarray], streams: int = 256):

@@ -16,15 +16,9 @@ from abcrnn.errors import AbcrnnError
 from abcrnn.text.abc import MODEL_HEADER_ORDER, WRITTEN_HEADER_ORDER, parse_field_line, reorder_header
 from abcrnn.training.data import model_text, numbered
 from abcrnn.sampling.bar_guard import GUARDED_CHARACTERS, BarGuard, bar_units_of
+from abcrnn.sampling.trimming import draw_without, end_space_runs, trimmed
 from abcrnn.text.tokens import BAR_LINE
 
-# The longest run of spaces written. The corpus aligns a few tunes with runs of up to 75
-# (0.2% of its runs are longer than 16); a model sampled below temperature 1 can stay in one
-# until --max-chars, leaving a tune with no music.
-LONGEST_SPACE_RUN = 16
-# In header lines, a character under this share of the likeliest one's probability is a slip
-# (K:Rdin), not one of the corpus's rarer keys or meters, and is never written.
-HEADER_MIN_P = 0.02
 # A bar line: |, ||, |], [|, :|, |:, ::, and numbered endings after them.
 _BAR_LINE = re.compile(f"({BAR_LINE})")
 
@@ -63,33 +57,6 @@ class _Stream:
 
     def line(self) -> str:
         return self.text[self.text.rfind("\n") + 1 :]
-
-
-def filter_probabilities(probabilities: np.ndarray, top_k: int = 0, top_p: float = 1.0,
-                         min_p: float = 0.0) -> np.ndarray:  # fmt: skip
-    """Keep each row's ``top_k`` likeliest characters, its smallest set holding ``top_p``, and those
-    at least ``min_p`` times as likely as its likeliest.
-
-    >>> filter_probabilities(np.array([[0.5, 0.3, 0.2]]), top_p=0.7).round(3).tolist()
-    [[0.625, 0.375, 0.0]]
-    >>> filter_probabilities(np.array([[0.5, 0.49, 0.01]]), min_p=0.05).round(3).tolist()
-    [[0.505, 0.495, 0.0]]
-    """
-    keep = probabilities >= min_p * probabilities.max(axis=1, keepdims=True)
-    if (top_k and top_k < probabilities.shape[1]) or top_p < 1.0:  # only these need the characters ranked
-        order = np.argsort(-probabilities, axis=1)
-        ranked = np.take_along_axis(probabilities, order, axis=1)
-        ranked_keep = np.ones_like(ranked, dtype=bool)
-        if top_k and top_k < probabilities.shape[1]:
-            ranked_keep[:, top_k:] = False
-        if top_p < 1.0:
-            # A character stays if the likelier ones before it hold less than top_p.
-            ranked_keep &= (np.cumsum(ranked, axis=1) - ranked) < top_p
-        in_rank = np.empty_like(keep)
-        np.put_along_axis(in_rank, order, ranked_keep, axis=1)
-        keep &= in_rank
-    kept = np.where(keep, probabilities, 0.0)
-    return kept / kept.sum(axis=1, keepdims=True)
 
 
 def cut_to_last_bar(text: str) -> str:
@@ -215,8 +182,8 @@ def sample_tunes(
         in_header = np.array([[streams[i].in_header] for i in active])
         tempered = softmax(log_probs, np.where(in_header, header_temperature, temperature))
         if space is not None:
-            _end_space_runs(tempered, [streams[i].text for i in active], space)
-        probabilities = _trimmed(tempered, in_header[:, 0], top_k, top_p)
+            end_space_runs(tempered, [streams[i].text for i in active], space)
+        probabilities = trimmed(tempered, in_header[:, 0], top_k, top_p)
         draws = (probabilities.cumsum(axis=1) < rng.random((len(active), 1))).sum(axis=1)
         for row, i in enumerate(active):
             fed[i] += 1
@@ -224,7 +191,7 @@ def sample_tunes(
                 drawn = min(int(draws[row]), vocabulary.size - 1)
                 if drawn in guarded and not _bar_line_allowed(streams[i]):
                     refused = guarded + [index[c] for c in "\n " if c in index and streams[i].text.endswith(c)]
-                    drawn = _draw_without(tempered[row], refused, rng, drawn, top_k, top_p)
+                    drawn = draw_without(tempered[row], refused, rng, drawn, top_k, top_p)
                 written = _next_characters(streams[i], vocabulary.characters[drawn])
                 if not streams[i].in_header and written == vocabulary.characters[drawn]:  # the music it chose
                     streams[i].log_likelihood += float(log_probs[row, drawn])
@@ -247,37 +214,6 @@ def _bar_line_allowed(stream: _Stream) -> bool:
     if stream.guard is None:
         stream.guard = BarGuard(bar_units_of(stream.text[: stream.music_start]))
     return stream.guard.allows_bar_line(stream.text[stream.music_start :])
-
-
-def _trimmed(tempered: np.ndarray, in_header: np.ndarray, top_k: int, top_p: float) -> np.ndarray:
-    """Top-k and top-p trim the music's rows; header rows lose only the model's slips, keeping the rarer keys."""
-    trimmed = np.empty_like(tempered)
-    for rows, trim in ((~in_header, dict(top_k=top_k, top_p=top_p)), (in_header, dict(min_p=HEADER_MIN_P))):
-        if rows.any():
-            trimmed[rows] = filter_probabilities(tempered[rows], **trim)
-    return trimmed
-
-
-def _draw_without(tempered: np.ndarray, refused: list[int], rng, drawn: int, top_k: int, top_p: float) -> int:
-    """Draw again from one row's tempered probabilities without the ``refused`` characters, trimmed as usual.
-
-    A bar line the guard refuses was often all top-p left, so the draw starts before the trim. A space
-    after a space is refused too (and a line break), so that the bar goes on with music, not padding.
-    """
-    kept = tempered.copy()
-    kept[refused] = 0.0
-    if kept.sum() <= 0:
-        return drawn
-    trimmed = filter_probabilities(kept[None, :] / kept.sum(), top_k, top_p)[0]
-    return min(int((np.cumsum(trimmed) < rng.random()).sum()), len(kept) - 1)
-
-
-def _end_space_runs(probabilities: np.ndarray, texts: list[str], space: int) -> None:
-    """Rule out another space where a stream already ends with the longest run the sampler writes."""
-    for row, text in enumerate(texts):
-        if text.endswith(" " * LONGEST_SPACE_RUN):
-            probabilities[row, space] = 0
-            probabilities[row] /= probabilities[row].sum()
 
 
 def _finish(stream: _Stream, number: int) -> SampledTune:
