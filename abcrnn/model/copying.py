@@ -107,7 +107,8 @@ class CopyTracker:
         in_music = ~self.in_header
         if in_music.any():
             self._read_music(ids, in_music)
-        self._read_header(ids, self.in_header.copy())
+        if self.in_header.any():
+            self._read_header(ids, self.in_header.copy())
         self._propose(~self.in_header)
         return self.proposals.copy(), run_buckets(self.available, self.source_runs)
 

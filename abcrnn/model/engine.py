@@ -107,14 +107,14 @@ class Engine:
     def _copy_boosts(self, top, proposals, bands) -> np.ndarray:
         """What the copy gate adds to each character's logit, as ``model.CopyGate`` computes it."""
         streams, sources = bands.shape
-        one_hot_bands = np.zeros((streams, sources * RUN_BUCKETS), np.float32)
-        one_hot_bands[np.arange(streams)[:, None], np.arange(sources) * RUN_BUCKETS + bands] = 1.0
-        raw = np.concatenate([top, one_hot_bands], axis=1) @ self.gate_kernel + self.gate_bias
+        units = top.shape[1]
+        # The kernel reads the state and each source's band one-hot: a one-hot's product is the band's row.
+        band_rows = self.gate_kernel[units + np.arange(sources) * RUN_BUCKETS + bands]  # (streams, sources, sources)
+        raw = top @ self.gate_kernel[:units] + band_rows.sum(axis=1) + self.gate_bias
         boosts = np.where(bands > 0, np.logaddexp(0.0, raw), 0.0)  # softplus
         added = np.zeros((streams, self.vocab_size), np.float32)
-        rows = np.arange(streams)
-        for source in range(sources):  # sources may propose the same character: their boosts add up
-            added[rows, proposals[:, source]] += boosts[:, source]
+        # Sources may propose the same character: their boosts add up.
+        np.add.at(added, (np.arange(streams)[:, None], proposals), boosts.astype(np.float32))
         return added
 
     def _lstm_step(self, ids: np.ndarray, lstm_state) -> tuple[np.ndarray, list]:
