@@ -6,7 +6,9 @@ from abcrnn.sampling.critic import critic_score, ranked
 from abcrnn.sampling.best_of import best_of
 from abcrnn.sampling.sample import SampleSettings
 from abcrnn.sampling.streams import SampledTune
-from conftest import assert_one_line_error, run_cli
+from conftest import ROOT, assert_one_line_error, run_cli
+
+from abcrnn.training.corpus import load_corpus_tunes
 
 HOME = "X:1\nT:Home\nM:6/8\nL:1/8\nK:G\nGAB cBA|GAB d2B|GAB cBA|GAB G3|]"  # bars return, ends on G
 AWAY = "X:1\nT:Away\nM:6/8\nL:1/8\nK:G\nGAB cBA|dBG AFD|ege dBA|GAB A3|]"  # no bar returns, ends on A
@@ -23,6 +25,27 @@ def test_a_cut_tune_ranks_below_every_complete_one():
     candidates = [SampledTune(HOME, truncated=True, log_likelihood=-1, chosen=10),
                   SampledTune(AWAY, log_likelihood=-20, chosen=10)]  # fmt: skip
     assert ranked(candidates) == [1, 0]
+
+
+def test_a_tune_whose_endings_go_nowhere_ranks_below_one_whose_endings_do():
+    from abcrnn.text.endings import ending_errors
+
+    header = "X:1\nT:Ends\nR:jig\nM:6/8\nL:1/8\nK:G\n"
+    good = header + "|:GAB c2d|e2d cBA|1 GAB c2B:|2 GAB G3|]"
+    again = header + "|:GAB c2d|e2d cBA|1 GAB c2B:|\n|:GAB c2d|1 e2d cBA:|\nGAB G3|]"
+    assert ending_errors(good) == [] and ending_errors(again) == [
+        "ending 1 again before a second ending", "a first ending with no second"]
+    # However much likelier the model finds it.
+    candidates = [SampledTune(again, log_likelihood=-1, chosen=10), SampledTune(good, log_likelihood=-20, chosen=10)]
+    assert ranked(candidates) == [1, 0]
+
+
+def test_ending_errors_are_rare_in_the_corpus_and_none_in_the_jigs():
+    from abcrnn.text.endings import ending_errors
+
+    folk = load_corpus_tunes(str(ROOT / "corpora" / "folk.abc"))
+    assert sum(bool(ending_errors(tune)) for tune in folk) == 1  # Calisthenic Hornpipe: an unnumbered 2nd ending
+    assert not any(ending_errors(tune) for tune in load_corpus_tunes(str(ROOT / "corpora" / "jigs.abc")))
 
 
 def test_best_of_keeps_the_best_valid_candidate_and_numbers_the_tunes():

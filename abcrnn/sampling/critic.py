@@ -1,6 +1,8 @@
 """The critic of ``sample --best-of N``: of N candidates for a tune, which to keep.
 
 Validity comes first (a tune that fails ``abcrnn validate`` never beats one that passes),
+then endings that go somewhere (``text.endings``: a tune that writes a first ending again
+before any second, for one, is played one way by abcrnn's MIDI and another by abc2midi),
 then a score that adds the model's own belief in the music to two things a musician listens
 for and the model alone gets wrong too often (see ``form.py``):
 
@@ -20,6 +22,7 @@ are then validated in rank order until one passes, so a tune usually costs one v
 
 from abcrnn.sampling.form import returning_share
 from abcrnn.text.bars import ends_on_tonic, written_bars
+from abcrnn.text.endings import ending_errors
 
 TONIC_WEIGHT = 1.0  # nats per character: ending at home outweighs any likelier tune
 RETURN_WEIGHT = 0.25  # for a tune whose every bar returns
@@ -48,11 +51,13 @@ def looping_share(bars: list[str]) -> float:
 
 
 def ranked(candidates: list, wants_tonic: bool = True) -> list[int]:
-    """The candidates' indices, best first by the critic's score; one cut at --max-chars ranks below every complete one.
+    """The candidates' indices, best first by the critic's score; one cut at --max-chars ranks below every complete one,
+    and one with an ending error below every complete one without.
 
     ``candidates`` are ``streams.SampledTune``. Validity, which ranks first, costs a music21
     reading: the caller validates in this order and keeps the first valid one.
     """
-    score = {index: (not tune.truncated, critic_score(tune.text, tune.mean_log_likelihood, wants_tonic))
+    score = {index: (not tune.truncated, not ending_errors(tune.text),
+                     critic_score(tune.text, tune.mean_log_likelihood, wants_tonic))
              for index, tune in enumerate(candidates)}  # fmt: skip
     return sorted(score, key=score.__getitem__, reverse=True)
