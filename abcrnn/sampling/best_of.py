@@ -62,6 +62,14 @@ def _header_fields(tune: str) -> dict[str, str]:
     return {letter: fields.get(letter, "") for letter in "RMKT" if fields.get(letter) or letter == "R"}
 
 
+def _first_ranked(group: list[SampledTune]) -> list[SampledTune]:
+    """The candidates of the critic's first rank: complete, and with well-formed endings if any is."""
+    from abcrnn.text.endings import ending_errors
+
+    complete = [tune for tune in group if not tune.truncated]
+    return [tune for tune in complete if not ending_errors(tune.text)] or complete
+
+
 def tonic_plan(groups: list[list[SampledTune]], tonic_endings: dict, seed: int) -> list[bool]:
     """For each tune's candidates, whether the critic should look for a tonic ending.
 
@@ -69,7 +77,8 @@ def tonic_plan(groups: list[list[SampledTune]], tonic_endings: dict, seed: int) 
     a tune whose complete candidates all end the same way keeps that ending; among the
     others, chosen in a seeded order, just enough are sent home to reach that number. (Drawn
     tune by tune, the endings fell short: a tune with no candidate ending at home cannot.)
-    A rhythm the corpus has no share for always goes home.
+    A rhythm the corpus has no share for always goes home. Only the candidates the critic
+    ranks first count: complete, and with endings that go somewhere where a candidate has them.
     """
     from abcrnn.text.abc import header_fields
     from abcrnn.text.bars import ends_on_tonic
@@ -78,7 +87,7 @@ def tonic_plan(groups: list[list[SampledTune]], tonic_endings: dict, seed: int) 
     rng = np.random.default_rng([seed, 2])
     shares = [tonic_endings.get(rhythm_name(header_fields(group[0].text).get("R", "")) or "none", 1.0)
               for group in groups]  # fmt: skip
-    endings = [{ends_on_tonic(tune.text) for tune in group if not tune.truncated} or {True} for group in groups]
+    endings = [{ends_on_tonic(tune.text) for tune in _first_ranked(group)} or {True} for group in groups]
     wanted = int(sum(shares) + rng.random())  # the expected number, rounded up or down at random
     plan = [True in ending for ending in endings]
     free = [index for index, ending in enumerate(endings) if len(ending) == 2]
