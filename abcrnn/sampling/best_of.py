@@ -63,11 +63,12 @@ def _header_fields(tune: str) -> dict[str, str]:
 
 
 def _first_ranked(group: list[SampledTune]) -> list[SampledTune]:
-    """The candidates of the critic's first rank: complete, and with well-formed endings if any is."""
-    from abcrnn.text.endings import ending_errors
+    """The complete candidates of the critic's first tier (``critic.tier``): with well-formed endings if any is."""
+    from abcrnn.sampling.critic import tier
 
     complete = [tune for tune in group if not tune.truncated]
-    return [tune for tune in complete if not ending_errors(tune.text)] or complete
+    tiers = [tier(tune) for tune in complete]
+    return [tune for tune, rank in zip(complete, tiers) if rank == max(tiers)]
 
 
 def tonic_plan(groups: list[list[SampledTune]], tonic_endings: dict, seed: int) -> list[bool]:

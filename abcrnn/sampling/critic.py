@@ -50,6 +50,11 @@ def looping_share(bars: list[str]) -> float:
     return sum(looping) / max(1, len(looping))
 
 
+def tier(tune) -> tuple[bool, bool]:
+    """What ranks a candidate before its score: complete (not cut at --max-chars), then endings that go somewhere."""
+    return not tune.truncated, not ending_errors(tune.text)
+
+
 def ranked(candidates: list, wants_tonic: bool = True) -> list[int]:
     """The candidates' indices, best first by the critic's score; one cut at --max-chars ranks below every complete one,
     and one with an ending error below every complete one without.
@@ -57,7 +62,6 @@ def ranked(candidates: list, wants_tonic: bool = True) -> list[int]:
     ``candidates`` are ``streams.SampledTune``. Validity, which ranks first, costs a music21
     reading: the caller validates in this order and keeps the first valid one.
     """
-    score = {index: (not tune.truncated, not ending_errors(tune.text),
-                     critic_score(tune.text, tune.mean_log_likelihood, wants_tonic))
+    score = {index: (*tier(tune), critic_score(tune.text, tune.mean_log_likelihood, wants_tonic))
              for index, tune in enumerate(candidates)}  # fmt: skip
     return sorted(score, key=score.__getitem__, reverse=True)

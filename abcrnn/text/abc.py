@@ -81,6 +81,15 @@ def split_header_body(tune: str) -> tuple[list[str], list[str]]:
     return lines, []
 
 
+def music_lines(tune: str) -> list[str]:
+    """A tune's music: its body lines without comments, and without the field lines inside it (K:, P:).
+
+    >>> music_lines("X:1\\nK:G\\nGAB c2d| % A part\\nP:B\\ngfe dcB|]")
+    ['GAB c2d|', 'gfe dcB|]']
+    """
+    return [strip_comment(line) for line in split_header_body(tune)[1] if not parse_field_line(line)]
+
+
 def header_fields(tune: str) -> dict[str, str]:
     """Read a tune's header fields: the first value of each field letter.
 

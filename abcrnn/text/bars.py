@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from abcrnn.text.abc import header_fields, parse_field_line, split_header_body, strip_comment
+from abcrnn.text.abc import header_fields, music_lines, parse_field_line, split_header_body
 from abcrnn.text.tokens import BAR_LINE_PATTERN, MARKUP, PART_BOUNDARY
 
 _PART_BOUNDARY = re.compile(PART_BOUNDARY)
@@ -181,9 +181,7 @@ def written_bars(tune: str) -> list[str]:
     >>> written_bars('K:D\\n|:"D"d2e !trill!fed|B2A AFA:|\\nM:9/8\\n|]')
     ['d2efed', 'B2AAFA']
     """
-    _, body = split_header_body(tune)
-    music = " ".join(strip_comment(line) for line in body if not parse_field_line(line))
-    music = re.sub(f"{MARKUP}|[\\s\\\\]", "", music)
+    music = re.sub(f"{MARKUP}|[\\s\\\\]", "", " ".join(music_lines(tune)))
     music = re.sub(r"[|\[]\d[\d,-]*", "|", music)  # |1 and [2 start endings
     bars = BAR_LINE_PATTERN.split(music)
     return [bar for bar in (bar.strip(":[]") for bar in bars) if re.search(r"[A-Ga-g]", bar)]
