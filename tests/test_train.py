@@ -231,3 +231,59 @@ def test_oversample_repeats_a_rare_meter_each_time_in_its_own_key():
     for wrong in ("9/8", "9/8=x", "nine=2", "9/8=0"):
         with pytest.raises(AbcrnnError, match="--oversample"):
             TrainSettings(oversample=wrong)
+
+
+def test_warm_start_on_a_corpus_within_the_vocabulary_keeps_the_parents(tiny_bundle, tmp_path):
+    """Fine-tuning on a small collection: its characters are a subset, so the parent's vocabulary is kept."""
+    from abcrnn.files import read_tunes
+
+    few = tmp_path / "few.abc"
+    few.write_text("\n\n".join(read_tunes(JIGS)[:20]) + "\n")
+    out = tmp_path / "fine"
+    train(corpus=str(few), out=str(out), epochs=1, warm_start=str(tiny_bundle), **TINY)
+    parent, child = load_bundle(tiny_bundle), load_bundle(out)
+    assert child.vocabulary == parent.vocabulary
+    assert child.metadata["parent"]["path"] == str(tiny_bundle)
+    assert child.metadata["parent"]["corpus_fingerprint"] == parent.metadata["corpus"]["fingerprint"]
+    assert child.metadata["parent"]["added_characters"] == ""
+
+
+def test_warm_start_grows_the_vocabulary_for_new_characters(tiny_bundle, tmp_path):
+    from abcrnn.files import read_tunes
+
+    parent = load_bundle(tiny_bundle)
+    new = [character for character in "&jq#" if character not in parent.vocabulary.characters][:2]
+    assert new, "the tiny corpus already has every test character"
+    tunes = read_tunes(JIGS)[:30]
+    tunes[0] = tunes[0].replace("T:", f"T:{''.join(new)} ", 1)
+    corpus = tmp_path / "new.abc"
+    corpus.write_text("\n\n".join(tunes) + "\n")
+    out = tmp_path / "grown"
+    train(corpus=str(corpus), out=str(out), epochs=1, warm_start=str(tiny_bundle), **TINY)
+    child = load_bundle(out)
+    assert child.vocabulary.characters == parent.vocabulary.characters + "".join(sorted(new))
+    assert child.metadata["parent"]["added_characters"] == "".join(sorted(new))
+    assert child.engine().dense_kernel.shape[1] == parent.vocabulary.size + len(new)
+
+
+def test_a_grown_model_starts_with_the_parents_odds_between_old_characters(tiny_bundle):
+    """The new characters' rows start rare; between the old characters nothing changes."""
+    import numpy as np
+
+    from abcrnn.model.engine import Engine
+    from abcrnn.model.model import build_model, copy_weights, model_weights
+
+    parent = load_bundle(tiny_bundle)
+    grown_vocabulary = parent.vocabulary.extended("&")
+    config = type(parent.config)(**{**parent.config.to_dict(), "vocab_size": grown_vocabulary.size})
+    grown = build_model(config, batch_size=1, seq_len=None)
+    copy_weights(parent.keras_model(), grown)
+    engines = [parent.engine(), Engine.from_weights(model_weights(grown, config), grown_vocabulary.characters)]
+    ids = parent.vocabulary.encode("X:1\nT:Reel\nK:G\nGAB dBG|")
+    odds = []
+    for engine in engines:
+        log_probabilities, _ = engine.feed(ids[None, :], engine.initial_state(1))
+        odds.append(np.exp(log_probabilities[0]))
+    old = [probabilities[: parent.vocabulary.size] for probabilities in odds]
+    assert np.allclose(old[0] / old[0].sum(), old[1] / old[1].sum(), atol=1e-6)
+    assert odds[1][-1] < 0.2 / len(odds[1])  # the new character starts rare

@@ -48,3 +48,26 @@ def test_stream_windows_continue_each_stream():
 def test_stream_windows_refuses_text_smaller_than_a_batch():
     with pytest.raises(AbcrnnError, match="smaller than one batch"):
         stream_windows(np.arange(100), batch_size=16, seq_len=64)
+
+
+def test_ending_weights_fall_on_each_parts_last_bar_and_the_choice_to_stop():
+    from abcrnn.training.data import ending_weights
+
+    tune = "X:1\nT:A|B\nK:G\nGAB|cde:|\n|:fga|bag|]\n\n"
+    weights = ending_weights(tune, 4.0)
+    weighted = "".join(character for character, weight in zip(tune, weights) if weight == 4.0)
+    assert weighted == "cde:|\n|" + "bag|]\n\n"  # not the title's bar, nor a bar inside a part
+    assert set(weights) == {1.0, 4.0}
+
+
+def test_weighted_targets_line_up_with_the_targets_and_average_one():
+    from abcrnn.training.data import stream_windows
+    from abcrnn.training.train import _target_weights
+
+    vocabulary = Vocabulary.from_text("X:1\nK:G\nGAB|cde:|\n|\n")
+    chunks = ["X:1\nK:G\nGAB|cde:|\n\n"] * 8
+    _, targets = stream_windows(vocabulary.encode("".join(chunks)), 2, 5)
+    weights = _target_weights(chunks, 3.0, 2, 5)
+    assert weights.shape == targets.shape and abs(weights.mean() - 1) < 0.05
+    heavy = {vocabulary.characters[i] for i in targets[weights > 1]}
+    assert heavy == set("cde:|\n") and not {"X", "K", "G", "A", "B"} & heavy

@@ -28,6 +28,7 @@ def train(
     copy: bool = False,
     warm_start: str | None = None,
     oversample: str | None = None,
+    ending_weight: float = 1.0,
     max_minutes: float | None = None,
     resume: bool = False,
     overwrite: bool = False,
@@ -64,6 +65,8 @@ def train(
             lacks starts new), e.g. to add --copy to a trained model.
         oversample: METER=TIMES[,...], e.g. 9/8=4: each epoch, training tunes in that meter come that many
             times (each time in another key with --transpose); validation tunes stay as they are.
+        ending_weight: the loss on each part's ending (its last bar, closing bar line and what follows: the
+            cadence and the choice to go on or stop) weighs this much against 1 elsewhere; validation is unweighted.
         max_minutes: stop after the epoch that would run past this wall-clock budget.
         resume: continue the interrupted or finished run in `out` from its last epoch.
         overwrite: replace the bundle already in `out` by a new run (without it, an existing bundle
@@ -84,7 +87,7 @@ def train(
         batch_size=batch_size, seq_len=seq_len, learning_rate=float(learning_rate), lr_decay=float(lr_decay),
         clip_norm=float(clip_norm), val_fraction=float(val_fraction), patience=patience, seed=seed,
         transpose=bool(transpose), warm_start=str(warm_start) if warm_start else None,
-        oversample=str(oversample) if oversample else None,
+        oversample=str(oversample) if oversample else None, ending_weight=ending_weight,
     )  # fmt: skip
     placement = {"precision": precision, "devices": devices, "job_address": job_address, "processes": processes,
                  "process_id": process_id}  # fmt: skip

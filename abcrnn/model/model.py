@@ -9,6 +9,10 @@ inference call it, and the numpy engine reads the same weights.
 
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
+from abcrnn.errors import AbcrnnError
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -218,4 +222,27 @@ def copy_weights(source, target) -> None:
             from_layer, to_layer = source.get_layer(layer.name), layer
             if hasattr(layer, "cell"):
                 from_layer, to_layer = from_layer.cell, layer.cell
-            to_layer.set_weights(from_layer.get_weights())
+            to_layer.set_weights([grown(old, new) for old, new in zip(from_layer.get_weights(), to_layer.get_weights())])
+
+
+def grown(source, target):
+    """``source``'s weights in ``target``'s shape, where a vocabulary grew: the new characters' rows added.
+
+    A new character's embedding row keeps its starting value, its output weights start at 0 and its
+    output bias at the source's lowest, so that it starts rare.
+
+    >>> grown(np.array([0.5, -2.0]), np.zeros(3)).tolist()
+    [0.5, -2.0, -2.0]
+    """
+    if source.shape == target.shape:
+        return source
+    if source.ndim != target.ndim or any(old > new for old, new in zip(source.shape, target.shape)):
+        raise AbcrnnError(f"weights of shape {source.shape} do not fit {target.shape}")
+    if source.ndim == 1:  # the output bias
+        result = np.full(target.shape, source.min(), source.dtype)
+    elif source.shape[0] < target.shape[0]:  # the embedding
+        result = np.array(target)
+    else:  # the output kernel
+        result = np.zeros(target.shape, source.dtype)
+    result[tuple(slice(0, size) for size in source.shape)] = source
+    return result

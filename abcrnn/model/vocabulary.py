@@ -26,6 +26,14 @@ class Vocabulary:
         """The vocabulary of every character that occurs in ``text``."""
         return cls("".join(sorted(set(text))))
 
+    def extended(self, text: str) -> "Vocabulary":
+        """This vocabulary with the characters of ``text`` it lacks added at the end, so every id keeps its character.
+
+        >>> Vocabulary("abc").extended("cab!d").characters
+        'abc!d'
+        """
+        return Vocabulary(self.characters + "".join(self.unknown_characters(text)))
+
     @property
     def size(self) -> int:
         return len(self.characters)

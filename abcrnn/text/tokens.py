@@ -20,6 +20,8 @@ BAR_LINE = r"\|\]|\|\||\[\||:\||\|:|::|\|"
 CLOSING_BAR_LINE = r"\|\]|\|\||:\||::|\|"
 # Bar lines that end a part: repeats, double and thick bars (not a plain |).
 PART_BOUNDARY = r"\|:|:\||::|\|\||\|\]|\[\|"
+# The bar lines that close a part: a repeat's end, a double or a thick bar.
+PART_END = r":\||::|\|\||\|\]"
 # The bar lines that end a repeat (:: ends one and starts the next).
 REPEAT_END = r":\||::"
 # The character every bar line symbol contains.

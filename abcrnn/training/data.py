@@ -11,6 +11,7 @@ import numpy as np
 
 from abcrnn.errors import AbcrnnError
 from abcrnn.text.abc import MODEL_HEADER_ORDER, reorder_header
+from abcrnn.text.tokens import BAR_LINE_PATTERN, PART_END
 
 # Between tunes in a training stream: the blank line that ends a tune in ABC.
 TUNE_SEPARATOR = "\n\n"
@@ -82,6 +83,28 @@ def stream_copy_inputs(chunks: list[str], vocabulary, cache: dict) -> tuple[np.n
     proposals = np.concatenate([cache[chunk][0] for chunk in chunks])
     bands = np.concatenate([cache[chunk][1] for chunk in chunks])
     return proposals, bands
+
+
+def ending_weights(chunk: str, weight: float) -> np.ndarray:
+    """How much predicting each character of a tune weighs in the loss: ``weight`` on each part's ending.
+
+    A part's ending is its last bar (from the bar line before it) through the closing bar line
+    and the two characters after it, where the tune either goes on or stops: the cadence and
+    the decision to end. Everything else weighs 1. The header is never an ending.
+
+    >>> ending_weights("K:G\\nGA|Bc:|\\n\\n", 3.0).tolist()
+    [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0]
+    """
+    weights = np.ones(len(chunk), np.float32)
+    key_line = chunk.find("K:")
+    music = chunk.find("\n", key_line) + 1 if key_line >= 0 else 0
+    bar_start = music
+    bar_lines = list(BAR_LINE_PATTERN.finditer(chunk, music))
+    for index, bar_line in enumerate(bar_lines):
+        if re.fullmatch(PART_END, bar_line.group()) or index == len(bar_lines) - 1:
+            weights[bar_start : bar_line.end() + 2] = weight
+        bar_start = bar_line.end()
+    return weights
 
 
 def stream_windows(ids: np.ndarray, batch_size: int, seq_len: int) -> tuple[np.ndarray, np.ndarray]:

@@ -23,6 +23,7 @@ class TrainSettings:
     header_order: str = MODEL_HEADER_ORDER  # the order of header fields in the model's text
     warm_start: str | None = None  # the bundle whose weights the network starts from
     oversample: str | None = None  # "9/8=4": each epoch, training tunes in these meters come this many times
+    ending_weight: float = 1.0  # the loss on each part's last bar and the characters after it weighs this much
 
     def oversampling(self) -> dict[str, int]:
         """The meters to oversample and their factors, from "9/8=4,3/2=2".
@@ -39,7 +40,8 @@ class TrainSettings:
         return factors
 
     def __post_init__(self):
-        for name in ("batch_size", "seq_len", "learning_rate", "lr_decay", "clip_norm", "val_fraction", "patience"):
+        for name in ("batch_size", "seq_len", "learning_rate", "lr_decay", "clip_norm", "val_fraction", "patience",
+                     "ending_weight"):
             check_positive(name, getattr(self, name))
         for name in ("batch_size", "seq_len", "patience"):
             if not isinstance(getattr(self, name), int):

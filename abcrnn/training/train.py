@@ -33,6 +33,7 @@ from abcrnn.model.bundle import FORMAT_VERSION, load_bundle, save_bundle
 from abcrnn.training.corpus import header_statistics, load_corpus_tunes
 from abcrnn.training.data import (
     TUNE_SEPARATOR,
+    ending_weights,
     model_text,
     split_train_validation,
     stream_chunks,
@@ -97,6 +98,9 @@ def train_model(
     tunes = load_corpus_tunes(corpus)
     extra_characters = TRANSPOSITION_CHARACTERS if settings.transpose else ""
     vocabulary = Vocabulary.from_text(join_tunes(tunes) + TUNE_SEPARATOR + extra_characters)
+    parent = load_bundle(settings.warm_start) if settings.warm_start and not bundle else None
+    if parent:
+        vocabulary = parent.vocabulary.extended(vocabulary.characters)
     config = replace(network, vocab_size=vocabulary.size)
     fingerprint = corpus_fingerprint(tunes)
     train_tunes, validation_tunes = split_train_validation(
@@ -104,8 +108,8 @@ def train_model(
     )
     # Fail on a too-small corpus before TensorFlow is even imported.
     stream_windows(vocabulary.encode(stream_text(train_tunes, settings.seed)), settings.batch_size, settings.seq_len)
-    if settings.warm_start and not bundle:
-        _check_warm_start(settings.warm_start, config, vocabulary)
+    if parent:
+        _check_warm_start(parent, config)
     stored = settings.to_dict() | _placement(placement.get("precision", "auto"), placement.get("devices"),
                                              settings.batch_size)  # fmt: skip
     if bundle:
@@ -117,6 +121,8 @@ def train_model(
                    "headers": header_statistics(tunes)},
         "history": [], "best_epoch": 0,
     }  # fmt: skip
+    if parent:
+        metadata["parent"] = _parent_record(parent, vocabulary)
     metadata["training"] = stored
     budget = float(max_minutes) * 60 if max_minutes else math.inf
     epoch_tunes = _epoch_tunes(train_tunes, tunes, stored, report)
@@ -179,15 +185,27 @@ def _existing_bundle(out: str, resume: bool, overwrite: bool):
     return None
 
 
-def _check_warm_start(path: str, config: ModelConfig, vocabulary: Vocabulary) -> None:
-    """Refuse a warm start from a bundle whose vocabulary or network differs."""
-    start = load_bundle(path)
-    if start.vocabulary != vocabulary:
-        raise AbcrnnError(f"--warm-start: {path} has another vocabulary than this corpus's; train from scratch")
+def _check_warm_start(start, config: ModelConfig) -> None:
+    """Refuse a warm start from a bundle whose network has another shape."""
     for name in ("embedding_dim", "layers", "units"):
         if getattr(start.config, name) != getattr(config, name):
-            raise AbcrnnError(f"--warm-start: {path} has {name}={getattr(start.config, name)}, not "
+            raise AbcrnnError(f"--warm-start: {start.path} has {name}={getattr(start.config, name)}, not "
                               f"{getattr(config, name)}; pass --{name.replace('_', '-')} {getattr(start.config, name)}")  # fmt: skip
+
+
+def _parent_record(parent, vocabulary: Vocabulary) -> dict:
+    """What a warm-started bundle records of the bundle it started from."""
+    return {
+        "path": str(parent.path), "corpus": parent.metadata["corpus"]["path"],
+        "corpus_fingerprint": parent.metadata["corpus"]["fingerprint"], "epochs": len(parent.metadata["history"]),
+        "validation_bits_per_char": _best_validation(parent.metadata),
+        "added_characters": vocabulary.characters[parent.vocabulary.size :],
+    }  # fmt: skip
+
+
+def _best_validation(metadata: dict) -> float | None:
+    rows = [row["validation_bits_per_char"] for row in metadata.get("history", [])]
+    return min(rows) if rows else None
 
 
 def _check_resumable(bundle, fingerprint: str, config: ModelConfig, settings: dict) -> None:
@@ -297,10 +315,12 @@ def _fit_one_epoch(model, config, vocabulary, train_tunes, settings, copy_cache,
     local_batch = batch_size // processes
     local_rows = lambda rows: rows.reshape(-1, batch_size, *rows.shape[1:])[  # noqa: E731
         :, process * local_batch : (process + 1) * local_batch].reshape(-1, *rows.shape[1:])  # fmt: skip
+    weights = _target_weights(chunks, settings.get("ending_weight", 1.0), batch_size, seq_len)
     reset_states(model)
     started = time.perf_counter()
     result = model.fit(
         [local_rows(values) for values in features] if config.copy else local_rows(inputs), local_rows(targets),
+        sample_weight=None if weights is None else local_rows(weights),
         batch_size=local_batch, epochs=epoch + 1, initial_epoch=epoch, shuffle=False, verbose=verbose,
     )  # fmt: skip
     seconds = time.perf_counter() - started
@@ -309,6 +329,17 @@ def _fit_one_epoch(model, config, vocabulary, train_tunes, settings, copy_cache,
         "epoch": epoch + 1, "train_loss": round(loss, 5), "train_bits_per_char": round(loss / math.log(2), 5),
         "seconds": round(seconds, 1), "chars_per_second": round(inputs.size / seconds),
     }  # fmt: skip
+
+
+def _target_weights(chunks: list[str], ending_weight: float, batch_size: int, seq_len: int):
+    """Each target character's weight in the loss, laid out as the targets; None where all weigh 1.
+
+    Scaled to a mean of 1, so that the training loss stays comparable with an unweighted run's.
+    """
+    if ending_weight == 1:
+        return None
+    weights = np.concatenate([ending_weights(chunk, ending_weight) for chunk in chunks])[1:]
+    return stream_layout(weights / weights.mean(), batch_size, seq_len)
 
 
 def _validate(model, config: ModelConfig, vocabulary: Vocabulary, validation_ids) -> dict:
