@@ -10,12 +10,14 @@ import sys
 # Set before anything can import TensorFlow, so users do not see its start-up noise.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from abcrnn.commands.chords import chords  # noqa: E402
 from abcrnn.commands.corpus import build_corpus  # noqa: E402
 from abcrnn.commands.arguments import check_command_line  # noqa: E402
 from abcrnn.errors import AbcrnnError, UsageError  # noqa: E402
 from abcrnn.commands.evaluate import evaluate  # noqa: E402
 from abcrnn.commands.explain import explain  # noqa: E402
 from abcrnn.commands.midi import render_midi  # noqa: E402
+from abcrnn.commands.musicxml import musicxml  # noqa: E402
 from abcrnn.commands.page import page  # noqa: E402
 from abcrnn.commands.sample import sample  # noqa: E402
 from abcrnn.commands.serve import serve  # noqa: E402
@@ -29,6 +31,8 @@ COMMANDS = {
     "sample": sample,
     "validate": validate,
     "midi": render_midi,
+    "musicxml": musicxml,
+    "chords": chords,
     "page": page,
     "explain": explain,
     "evaluate": evaluate,

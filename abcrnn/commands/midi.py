@@ -8,12 +8,12 @@ from abcrnn.files import read_tunes
 from abcrnn.sound.midi import DEFAULT_INSTRUMENT, check_instrument, render_tunes
 
 
-def report_rendering(results: list[tuple[str, str | None]], out: str) -> int:
+def report_rendering(results: list[tuple[str, str | None]], out: str, what: str = "MIDI files") -> int:
     """Print what was written and what was skipped; return how many were skipped."""
     skipped = [(name, why) for name, why in results if why]
     for name, why in skipped:
         print(f"skipped {name}: {why}", file=sys.stderr)
-    print(f"wrote {len(results) - len(skipped)} MIDI files to {out}", file=sys.stderr)
+    print(f"wrote {len(results) - len(skipped)} {what} to {out}", file=sys.stderr)
     return len(skipped)
 
 

@@ -1,14 +1,12 @@
 """Render tunes to MIDI files with music21, one file per tune."""
 
-import os
 import re
 from functools import partial
-from pathlib import Path
 
-from abcrnn.text.abc import header_fields
-from abcrnn.bounded import DEFAULT_TIME_LIMIT, map_bounded
+from abcrnn.bounded import DEFAULT_TIME_LIMIT
 from abcrnn.errors import AbcrnnError
-from abcrnn.files import write_atomic
+from abcrnn.sound.tune_files import tune_file_name, write_tune_files
+from abcrnn.text.abc import header_fields
 
 # General MIDI programs (numbered from 0) for the instruments folk tunes are played on. The
 # default is the fiddle: these collections are fiddle and pipe music (O'Neill was a piper and
@@ -16,6 +14,8 @@ from abcrnn.files import write_atomic
 INSTRUMENTS = {"fiddle": 40, "flute": 73, "whistle": 78, "recorder": 74, "accordion": 21, "concertina": 23,
                "bagpipes": 109, "harp": 46, "piano": 0, "guitar": 24, "banjo": 105, "mandolin": 25}  # fmt: skip
 DEFAULT_INSTRUMENT = "fiddle"
+# The accompaniment of a tune with guitar chords (abc2midi plays it on its default piano).
+BASS_PROGRAM, CHORD_PROGRAM = 32, 24  # acoustic bass, nylon-string guitar
 
 # Beats per minute when a tune has no Q: field: a lively jig, counted in the
 # meter's beat (a dotted quarter in 6/8), and a moderate pace in simple meters.
@@ -23,16 +23,12 @@ DEFAULT_COMPOUND_TEMPO, DEFAULT_SIMPLE_TEMPO = 110, 100
 
 
 def midi_file_name(tune: str) -> str:
-    """A safe file name from a tune's X number and title.
+    """A safe MIDI file name from a tune's X number and title.
 
     >>> midi_file_name("X:7\\nT:Paddy's Jig / Reel?\\nK:D\\n")
     '007_Paddys_Jig_Reel.mid'
     """
-    fields = header_fields(tune)
-    number = fields.get("X", "").strip()
-    number = f"{int(number):03d}" if number.isdigit() else re.sub(r"\W+", "", number) or "0"
-    title = re.sub(r"[^A-Za-z0-9]+", "_", fields.get("T", "").replace("'", "")).strip("_")[:40]
-    return f"{number}_{title or 'untitled'}.mid"
+    return tune_file_name(tune, ".mid")
 
 
 def tune_tempo(tune: str, tempo: float | None = None) -> tuple[float | None, float]:
@@ -65,13 +61,17 @@ def tune_to_midi(tune: str, tempo: float | None = None, instrument: str = DEFAUL
 
     from abcrnn.sound.ornaments import play_grace_notes, play_ornaments, trill_note_length
     from abcrnn.text.parsing import MalformedField, field_errors, parse_abc, quiet
-    from abcrnn.sound.playable import playable_with_ornaments
+    from abcrnn.sound.playable import playable_with_ornaments, repeat_jumps
 
     errors = field_errors(tune)  # checked as written: the playable text has no meter left to check
     if errors:
         raise MalformedField(errors[0])
+    from abcrnn.sound.accompaniment import backing_notes
+    from abcrnn.text.chords import without_chords
+
     text, ornaments = playable_with_ornaments(tune)
-    score = parse_abc(text)
+    backing = backing_notes(text, header_fields(tune).get("M", "").strip(), repeat_jumps(tune))
+    score = parse_abc(without_chords(text))
     if not score.flatten().notes:
         raise ValueError("no notes")
     play_ornaments(score, ornaments, trill_note_length(tune))
@@ -89,31 +89,39 @@ def tune_to_midi(tune: str, tempo: float | None = None, instrument: str = DEFAUL
         sound = music21_instrument.Instrument(instrument)
         sound.midiProgram = check_instrument(instrument)
         part.insert(0, sound)
+    measured = any(part.hasMeasures() for part in score.parts)  # music21 wants all parts measured, or none
+    for part in backing_parts(backing):
+        score.insert(0, part.makeMeasures() if measured else part)
     with quiet():  # music21 warns on stderr of what MIDI cannot hold
         return midi.translate.streamToMidiFile(score).writestr()
+
+
+def backing_parts(backing: list) -> list:
+    """The accompaniment as two music21 parts: the bass on an acoustic bass, the chords on a guitar."""
+    from music21 import chord, instrument, note, stream
+
+    parts = []
+    for is_bass, program in ((True, BASS_PROGRAM), (False, CHORD_PROGRAM)):
+        played = [item for item in backing if item.bass == is_bass]
+        if not played:
+            continue
+        part = stream.Part()
+        sound = instrument.Instrument()
+        sound.midiProgram = program
+        part.insert(0, sound)
+        for offset in sorted({item.offset for item in played}):
+            together = [item for item in played if item.offset == offset]
+            sounding = note.Note(together[0].pitch) if is_bass else chord.Chord([item.pitch for item in together])
+            sounding.quarterLength = together[0].length
+            sounding.volume.velocity = together[0].velocity
+            part.insert(offset, sounding)
+        parts.append(part)
+    return parts
 
 
 def render_tunes(tunes: list[str], out: str, tempo: float | None = None, progress=None,
                  time_limit: float = DEFAULT_TIME_LIMIT,
                  instrument: str = DEFAULT_INSTRUMENT) -> list[tuple[str, str | None]]:  # fmt: skip
-    """Write one MIDI file per tune into ``out``; return (file or tune, None or why it failed).
-
-    Tunes are rendered on every core, each within ``time_limit`` seconds.
-    """
-    folder = Path(out)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise AbcrnnError(f"{out}: cannot create the output folder ({error.strerror})") from None
-    if not os.access(folder, os.W_OK):
-        raise AbcrnnError(f"{out}: output folder is not writable")
-    results = []
+    """Write one MIDI file per tune into ``out``; return (file or tune, None or why it failed)."""
     render = partial(tune_to_midi, tempo=tempo, instrument=instrument)
-    for tune, outcome in zip(tunes, map_bounded(render, tunes, time_limit, progress=progress)):
-        name = midi_file_name(tune)
-        if outcome.error:
-            results.append((name, f"cannot render it: {outcome.error}"))
-        else:
-            write_atomic(folder / name, outcome.value)
-            results.append((str(folder / name), None))
-    return results
+    return write_tune_files(tunes, out, render, ".mid", progress, time_limit)

@@ -6,7 +6,8 @@ repeat or double bar), and its tokenizer drops or changes notes around ties
 between different pitches and decorations (``A-d.d``, ``f2-e``). So the MIDI
 renderer feeds it a playable text instead: the music on one line with the
 repeats and endings unfolded, a tie only between equal pitches, and no
-decorations, slurs or chord symbols (which music21 does not play either).
+decorations, slurs or annotations. Guitar chords stay, for the accompaniment
+(``accompaniment``); music21 is given the text without them.
 Rolls and trills are marked for the renderer to play as notes (see ornaments).
 
 >>> print(playable_tune("X:1\\nM:2/4\\nL:1/8\\nK:G\\nGABc :|\\n|: d2-d2 |1 e4 :|2 g4 |]"))
@@ -22,7 +23,8 @@ from dataclasses import dataclass
 
 from abcrnn.text.abc import default_unit_length, parse_field_line, split_header_body, strip_comment
 from abcrnn.sound.ornaments import ORNAMENT_MARKS, Ornament, find_ornaments
-from abcrnn.text.tokens import CHORD_SYMBOL, DECORATION_IN_LINE, INLINE_FIELD
+from abcrnn.text.chords import read_chord
+from abcrnn.text.tokens import CHORD_SYMBOL, DECORATION_IN_LINE, GRACE_NOTES, INLINE_FIELD, MARKUP
 from abcrnn.text.transpose import TransposeError, note_pitches, spelled_out
 
 # Fields inside the music that change how it sounds, kept as inline fields. The meter does not
@@ -31,10 +33,13 @@ from abcrnn.text.transpose import TransposeError, note_pitches, spelled_out
 SOUNDING_FIELDS = "KLQ"
 # Shorthand decorations: a MIDI player ignores them, and music21 loses notes after some. A lone !
 # is an old line break. A tie after a bar line has no note to hold.
-_DECORATIONS = re.compile(f"{DECORATION_IN_LINE}|!|\\+[A-Za-z0-9.]*\\+|{CHORD_SYMBOL}|"
+_DECORATIONS = re.compile(f"{DECORATION_IN_LINE}|!|\\+[A-Za-z0-9.]*\\+|"
                           r"[~.HLMOPSTuv]|\((?!\d)|\)|(?:(?<=[|\]:])|^)\s*-")
 _STACCATO_TIE = re.compile(r"(\.(?:\^\^|\^|__|_|=)?[A-Ga-g][,']*[\d/]*)-")
-_PROTECTED = re.compile(INLINE_FIELD)  # inline fields keep their letters and dots
+_MARKUP = re.compile(f"{MARKUP}|{GRACE_NOTES}")
+_NOTE = re.compile(r"[A-Ga-gz]")  # a bar with a note or rest in it (what text.timing times)
+# Inline fields keep their letters and dots, and guitar chords theirs (for the accompaniment).
+_PROTECTED = re.compile(f"{INLINE_FIELD}|{CHORD_SYMBOL}")
 # A bar line (with its repeat colons, the start-repeat one perhaps on the next line: ":|\n: A")
 # and the numbered ending that may follow it.
 _BAR = re.compile(r"(?P<line>:+(?:\[\||\|\]|\|\||\|)+:*\s+:(?![:|])|:*(?:\[\||\|\]|\|\||\|)+:*|::+)"
@@ -47,6 +52,7 @@ class _Bar:
     music: str  # what the bar holds, inline fields included
     line: str  # the bar line that ends it
     ending: set[int] | None  # the passes a numbered ending starting here is played on
+    jumps_back: bool = False  # as played: a repeat goes back after it
 
 
 def playable_tune(tune: str) -> str:
@@ -65,6 +71,17 @@ def playable_with_ornaments(tune: str) -> tuple[str, list[Ornament]]:
         return untie_different_pitches(spelled_out(text)), ornaments
     except TransposeError:  # a key this cannot read: music21 gets the unfolded text as it is
         return text, []
+
+
+def repeat_jumps(tune: str) -> list[bool]:
+    """For each bar with notes, in the order it is played, whether a repeat goes back after it.
+
+    >>> repeat_jumps("X:1\\nM:2/4\\nL:1/8\\nK:G\\nGABc :|\\n|: d2-d2 |1 e4 :|2 g4 |]")
+    [True, False, False, True, False, False]
+    """
+    _, body = split_header_body(tune)
+    music = " ".join(_without_decorations(line) for line in _music_parts(body))
+    return [bar.jumps_back for bar in unfold_repeats(_bars(music)) if _NOTE.search(_MARKUP.sub("", bar.music))]
 
 
 def _without_meter(header: list[str]) -> list[str]:
@@ -94,8 +111,9 @@ def _without_decorations(music: str) -> str:
     A staccato note is not tied on (abc2midi plays the next note again).
     """
     pieces, position = [], 0
-    for match in _PROTECTED.finditer(music):  # inline fields keep their letters and dots
-        pieces.append(_without_decorations_between_fields(music[position : match.start()]) + match.group())
+    for match in _PROTECTED.finditer(music):
+        kept = match.group() if match.group()[0] == "[" or read_chord(match.group()[1:-1]) else ""  # no annotations
+        pieces.append(_without_decorations_between_fields(music[position : match.start()]) + kept)
         position = match.end()
     return "".join(pieces) + _without_decorations_between_fields(music[position:])
 
@@ -176,6 +194,8 @@ def unfold_repeats(bars: list[_Bar]) -> list[_Bar]:
             played.append(_Bar(bar.music, bar.line.replace(":", "") or "|", None))
         if _ends_repeat(bar.line) and not second_pass:
             second_pass, index, in_ending = True, start, False
+            if played and bar.music.strip():
+                played[-1].jumps_back = True
         elif _ends_repeat(bar.line) or _starts_repeat(bar.line) or (second_pass and in_ending and
                                                                      bar.line in ("||", "|]", "[|")):  # fmt: skip
             start, second_pass, in_ending = index, False, False

@@ -1,0 +1,312 @@
+"""Guitar chords for a tune, as a backer would play them: the likeliest path through the key's chords.
+
+A hidden Markov model read by Viterbi decoding. The hidden states are the triads of the
+tune's key and mode (each scale degree's major or minor triad, and the major dominant in
+a minor mode, as in ``"E"`` under an A minor tune); a tune is cut into chord slots, one or
+two a bar as the meter allows (a half bar in 2/4 and 4/4, a dotted-quarter beat in 6/8
+and 9/8). Each slot's emissions are its melody notes weighted by time and beat: a note
+on the slot's downbeat counts twice, one on another beat once, an off-beat note half.
+A chord's root, third and fifth are likely, the key's other notes less so, notes outside
+the key rare. Transitions favour keeping the chord (folk harmony moves slowly), the
+chords folk backers use most (tonic, dominant, subdominant, then the flat seventh and
+the relative minor), and the dominant resolving to the tonic. The tune starts and ends
+on the tonic chord, and each part's end leans to it (a cadence).
+
+The chords are written as ABC 2.1 chord symbols (section 4.18) before the notes they
+fall on, at every bar's start and where the chord changes inside a bar. Nothing else
+of the tune changes.
+"""
+
+import math
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from abcrnn.errors import AbcrnnError
+from abcrnn.text.abc import header_fields
+from abcrnn.text.timing import TimedBar, timed_bars
+from abcrnn.text.tokens import CHORD_SYMBOL
+
+# A chord name as backers write it: root, quality, added notes, a bass after a slash.
+CHORD_NAME = re.compile(r"\(?(?P<root>[A-G])(?P<accidental>[#b]?)(?P<quality>m(?!aj)|min|dim|aug|\+|°)?"
+                        r"(?:maj|M|sus|add|[#b])?[0-9]*(?:/(?P<bass>[A-Ga-g][#b]?))?\)?")  # fmt: skip
+_NATURAL = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+_SHARP_NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
+_FLAT_NAMES = ["C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B"]
+MAJOR, MINOR = (0, 4, 7), (0, 3, 7)
+
+# How often backers reach for a chord, by its root's distance from the tonic in semitones.
+ROOT_PRIOR = {0: 1.0, 7: 0.55, 5: 0.45, 10: 0.35, 9: 0.25, 3: 0.25, 8: 0.2, 2: 0.18, 4: 0.08}
+STAY = 0.6  # the chance a chord goes on into the next slot inside a bar
+STAY_ACROSS_BAR = 0.45  # ... into the next bar
+RESOLUTION = 1.6  # how much likelier a dominant's next chord is its tonic
+TONIC_AT_START, TONIC_AT_PART_END, TONIC_AT_END = 3.0, 1.5, 6.0  # cadence weights
+BORROWED = 0.3  # a chord from outside the key is this much rarer than its root's prior
+# The chance of a melody note, by its place in the chord: root, third, fifth, another note of the key, outside it.
+TONE_WEIGHTS = {"root": 0.28, "third": 0.2, "fifth": 0.24, "scale": 0.06, "outside": 0.008}
+DOWNBEAT, BEAT, OFFBEAT, HELD = 2.0, 1.0, 0.5, 0.5
+
+
+@dataclass(frozen=True)
+class Chord:
+    """A triad: its root's pitch class and whether it is minor."""
+
+    root: int
+    minor: bool
+
+    @property
+    def tones(self) -> tuple[int, ...]:
+        return tuple((self.root + step) % 12 for step in (MINOR if self.minor else MAJOR))
+
+    def name(self, flats: bool) -> str:
+        return (_FLAT_NAMES if flats else _SHARP_NAMES)[self.root] + ("m" if self.minor else "")
+
+
+def read_chord(text: str) -> Chord | None:
+    """The triad a chord symbol's text names (its root, major or minor), or None for an annotation.
+
+    >>> read_chord("Em"), read_chord("D7"), read_chord("F#m7/A"), read_chord("^fine"), read_chord("4")
+    (Chord(root=4, minor=True), Chord(root=2, minor=False), Chord(root=6, minor=True), None, None)
+    """
+    match = CHORD_NAME.fullmatch(text.strip())
+    if not match:
+        return None
+    root = (_NATURAL[match.group("root")] + {"#": 1, "b": -1, "": 0}[match.group("accidental")]) % 12
+    return Chord(root, match.group("quality") in ("m", "min", "dim", "°"))
+
+
+def has_chords(tune: str) -> bool:
+    """Whether a tune already has guitar chords (chord symbols, not annotations)."""
+    return any(read_chord(symbol[1:-1]) for symbol in re.findall(CHORD_SYMBOL, tune))
+
+
+def without_chords(tune: str) -> str:
+    """The tune with its guitar chords taken out; annotations stay."""
+    return re.sub(CHORD_SYMBOL, lambda match: "" if read_chord(match.group()[1:-1]) else match.group(), tune)
+
+
+@dataclass
+class Slot:
+    """A stretch of a bar where a chord may start: its melody's pitch-class weights, and where to write it."""
+
+    weights: np.ndarray  # (12,) time-and-beat weighted pitch classes
+    line: int
+    column: int
+    bar_start: bool
+    key: str  # the K: field in force
+    part_end: bool = False  # the last slot before a repeat, double bar or the tune's end
+
+
+def add_chords(tune: str, replace: bool = False) -> str:
+    """The tune with guitar chords written in; a tune that has chords keeps them unless ``replace``.
+
+    Raises ``AbcrnnError`` for a tune with no key, a meter with no beat (free meter) or no full bar.
+    """
+    if has_chords(tune):
+        if not replace:
+            return tune
+        tune = without_chords(tune)
+    header_key = read_key(header_fields(tune).get("K", ""))
+    slots = chord_slots(tune)
+    if not slots:
+        raise AbcrnnError("the tune has no full bar to put a chord on")
+    keys = {slot.key: read_key(slot.key) for slot in slots}
+    chords = list(dict.fromkeys(chord for key in keys.values() for chord in key_chords(key)))
+    path = decode(slots, chords, keys)
+    return write_chords(tune, slots, path, flats=header_key.fifths < 0)
+
+
+def read_key(value: str):
+    """The key of a K: field (``transpose.Key``); a one-line error for one with no tonic."""
+    from abcrnn.text.transpose import Key, TransposeError
+
+    try:
+        return Key(value.strip())
+    except TransposeError:
+        raise AbcrnnError(f"cannot choose chords without a key with a tonic (K:{value.strip()})") from None
+
+
+def key_chords(key) -> list[Chord]:
+    """The chords of a key: each scale degree's major or minor triad, the major dominant and the flat seventh."""
+    scale = key_scale(key)
+    chords = []
+    for root in sorted(scale, key=lambda pitch: (pitch - key.tonic_pitch) % 12):
+        for minor in (False, True):
+            chord = Chord(root, minor)
+            if set(chord.tones) <= scale:
+                chords.append(chord)
+    # Borrowed chords folk backers use: the major dominant in a minor mode, the flat seventh in a major one.
+    for borrowed in (Chord((key.tonic_pitch + 7) % 12, False), Chord((key.tonic_pitch + 10) % 12, False)):
+        if borrowed not in chords:
+            chords.append(borrowed)
+    return chords
+
+
+def key_scale(key) -> set[int]:
+    """The pitch classes of a key's signature."""
+    return {(_NATURAL[letter] + shift) % 12 for letter, shift in key.signature().items()}
+
+
+def slots_per_bar(meter: str) -> int:
+    """Where a chord may change: each half bar in 2/4, 4/4 and 12/8, each beat in 6/8, 9/8 and 3/2.
+
+    >>> [slots_per_bar(meter) for meter in ("6/8", "C|", "9/8", "3/4", "12/8", "2/4")]
+    [2, 2, 3, 1, 2, 2]
+    """
+    if meter.strip() in ("C", "C|"):
+        return 2
+    match = re.fullmatch(r"(\d+)/(\d+)", meter.replace(" ", ""))
+    if not match:
+        return 1
+    if match.groups() == ("3", "2"):
+        return 3
+    return {2: 2, 4: 2, 6: 2, 9: 3, 12: 2}.get(int(match.group(1)), 1)
+
+
+def _beat(bar: TimedBar) -> Fraction:
+    """A beat's length in quarter notes: a dotted quarter in compound meters, else the meter's note."""
+    numerator, _, denominator = bar.meter.replace("C|", "2/2").replace("C", "4/4").partition("/")
+    compound = numerator in ("6", "9", "12") and denominator == "8"
+    return Fraction(3, 2) if compound else Fraction(4, int(denominator or 4))
+
+
+def chord_slots(tune: str) -> list[Slot]:
+    """The tune's chord slots in order, each with its melody's weights.
+
+    A short bar that closes a part (the lead-in's complement) has a slot a beat; a lead-in has none.
+    """
+    slots: list[Slot] = []
+    for bar in timed_bars(tune):
+        if not bar.full or (bar.length < bar.full and not (slots and bar.closes_part)):  # a lead-in waits
+            continue
+        beat = _beat(bar)
+        if bar.length >= bar.full:
+            count = slots_per_bar(bar.meter)
+            size = bar.full / count
+        else:  # a closing short bar: a slot a beat, so that its last note can have the cadence
+            count, size = math.ceil(bar.length / beat), beat
+        for index in range(count):
+            start = size * index
+            first = next((note for note in bar.notes if note.onset == start), None)
+            weights = _slot_weights(bar, start, start + size, beat)
+            if first is None and index:  # a note held over the slot: no chord can start here
+                slots[-1].weights += weights
+                continue
+            note = first or bar.notes[0]
+            slots.append(Slot(weights, note.line, note.column, index == 0, bar.key))
+        slots[-1].part_end = bar.closes_part
+    return slots
+
+
+def _slot_weights(bar: TimedBar, start: Fraction, end: Fraction, beat: Fraction) -> np.ndarray:
+    weights = np.zeros(12)
+    for note in bar.notes:
+        overlap = min(end, note.onset + note.length) - max(start, note.onset)
+        if overlap <= 0 or not note.pitches:
+            continue
+        if note.onset == start:
+            strength = DOWNBEAT
+        elif note.onset < start:
+            strength = HELD
+        else:
+            strength = BEAT if (note.onset % beat) == 0 else OFFBEAT
+        for pitch in note.pitches[-1:]:  # a chord's top note carries the tune
+            weights[pitch % 12] += float(overlap) * strength
+    return weights
+
+
+def _emission(chord: Chord, scale: set[int]) -> np.ndarray:
+    """log P(pitch class | chord) for the 12 pitch classes."""
+    probabilities = np.full(12, TONE_WEIGHTS["outside"])
+    for pitch in scale:
+        probabilities[pitch] = TONE_WEIGHTS["scale"]
+    for place, pitch in zip(("root", "third", "fifth"), chord.tones):
+        probabilities[pitch] = TONE_WEIGHTS[place]
+    return np.log(probabilities / probabilities.sum())
+
+
+def decode(slots: list[Slot], chords: list[Chord], keys: dict) -> list[Chord]:
+    """The likeliest chord for each slot (Viterbi), with the cadences of ``TONIC_AT_*``; ``keys`` by K: text."""
+    emissions = np.array([_slot_scores(slot, chords, keys[slot.key]) for slot in slots])
+    for index, slot in enumerate(slots):
+        if slot.part_end:
+            home = _home(chords, keys[slot.key])
+            emissions[index] += home * math.log(TONIC_AT_END if index == len(slots) - 1 else TONIC_AT_PART_END)
+    first_key = keys[slots[0].key]
+    prior = _prior(chords, first_key)
+    emissions[0] += np.log(prior) + _home(chords, first_key) * math.log(TONIC_AT_START)
+    within, across = (_transitions(chords, prior, stay) for stay in (STAY, STAY_ACROSS_BAR))
+    score, back = emissions[0], []
+    for index in range(1, len(slots)):
+        moves = score[:, None] + (across if slots[index].bar_start else within)
+        back.append(moves.argmax(axis=0))
+        score = moves.max(axis=0) + emissions[index]
+    best = [int(score.argmax())]
+    for pointers in reversed(back):
+        best.append(int(pointers[best[-1]]))
+    return [chords[index] for index in reversed(best)]
+
+
+def _slot_scores(slot: Slot, chords: list[Chord], key) -> np.ndarray:
+    """log P(the slot's melody | chord) for each chord; a chord outside the slot's key is unlikely."""
+    scale = key_scale(key)
+    allowed = set(key_chords(key))
+    return np.array([slot.weights @ _emission(chord, scale) if chord in allowed else -1e9 for chord in chords])
+
+
+def _prior(chords: list[Chord], key) -> np.ndarray:
+    scale = key_scale(key)
+    return np.array([ROOT_PRIOR.get((chord.root - key.tonic_pitch) % 12, 0.05)
+                     * (1 if set(chord.tones) <= scale else BORROWED) for chord in chords])  # fmt: skip
+
+
+def _home(chords: list[Chord], key) -> np.ndarray:
+    """1 for the key's tonic chord, 0 for the others."""
+    scale = key_scale(key)
+    return np.array([chord.root == key.tonic_pitch and chord.tones[1] in scale for chord in chords], float)
+
+
+def _transitions(chords: list[Chord], prior: np.ndarray, stay: float) -> np.ndarray:
+    """log P(next chord | chord): stay, or move to another chord in proportion to the prior."""
+    size = len(chords)
+    table = np.zeros((size, size))
+    for row, chord in enumerate(chords):
+        others = prior.copy()
+        others[row] = 0
+        for column, target in enumerate(chords):
+            if (chord.root - target.root) % 12 == 7 and not chord.minor:
+                others[column] *= RESOLUTION
+        table[row] = (1 - stay) * others / others.sum()
+        table[row, row] = stay
+    return np.log(table)
+
+
+def write_chords(tune: str, slots: list[Slot], path: list[Chord], flats: bool) -> str:
+    """The tune with each chosen chord written before its note: at each bar's start and at each change."""
+    lines = tune.split("\n")
+    inserts: dict[int, list[tuple[int, str]]] = {}
+    previous = None
+    for slot, chord in zip(slots, path):
+        if slot.bar_start or chord != previous:
+            inserts.setdefault(slot.line, []).append((slot.column, f'"{chord.name(flats)}"'))
+        previous = chord
+    for number, places in inserts.items():
+        line = lines[number]
+        for column, text in sorted(places, reverse=True):
+            line = line[:column] + text + line[column:]
+        lines[number] = line
+    return "\n".join(lines)
+
+
+def sounding_chords(tune: str) -> list[Chord | None]:
+    """The chord sounding at the start of each full bar (the last one written at or before it), as written."""
+    sounding, found = None, []
+    for bar in timed_bars(tune):
+        for note in bar.notes:
+            for symbol in note.symbols:
+                sounding = read_chord(symbol) or sounding
+            if note.onset == 0 and bar.full and bar.length >= bar.full:
+                found.append(sounding)
+    return found
