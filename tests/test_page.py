@@ -46,7 +46,9 @@ def test_every_tune_is_drawn_offline_with_its_verdict(browser, page_file):
     assert page.locator(".verdict.valid").count() == 4
     broken = page.locator(".verdict.invalid")
     assert broken.count() == 1 and "bar" in broken.inner_text()
-    assert page.locator("a[download]").count() == 5
+    assert page.locator('a[download$=".mid"]').count() == 5
+    assert page.locator('a[download$=".musicxml"]').count() == 5
+    assert page.locator("#contents li").count() == 5
     assert page.locator("details pre").first.text_content().startswith("X:1")
     assert problems == {"outside": [], "errors": []}
     page.close()
@@ -68,6 +70,92 @@ def test_play_starts_audio_and_moves_the_cursor(browser, page_file):
     assert page.locator(".playing").count() == 0 and first.locator("button.play").inner_text() == "Play"
     assert problems == {"outside": [], "errors": []}
     page.close()
+
+
+def test_musicxml_download_has_the_tunes_notes(browser, page_file, tmp_path):
+    """The page carries each tune's MusicXML deflated; the browser inflates it into a file music21 reads."""
+    from music21 import converter
+
+    from abcrnn.files import read_tunes
+    from abcrnn.text.parsing import parse_abc
+
+    page, problems = open_page(browser, page_file)
+    with page.expect_download() as download:
+        page.locator('a[download$=".musicxml"]').first.click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    score = converter.parse(saved)
+    tune = read_tunes(DATA / "good_jigs.abc")[0]
+    pitches = lambda stream: [p.midi for n in stream.flatten().notes for p in n.pitches]  # noqa: E731
+    assert saved.name.endswith(".musicxml") and pitches(score) == pitches(parse_abc(tune))
+    assert problems == {"outside": [], "errors": []}
+    page.close()
+
+
+def test_a_chorded_tune_plays_its_backing(browser, tmp_path):
+    from abcrnn.text.chords import add_chords
+
+    source = tmp_path / "chorded.abc"
+    source.write_text(add_chords((DATA / "good_jigs.abc").read_text().split("\n\n")[1]) + "\n")
+    out = tmp_path / "chorded.html"
+    assert run_cli("page", str(source), "--out", str(out)).returncode == 0
+    page = browser.new_page()
+    page.goto(out.as_uri())
+    page.wait_for_function("document.querySelectorAll('.tune svg').length === 1", timeout=20000)
+    assert page.locator(".abcjs-chord").count() > 5  # the chords are shown above the staff
+    # Count the notes the synthesiser is asked for, melody (now) and backing (scheduled ahead).
+    page.evaluate("""window.calls = []; const original = synthNote;
+        synthNote = (pitch, seconds, volume, delay, output) => { calls.push([pitch, delay || 0, !!output]);
+                                                               return original(pitch, seconds, volume, delay, output); };
+        true""")
+    page.locator("button.play").click()
+    page.wait_for_timeout(500)
+    backing = page.evaluate("calls.filter(call => call[2])")
+    assert len(backing) > 40 and max(call[1] for call in backing) > 5  # scheduled through the tune
+    assert min(call[0] for call in backing) < 48  # a bass note, below the melody's range
+    page.locator("button.play").click()
+    assert page.evaluate("playing") is None
+    page.evaluate("calls.length = 0")
+    page.locator(".backing input").uncheck()
+    page.locator("button.play").click()
+    page.wait_for_timeout(300)
+    assert page.evaluate("calls.filter(call => call[2]).length") == 0 and page.evaluate("calls.length") > 0
+    page.close()
+
+
+def test_the_page_prints_notation_only_with_contents_and_no_tune_split(browser, tmp_path):
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("no pdftotext to read the printed pages (apt-get install poppler-utils)")
+    tunes = (DATA / "jigs120.abc").read_text().split("\n\n")[:30]
+    source = tmp_path / "book.abc"
+    source.write_text("\n\n".join(tunes) + "\n", encoding="utf-8")
+    out = tmp_path / "book.html"
+    assert run_cli("page", str(source), "--out", str(out), "--title", "Printed book").returncode == 0
+    page = browser.new_page()
+    page.goto(out.as_uri())
+    page.wait_for_function("document.querySelectorAll('.tune').length === 30", timeout=20000)
+    page.emulate_media(media="print")  # as the browser does when asked to print: every tune is drawn
+    page.wait_for_function("document.querySelectorAll('.tune svg').length === 30", timeout=30000)
+    style = page.evaluate("""[getComputedStyle(document.querySelector('.tune')).breakInside,
+                              getComputedStyle(document.querySelector('.controls')).display,
+                              getComputedStyle(document.querySelector('details')).display]""")
+    assert style == ["avoid", "none", "none"]
+    pdf = tmp_path / "book.pdf"
+    pdf.write_bytes(page.pdf(format="A4"))
+    page.close()
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")  # fmt: skip
+    pages = [text for text in pages if text.strip()]
+    assert "Contents" in pages[0] and "Download" not in "".join(pages) and "Play" not in "".join(pages)
+    headings = [f"X:{number}" for number in range(1, 31)]
+    for text in pages[1:]:
+        first_line = next(line.strip() for line in text.splitlines() if line.strip())
+        assert first_line.startswith("X:"), f"a page starts inside a tune: {first_line!r}"
+    printed = "".join(pages[1:])
+    assert all(f"{heading} " in printed for heading in headings) and len(pages) > 3
 
 
 def test_two_hundred_tunes_stay_usable(browser, tmp_path):

@@ -186,6 +186,32 @@ def test_check_transpose_midi_and_opening(client):
     assert through.endswith("K:G\n|:GAB cBA|BGE D3|")
 
 
+def test_chords_backing_and_musicxml(client):
+    from music21 import converter
+
+    chorded = client.post("/api/chords", json={"abc": JIG}).json()["abc"]
+    from abcrnn.text.chords import without_chords
+
+    assert chorded.count('"') >= 12 and without_chords(chorded).strip() == JIG.strip()  # a chord a bar, music kept
+    assert client.post("/api/chords", json={"abc": chorded}).json()["abc"].strip() == chorded.strip()  # kept
+    backing = client.post("/api/backing", json={"abc": chorded}).json()["backing"]
+    assert len(backing) > 20 and all(len(row) == 4 for row in backing) and min(row[2] for row in backing) < 48
+    assert client.post("/api/backing", json={"abc": JIG}).json()["backing"] == []
+    xml = client.post("/api/musicxml", json={"abc": JIG})
+    assert xml.status_code == 200 and "001_Test_Jig.musicxml" in xml.headers["content-disposition"]
+    score = converter.parseData(xml.content.decode("utf-8"), format="musicxml")
+    assert len(score.flatten().notes) == 30  # as written, repeats not unfolded
+    assert_one_line_answer(client.post("/api/chords", json={"abc": JIG.replace("K:G", "K:none")}), "key")
+
+
+def test_compose_with_chords_writes_them_into_every_tune(client):
+    stream = events(client.post("/api/compose", json={"n": 2, "seed": 3, "chords": True, **FAST}))
+    tunes = [tune for event in stream if event["event"] == "tunes" for tune in event["tunes"]]
+    notes = [note for event in stream if event["event"] == "tunes" for note in event["notes"]]
+    assert len(tunes) == 2
+    assert all('"' in tune["abc"] or any("no chords" in note for note in notes) for tune in tunes)
+
+
 def test_the_page_and_its_scripts_come_from_this_server_only(client):
     page = client.get("/")
     policy = page.headers["content-security-policy"]
@@ -220,6 +246,9 @@ def test_the_tune_book_saves_lists_renames_filters_deletes_and_exports(client):
     assert exported.startswith("X:1\nT:New Name") and "X:2\nT:Test Reel" in exported
     archive = zipfile.ZipFile(BytesIO(client.get("/api/book/export.zip").content))
     assert sorted(archive.namelist()) == ["001_New_Name.mid", "002_Test_Reel.mid"]
+    scores = zipfile.ZipFile(BytesIO(client.get("/api/book/export-musicxml.zip").content))
+    assert sorted(scores.namelist()) == ["001_New_Name.musicxml", "002_Test_Reel.musicxml"]
+    assert b"<work-title>New Name</work-title>" in scores.read("001_New_Name.musicxml")
     page = client.get("/api/book/export.html")
     assert "New Name" in page.text and "http" not in page.headers["content-security-policy"]
     assert client.delete(f"/api/book/{tune['id']}").status_code == 204

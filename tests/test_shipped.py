@@ -78,3 +78,18 @@ def test_shipped_sampler_breaks_a_loop_the_copy_memory_would_play_a_third_time()
         streams.sample_tunes(engine, bundle.vocabulary, 1, seed=1, max_chars=60, **({} if break_loops else
                              {"break_loops": False}))  # fmt: skip
     assert asked == [True, False]
+
+
+def test_sample_with_chords_adds_them_to_the_same_tunes(tmp_path):
+    """--chords writes guitar chords into the tunes the same seed gives without it, and the MIDI plays them."""
+    from abcrnn.text.chords import has_chords, without_chords
+
+    plain, chorded = tmp_path / "plain.abc", tmp_path / "chorded.abc"
+    assert run_cli("sample", "--n", "3", "--seed", "4", "--best-of", "2", "--out", str(plain)).returncode == 0
+    result = run_cli("sample", "--n", "3", "--seed", "4", "--best-of", "2", "--chords", "--out", str(chorded),
+                     "--midi", str(tmp_path / "midi"))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    with_chords, without = split_tunes(chorded.read_text()), split_tunes(plain.read_text())
+    assert all(has_chords(tune) for tune in with_chords)
+    assert [without_chords(tune) for tune in with_chords] == without
+    assert len(list((tmp_path / "midi").iterdir())) == 3

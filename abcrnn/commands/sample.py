@@ -28,6 +28,7 @@ def sample(
     best_of: int = 8,
     whole_bars: bool = True,
     break_loops: bool = True,
+    chords: bool = False,
     time_limit: float = DEFAULT_TIME_LIMIT,
 ) -> None:
     """Sample new tunes from a trained model and write them as ABC.
@@ -61,6 +62,7 @@ def sample(
             completes it, or a bar short by a lead-in) and draw again; False lets the model write any bar.
         break_loops: where the tune has just played a passage twice running, its copy memory does not propose
             a third playing (the network alone may still choose one); False samples the model as it scores.
+        chords: write guitar chords into each tune, as `abcrnn chords` does; the MIDI and the page play them.
         time_limit: seconds music21 may take to validate or render one tune; a slower one is rejected.
     """
     from abcrnn.files import write_atomic
@@ -73,7 +75,7 @@ def sample(
         n=n, temperature=temperature, top_k=top_k, top_p=top_p, seed=seed, primer=primer, title=title, meter=meter,
         key=key, rhythm=rhythm, header_temperature=header_temperature, max_chars=max_chars, valid_only=valid_only,
         max_attempts=max_attempts, best_of=best_of, whole_bars=bool(whole_bars),
-        break_loops=bool(break_loops), time_limit=time_limit,
+        break_loops=bool(break_loops), chords=bool(chords), time_limit=time_limit,
     )  # fmt: skip
     if midi or page:
         from abcrnn.sound.midi import check_instrument

@@ -1,4 +1,4 @@
-"""The tune book of ``abcrnn serve`` as files to keep: one ABC file, MIDI files in a zip, the offline page."""
+"""The tune book of ``abcrnn serve`` as files to keep: one ABC file, MIDI or MusicXML files in a zip, the offline page."""
 
 import io
 import zipfile
@@ -27,16 +27,27 @@ def book_midi_zip(tunes: list) -> bytes:
     """The book as a zip of MIDI files, one per tune (a tune that cannot be played is named in a note)."""
     from abcrnn.sound.midi import midi_file_name, tune_to_midi
 
+    return _book_zip(tunes, tune_to_midi, midi_file_name, "not-played.txt")
+
+
+def book_musicxml_zip(tunes: list) -> bytes:
+    """The book as a zip of MusicXML files, one per tune (a tune that cannot be written is named in a note)."""
+    from abcrnn.sound.musicxml import musicxml_file_name, tune_to_musicxml
+
+    return _book_zip(tunes, tune_to_musicxml, musicxml_file_name, "not-written.txt")
+
+
+def _book_zip(tunes: list, render, file_name, failures_name: str) -> bytes:
     texts = book_texts(tunes)
     buffer, failures = io.BytesIO(), []
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for text, outcome in zip(texts, map_bounded(tune_to_midi, texts)):
+        for text, outcome in zip(texts, map_bounded(render, texts)):
             if outcome.error:
-                failures.append(f"{midi_file_name(text)}: {outcome.error}")
+                failures.append(f"{file_name(text)}: {outcome.error}")
             else:
-                archive.writestr(midi_file_name(text), outcome.value)
+                archive.writestr(file_name(text), outcome.value)
         if failures:
-            archive.writestr("not-played.txt", "\n".join(failures) + "\n")
+            archive.writestr(failures_name, "\n".join(failures) + "\n")
     return buffer.getvalue()
 
 

@@ -49,6 +49,7 @@ class ComposeRequest(BaseModel):
     valid_only: bool = Field(False, description="keep sampling until every tune passes validation")
     whole_bars: bool = Field(True, description="refuse a bar line that closes a bar short of the meter")
     break_loops: bool = Field(True, description="no copy proposals for a passage's third playing in a row")
+    chords: bool = Field(False, description="write guitar chords into each tune, for a backer to play")
 
 
 class AbcText(BaseModel):
@@ -70,6 +71,12 @@ class MidiRequest(AbcText):
 
     tempo: float | None = Field(None, gt=0, le=400, description="beats a minute (default: the tune's Q:)")
     instrument: str = Field("fiddle", max_length=20)
+
+
+class ChordsRequest(AbcText):
+    """Write guitar chords into tunes."""
+
+    replace: bool = Field(False, description="take out the chords a tune has and choose new ones")
 
 
 class OpeningRequest(AbcText):

@@ -17,6 +17,7 @@ from abcrnn.text.abc import header_fields
 from abcrnn.bounded import DEFAULT_TIME_LIMIT, map_bounded
 from abcrnn.errors import AbcrnnError
 from abcrnn.sound.midi import DEFAULT_INSTRUMENT, midi_file_name, tune_tempo, tune_to_midi
+from abcrnn.sound.musicxml import musicxml_file_name, tune_to_musicxml
 
 STATIC = Path(__file__).parent / "static"
 MOST_TUNES = 1000  # a page stays usable (drawn as it scrolls) well past 200 tunes; past this, split the file
@@ -24,13 +25,14 @@ MOST_TUNES = 1000  # a page stays usable (drawn as it scrolls) well past 200 tun
 
 def page_data(tunes: list[str], note: str = "", instrument: str = DEFAULT_INSTRUMENT,
               time_limit: float = DEFAULT_TIME_LIMIT, progress=None) -> dict:  # fmt: skip
-    """What the page shows of each tune: its text, heading, verdict, tempo and MIDI file."""
+    """What the page shows of each tune: its text, heading, verdict, tempo, MIDI and MusicXML files, backing."""
     from abcrnn.text.validate import validate_tunes
 
     reports = validate_tunes(tunes, time_limit=time_limit)
     midis = map_bounded(partial(tune_to_midi, instrument=instrument), tunes, time_limit, progress=progress)
+    scores = map_bounded(_deflated_musicxml, tunes, time_limit)
     entries = []
-    for number, (tune, report, midi) in enumerate(zip(tunes, reports, midis), start=1):
+    for number, (tune, report, midi, score) in enumerate(zip(tunes, reports, midis, scores), start=1):
         fields = header_fields(tune)
         entries.append({
             "number": number,
@@ -42,8 +44,30 @@ def page_data(tunes: list[str], note: str = "", instrument: str = DEFAULT_INSTRU
             "midi": base64.b64encode(midi.value).decode("ascii") if midi.value else None,
             "midi_name": midi_file_name(tune),
             "midi_error": midi.error,
+            "backing": _backing(tune),
+            "musicxml": base64.b64encode(score.value).decode("ascii") if score.value else None,
+            "musicxml_name": musicxml_file_name(tune),
         })  # fmt: skip
     return {"note": note, "tunes": entries}
+
+
+def _deflated_musicxml(tune: str) -> bytes:
+    import zlib
+
+    return zlib.compress(tune_to_musicxml(tune), 9)
+
+
+def _backing(tune: str) -> list[list]:
+    """What the page's player plays under a tune with guitar chords (as its MIDI does); none where it cannot."""
+    from abcrnn.sound.accompaniment import backing_rows
+    from abcrnn.text.chords import has_chords
+
+    if not has_chords(tune):
+        return []
+    try:
+        return backing_rows(tune)
+    except Exception:  # a tune music21 or the reader cannot read plays its melody alone
+        return []
 
 
 def fill_template(name: str, title: str, data: dict, **extra: str) -> str:

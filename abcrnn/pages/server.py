@@ -21,6 +21,7 @@ from abcrnn.pages.composing import Busy, Composer
 from abcrnn.pages.forms import (
     LIMITS,
     AbcText,
+    ChordsRequest,
     ComposeRequest,
     Limits,
     MidiRequest,
@@ -163,6 +164,35 @@ def _add_music_routes(app: FastAPI, composer: Composer) -> None:
         return Response(outcome.value, media_type="audio/midi",
                         headers={"Content-Disposition": f'attachment; filename="{midi_file_name(tune)}"'})  # fmt: skip
 
+    @app.post("/api/musicxml", summary="One tune as a MusicXML file, for MuseScore and other notation programs",
+              response_class=Response, responses={200: {"content": {"application/vnd.recordare.musicxml+xml": {}}}})
+    def musicxml(body: AbcText):
+        from abcrnn.bounded import map_bounded
+        from abcrnn.sound.musicxml import musicxml_file_name, tune_to_musicxml
+
+        tune = _tunes_of(body.abc)[0]
+        outcome = map_bounded(tune_to_musicxml, [tune])[0]
+        if outcome.error:
+            raise AbcrnnError(f"this tune cannot be written as MusicXML: {outcome.error}")
+        return Response(outcome.value, media_type="application/vnd.recordare.musicxml+xml",
+                        headers={"Content-Disposition": f'attachment; filename="{musicxml_file_name(tune)}"'})
+
+    @app.post("/api/backing", summary="The accompaniment a tune's guitar chords call for, as the MIDI plays it")
+    def backing(body: AbcText):
+        from abcrnn.bounded import map_bounded
+        from abcrnn.sound.accompaniment import backing_rows
+
+        outcome = map_bounded(backing_rows, [_tunes_of(body.abc)[0]])[0]
+        if outcome.error:
+            raise AbcrnnError(f"this tune's chords cannot be played: {outcome.error}")
+        return {"backing": outcome.value}
+
+    @app.post("/api/chords", summary="Guitar chords written into a tune that has none (replace: choose new ones)")
+    def chords(body: ChordsRequest):
+        from abcrnn.text.chords import add_chords
+
+        return {"abc": "\n\n".join(add_chords(tune, body.replace) for tune in _tunes_of(body.abc))}
+
     @app.post("/api/opening", summary="The start of a tune to sample the rest again from")
     def opening(body: OpeningRequest):
         from abcrnn.text.bars import opening
@@ -181,7 +211,7 @@ def _tunes_of(text: str) -> list[str]:
 
 
 def _add_book_routes(app: FastAPI, book: TuneBook, model_name: str) -> None:
-    from abcrnn.pages.exports import book_abc, book_midi_zip, book_page
+    from abcrnn.pages.exports import book_abc, book_midi_zip, book_musicxml_zip, book_page
 
     @app.get("/api/book", summary="The saved tunes, oldest first; rhythm= keeps one rhythm")
     def list_tunes(rhythm: str | None = Query(None, max_length=40)):
@@ -198,6 +228,10 @@ def _add_book_routes(app: FastAPI, book: TuneBook, model_name: str) -> None:
     @app.get("/api/book/export.zip", summary="The book as MIDI files, one per tune, in a zip")
     def export_midi(rhythm: str | None = Query(None, max_length=40)):
         return _download(book_midi_zip(book.tunes(rhythm)), "application/zip", "tunebook-midi.zip")
+
+    @app.get("/api/book/export-musicxml.zip", summary="The book as MusicXML files, one per tune, in a zip")
+    def export_musicxml(rhythm: str | None = Query(None, max_length=40)):
+        return _download(book_musicxml_zip(book.tunes(rhythm)), "application/zip", "tunebook-musicxml.zip")
 
     @app.get("/api/book/export.html", summary="The book as the offline page of `abcrnn page`")
     def export_page(rhythm: str | None = Query(None, max_length=40)):

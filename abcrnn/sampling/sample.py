@@ -42,6 +42,7 @@ class SampleSettings:
     best_of: int = 8  # candidates per tune; the critic keeps one (see critic.py)
     whole_bars: bool = True  # a bar line may not close a bar short of the meter (but an anacrusis; bar_guard.py)
     break_loops: bool = True  # no copy proposals for a passage's third playing in a row (model/copying.py)
+    chords: bool = False  # write guitar chords into each tune (text/chords.py)
     time_limit: float = DEFAULT_TIME_LIMIT  # seconds music21 may take to read one tune
 
     def __post_init__(self):
@@ -144,12 +145,25 @@ def sample_from(bundle, settings: SampleSettings, progress=None, stop=None) -> S
         # The user's title is theirs; the model's never names another dance than the tune's.
         text = tune.text.replace(f"T:{fed_title}\n", f"T:{real_title}\n", 1) if "T" in forced else consistent_title(
             tune.text)
+        if settings.chords:
+            text = _with_chords(text, notes)
         if tune.truncated:
             number = text.split("\n", 1)[0]
             notes.append(f"{number} reached --max-chars {settings.max_chars}: cut back to its last complete bar")
             text += f"\n{CUT_MARK} {settings.max_chars}, after the last complete bar"
         texts.append(text)
     return Sampled(texts, seed, tunes, notes)
+
+
+def _with_chords(text: str, notes: list[str]) -> str:
+    """The tune with guitar chords, or as it is with a note saying why it has none."""
+    from abcrnn.text.chords import add_chords
+
+    try:
+        return add_chords(text)
+    except AbcrnnError as error:
+        notes.append(f"{text.split(chr(10), 1)[0]} has no chords: {error}")
+        return text
 
 
 def check_job(bundle, settings: SampleSettings) -> None:

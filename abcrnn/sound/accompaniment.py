@@ -98,6 +98,20 @@ def backing_notes(playable: str, meter: str, jumps: list[bool] | None = None) ->
     return notes
 
 
+def tune_backing(tune: str, playable: str | None = None) -> list[BackingNote]:
+    """The accompaniment of a tune as written (its repeats unfolded); ``playable`` saves reading it again."""
+    from abcrnn.sound.playable import playable_tune, repeat_jumps
+    from abcrnn.text.abc import header_fields
+
+    text = playable if playable is not None else playable_tune(tune)
+    return backing_notes(text, header_fields(tune).get("M", "").strip(), repeat_jumps(tune))
+
+
+def backing_rows(tune: str) -> list[list]:
+    """The accompaniment as JSON rows for the pages' player: [offset, length, pitch, velocity], in quarter notes."""
+    return [[float(note.offset), float(note.length), note.pitch, note.velocity] for note in tune_backing(tune)]
+
+
 def _played(letter: str, name: str, offset: Fraction, length: Fraction) -> list[BackingNote]:
     bass, chord = chord_pitches(name)
     if letter == "f":

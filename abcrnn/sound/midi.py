@@ -61,16 +61,16 @@ def tune_to_midi(tune: str, tempo: float | None = None, instrument: str = DEFAUL
 
     from abcrnn.sound.ornaments import play_grace_notes, play_ornaments, trill_note_length
     from abcrnn.text.parsing import MalformedField, field_errors, parse_abc, quiet
-    from abcrnn.sound.playable import playable_with_ornaments, repeat_jumps
+    from abcrnn.sound.playable import playable_with_ornaments
 
     errors = field_errors(tune)  # checked as written: the playable text has no meter left to check
     if errors:
         raise MalformedField(errors[0])
-    from abcrnn.sound.accompaniment import backing_notes
+    from abcrnn.sound.accompaniment import tune_backing
     from abcrnn.text.chords import without_chords
 
     text, ornaments = playable_with_ornaments(tune)
-    backing = backing_notes(text, header_fields(tune).get("M", "").strip(), repeat_jumps(tune))
+    backing = tune_backing(tune, text)
     score = parse_abc(without_chords(text))
     if not score.flatten().notes:
         raise ValueError("no notes")

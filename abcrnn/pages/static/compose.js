@@ -77,6 +77,7 @@ function formSettings() {
     title: form.title.value.trim() || null, temperature: number("temperature"),
     header_temperature: number("header_temperature"), top_p: number("top_p"), best_of: number("best_of"),
     seed: form.lock_seed.checked && form.seed.value !== "" ? number("seed") : null, start: form.start.value,
+    chords: form.chords.checked,
   };
 }
 
@@ -216,18 +217,45 @@ async function transpose(card, change) {
   }
 }
 
-async function downloadMidi(card) {
+async function download(card, path, body, fallbackName) {
+  // Ask the server for a file made from the card's tune and hand it to the browser to keep.
   try {
-    const tempo = Number(card.querySelector(".tempo input").value) || null;
-    const response = await api("POST", "/api/midi", { abc: card.querySelector(".abc").value, tempo });
+    const response = await api("POST", path, { abc: card.querySelector(".abc").value, ...body });
     const name = (response.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/);
     const link = document.createElement("a");
     link.href = URL.createObjectURL(await response.blob());
-    link.download = name ? name[1] : "tune.mid";
+    link.download = name ? name[1] : fallbackName;
     link.click();
     setTimeout(() => URL.revokeObjectURL(link.href), 10000);
   } catch (error) {
     note(card, error.message);
+  }
+}
+
+function downloadMidi(card) {
+  const tempo = Number(card.querySelector(".tempo input").value) || null;
+  return download(card, "/api/midi", { tempo }, "tune.mid");
+}
+
+async function addChords(card) {
+  try {
+    const editor = card.querySelector(".abc");
+    editor.value = (await (await api("POST", "/api/chords", { abc: editor.value })).json()).abc;
+    edited(card);
+  } catch (error) {
+    note(card, error.message);
+  }
+}
+
+async function backingFor(card) {
+  // The accompaniment of the card's guitar chords, as the MIDI plays it; none without chords.
+  const abc = card.querySelector(".abc").value;
+  if (!card.querySelector(".backing").checked || !abc.includes('"')) return null;
+  try {
+    return (await (await api("POST", "/api/backing", { abc })).json()).backing;
+  } catch (error) {
+    note(card, error.message);
+    return null;
   }
 }
 
@@ -261,14 +289,15 @@ async function moreLikeThis(card, through) {
 
 function wire(card) {
   const button = card.querySelector(".play");
-  button.addEventListener("click", () => {
+  button.addEventListener("click", async () => {
     if (isPlaying(card)) return stopPlaying();
     if (!card.visual) return undefined;
     button.textContent = "Stop";
+    const backing = await backingFor(card);
     startPlaying({
       visual: card.visual, root: card, qpm: Number(card.querySelector(".tempo input").value) || null,
       loop: () => card.querySelector(".loop").checked, countIn: card.querySelector(".count-in").checked,
-      onStop: () => (button.textContent = "Play"),
+      onStop: () => (button.textContent = "Play"), backing,
     });
     return undefined;
   });
@@ -280,6 +309,8 @@ function wire(card) {
     event.target.value = "";
   });
   card.querySelector(".midi").addEventListener("click", () => downloadMidi(card));
+  card.querySelector(".musicxml").addEventListener("click", () => download(card, "/api/musicxml", {}, "tune.musicxml"));
+  card.querySelector(".add-chords").addEventListener("click", () => addChords(card));
   card.querySelector(".save").addEventListener("click", () => save(card));
   card.querySelector(".more-part").addEventListener("click", () => moreLikeThis(card, null));
   card.querySelector(".more-bar").addEventListener("click", () => moreLikeThis(card, card.chosen));
@@ -288,7 +319,9 @@ function wire(card) {
 async function refreshBook() {
   const rhythm = document.getElementById("book-filter").value;
   const query = rhythm ? "?rhythm=" + encodeURIComponent(rhythm) : "";
-  for (const [id, path] of [["export-abc", "export.abc"], ["export-midi", "export.zip"], ["export-page", "export.html"]]) {
+  const exports = [["export-abc", "export.abc"], ["export-midi", "export.zip"],
+                   ["export-musicxml", "export-musicxml.zip"], ["export-page", "export.html"]];
+  for (const [id, path] of exports) {
     document.getElementById(id).href = "/api/book/" + path + query;
   }
   const list = document.getElementById("book");

@@ -9,7 +9,9 @@ function play(tune, section, button) {
   if (isPlaying(section)) return stopPlaying();
   const qpm = Number(section.querySelector(".tempo input").value) || section.visual.getBpm();
   button.textContent = "Stop";
-  startPlaying({ visual: section.visual, root: section, qpm, onStop: () => (button.textContent = "Play") });
+  const backing = section.querySelector(".backing input");
+  startPlaying({ visual: section.visual, root: section, qpm, onStop: () => (button.textContent = "Play"),
+                 backing: backing && backing.checked ? tune.backing : null });
   return undefined;
 }
 
@@ -19,6 +21,34 @@ function midiLink(tune) {
   link.download = tune.midi_name;
   link.href = "data:audio/midi;base64," + tune.midi;
   return link;
+}
+
+function musicxmlLink(tune) {
+  // The MusicXML travels deflated (it is ten times the ABC); the browser inflates it when asked.
+  const link = document.createElement("a");
+  link.textContent = "Download MusicXML";
+  link.download = tune.musicxml_name;
+  link.href = "#";
+  link.addEventListener("click", async (event) => {
+    if (link.href.startsWith("blob:")) return;
+    event.preventDefault();
+    const bytes = Uint8Array.from(atob(tune.musicxml), (c) => c.charCodeAt(0));
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+    const xml = await new Response(stream).blob();
+    link.href = URL.createObjectURL(new Blob([xml], { type: "application/vnd.recordare.musicxml+xml" }));
+    link.click();
+  });
+  return link;
+}
+
+function backingToggle() {
+  const label = document.createElement("label");
+  label.className = "backing";
+  const box = document.createElement("input");
+  box.type = "checkbox";
+  box.checked = true;
+  label.append(box, " Chords");
+  return label;
 }
 
 function drawTune(tune, section) {
@@ -58,8 +88,10 @@ function tuneSection(tune) {
   verdict.className = "verdict " + (tune.valid ? "valid" : "invalid");
   verdict.textContent = tune.verdict;
   controls.append(button, tempo, verdict);
+  if (tune.backing && tune.backing.length) controls.append(backingToggle());
   if (tune.midi) controls.append(midiLink(tune));
   if (tune.midi_error) controls.append(" (no MIDI: " + tune.midi_error + ")");
+  if (tune.musicxml) controls.append(musicxmlLink(tune));
   const notation = document.createElement("div");
   notation.className = "notation";
   const text = document.createElement("details");
@@ -72,8 +104,31 @@ function tuneSection(tune) {
   return section;
 }
 
+function drawAll() {
+  // Printing needs every tune drawn, not only those scrolled near.
+  for (const section of document.querySelectorAll("section.tune")) {
+    if (!section.visual && !section.querySelector(".notation.failed")) drawTune(section.tune, section);
+  }
+}
+
+function contentsEntry(tune) {
+  const item = document.createElement("li");
+  const link = document.createElement("a");
+  link.href = "#tune-" + tune.number;
+  link.textContent = tune.heading;
+  item.append(link);
+  return item;
+}
+
 function main() {
   const container = document.getElementById("tunes");
+  const contents = document.querySelector("#contents ol");
+  window.addEventListener("beforeprint", drawAll);
+  window.matchMedia("print").addEventListener("change", (query) => query.matches && drawAll());
+  document.getElementById("print").addEventListener("click", () => {
+    drawAll();
+    window.print();
+  });
   const valid = book.tunes.filter((tune) => tune.valid).length;
   document.getElementById("summary").textContent =
     book.tunes.length + " tunes, " + valid + " pass validation. " + book.note;
@@ -83,7 +138,7 @@ function main() {
       for (const entry of entries) {
         if (!entry.isIntersecting) continue;
         observer.unobserve(entry.target);
-        drawTune(entry.target.tune, entry.target);
+        if (!entry.target.visual) drawTune(entry.target.tune, entry.target);
       }
     },
     { rootMargin: "800px" },
@@ -92,6 +147,7 @@ function main() {
     const section = tuneSection(tune);
     section.tune = tune;
     container.append(section);
+    contents.append(contentsEntry(tune));
     observer.observe(section);
   }
 }
