@@ -287,3 +287,25 @@ def test_a_grown_model_starts_with_the_parents_odds_between_old_characters(tiny_
     old = [probabilities[: parent.vocabulary.size] for probabilities in odds]
     assert np.allclose(old[0] / old[0].sum(), old[1] / old[1].sum(), atol=1e-6)
     assert odds[1][-1] < 0.2 / len(odds[1])  # the new character starts rare
+
+
+def test_a_warm_started_bundle_resumes_with_its_own_vocabulary_and_network(tiny_bundle, tmp_path):
+    """Resuming keeps the ids the bundle was trained with (the parent's order, not the corpus's sorted one)
+    and its network, without the network options given again."""
+    from abcrnn.files import read_tunes
+
+    tunes = read_tunes(JIGS)[:30]
+    tunes[0] = tunes[0].replace("T:", "T:& ", 1)  # a character the parent lacks, so the order is not sorted
+    corpus = tmp_path / "new.abc"
+    corpus.write_text("\n\n".join(tunes) + "\n")
+    out = tmp_path / "fine"
+    shape = {"batch_size": 16, "seq_len": 50, "val_fraction": 0.1, "learning_rate": 0.01, "verbose": 0}
+    train(corpus=str(corpus), out=str(out), epochs=1, warm_start=str(tiny_bundle), **shape)
+    before = load_bundle(out)
+    assert before.config.units == 32  # the parent's network, not the command's default
+    assert before.vocabulary.characters != "".join(sorted(before.vocabulary.characters))
+    train(corpus=str(corpus), out=str(out), epochs=2, resume=True, **shape)
+    after = load_bundle(out)
+    assert after.vocabulary == before.vocabulary and after.config == before.config
+    first, second = (row["validation_loss"] for row in after.history)
+    assert second < first + 0.5  # read with the wrong ids, the resumed epoch's loss leaps by nats

@@ -9,10 +9,10 @@ def train(
     epochs: int = 100,
     batch_size: int = 128,
     seq_len: int = 100,
-    layers: int = 2,
-    units: int = 384,
-    embedding_dim: int = 64,
-    dropout: float = 0.3,
+    layers: int | None = None,
+    units: int | None = None,
+    embedding_dim: int | None = None,
+    dropout: float | None = None,
     learning_rate: float = 0.003,
     lr_decay: float = 0.5,
     clip_norm: float = 5.0,
@@ -25,7 +25,7 @@ def train(
     processes: int = 1,
     process_id: int = 0,
     transpose: bool = False,
-    copy: bool = False,
+    copy: bool | None = None,
     warm_start: str | None = None,
     oversample: str | None = None,
     ending_weight: float = 1.0,
@@ -42,10 +42,10 @@ def train(
         epochs: passes over the training tunes.
         batch_size: parallel character streams per batch.
         seq_len: characters per window; state carries from window to window.
-        layers: stacked LSTM layers.
-        units: LSTM units per layer.
-        embedding_dim: size of each character's vector.
-        dropout: dropout after each LSTM layer while training.
+        layers: stacked LSTM layers (default 2, or the resumed or warm-start bundle's).
+        units: LSTM units per layer (default 384, or the bundle's).
+        embedding_dim: size of each character's vector (default 64, or the bundle's).
+        dropout: dropout after each LSTM layer while training (default 0.3, or the bundle's).
         learning_rate: Adam's learning rate.
         lr_decay: multiply the learning rate by this after an epoch without a better validation loss (1: never).
         clip_norm: gradients are clipped to this norm.
@@ -60,9 +60,11 @@ def train(
         transpose: each epoch, move each training tune into a key drawn with the corpus's key frequencies,
             within G3-B6 (validation tunes stay as written).
         copy: add the copy gate, which lets the tune's own past (the bar 1, 2, 4 and 8 bars back, and
-            the longest earlier match) raise the likelihood of what it proposes.
-        warm_start: start from the weights of this bundle (same vocabulary and network; a copy gate it
-            lacks starts new), e.g. to add --copy to a trained model.
+            the longest earlier match) raise the likelihood of what it proposes (default: off, or as the
+            resumed or warm-start bundle has it).
+        warm_start: start from the weights of this bundle, e.g. to fine-tune the shipped model on your own
+            collection (--warm-start shipped); the network is the bundle's, its vocabulary grows by the
+            corpus's new characters, and a copy gate it lacks starts new (--copy adds one).
         oversample: METER=TIMES[,...], e.g. 9/8=4: each epoch, training tunes in that meter come that many
             times (each time in another key with --transpose); validation tunes stay as they are.
         ending_weight: the loss on each part's ending (its last bar, closing bar line and what follows: the
@@ -78,11 +80,19 @@ def train(
     from abcrnn.training.settings import TrainSettings, check_positive
     from abcrnn.training.train import train_model
 
-    for name, value in (("layers", layers), ("units", units), ("embedding_dim", embedding_dim)):
-        check_positive(name, value)
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
-        raise AbcrnnError(f"--dropout must be in [0, 1), got {dropout!r}")
-    network = ModelConfig(0, int(embedding_dim), int(layers), int(units), float(dropout), bool(copy))
+    if warm_start == "shipped":
+        from abcrnn.model.bundle import default_weights
+
+        warm_start = str(default_weights())
+    shape = _network_shape(str(out) if resume else warm_start, layers=layers, units=units,
+                           embedding_dim=embedding_dim, dropout=dropout, copy=copy)  # fmt: skip
+    for name in ("layers", "units", "embedding_dim"):
+        check_positive(name, shape[name])
+    if isinstance(shape["dropout"], bool) or not isinstance(shape["dropout"], (int, float)) \
+            or not 0 <= shape["dropout"] < 1:  # fmt: skip
+        raise AbcrnnError(f"--dropout must be in [0, 1), got {shape['dropout']!r}")
+    network = ModelConfig(0, int(shape["embedding_dim"]), int(shape["layers"]), int(shape["units"]),
+                          float(shape["dropout"]), bool(shape["copy"]))  # fmt: skip
     settings = TrainSettings(
         batch_size=batch_size, seq_len=seq_len, learning_rate=float(learning_rate), lr_decay=float(lr_decay),
         clip_norm=float(clip_norm), val_fraction=float(val_fraction), patience=patience, seed=seed,
@@ -93,3 +103,17 @@ def train(
                  "process_id": process_id}  # fmt: skip
     train_model(str(corpus), str(out), network, settings, epochs, max_minutes, bool(resume), bool(overwrite),
                 placement, verbose, report=lambda line: print(line, file=sys.stderr))  # fmt: skip
+
+
+def _network_shape(source: str | None, **given) -> dict:
+    """The network options: as given, else as the bundle in ``source`` (resumed or warm-started) has them, else
+    ``ModelConfig``'s defaults."""
+    from dataclasses import fields
+    from pathlib import Path
+
+    from abcrnn.model.bundle import load_bundle
+    from abcrnn.model.model import ModelConfig
+
+    inherited = load_bundle(source).config.to_dict() if source and (Path(source) / "bundle.json").is_file() else {}
+    defaults = {field.name: field.default for field in fields(ModelConfig) if field.name in given}
+    return {name: value if value is not None else inherited.get(name, defaults[name]) for name, value in given.items()}

@@ -101,6 +101,8 @@ def train_model(
     parent = load_bundle(settings.warm_start) if settings.warm_start and not bundle else None
     if parent:
         vocabulary = parent.vocabulary.extended(vocabulary.characters)
+    if bundle:  # the ids the bundle was trained with (a warm start's are the parent's, not sorted)
+        vocabulary = bundle.vocabulary.extended(vocabulary.characters)
     config = replace(network, vocab_size=vocabulary.size)
     fingerprint = corpus_fingerprint(tunes)
     train_tunes, validation_tunes = split_train_validation(
