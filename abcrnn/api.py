@@ -17,6 +17,16 @@ ABc def|
 <BLANKLINE>
 >>> abcrnn.midi(tunes[0].text)[:4]
 b'MThd'
+>>> print(abcrnn.chords("X:1\\nT:Up\\nM:6/8\\nL:1/8\\nK:G\\nGAB dBG|cBA DEF|GAB dBG|AGF G3|]\\n"))
+X:1
+T:Up
+M:6/8
+L:1/8
+K:G
+"G"GAB dBG|"C"cBA "D"DEF|"G"GAB dBG|"D"AGF "G"G3|]
+<BLANKLINE>
+>>> b"<work-title>Up</work-title>" in abcrnn.musicxml("X:1\\nT:Up\\nM:6/8\\nL:1/8\\nK:G\\nGAB dBG|\\n")
+True
 
 ``abcrnn.page(tunes, "reels.html")`` writes the tunes as an offline tune book page.
 """
@@ -110,6 +120,22 @@ def midi(tune: str, tempo: float | None = None, instrument: str = "fiddle") -> b
 
     check_instrument(instrument)
     return tune_to_midi(tune, tempo, instrument)
+
+
+def chords(text: str, replace: bool = False) -> str:
+    """Every tune of ABC ``text`` with guitar chords written in (``text.chords``); tunes with chords keep them
+    unless ``replace``."""
+    from abcrnn.text.abc import join_tunes, split_tunes
+    from abcrnn.text.chords import add_chords
+
+    return join_tunes([add_chords(tune, replace) for tune in split_tunes(text)])
+
+
+def musicxml(tune: str) -> bytes:
+    """The MusicXML file of one tune, for MuseScore and other notation programs (repeats and endings kept)."""
+    from abcrnn.sound.musicxml import tune_to_musicxml
+
+    return tune_to_musicxml(tune)
 
 
 def page(tunes: list, out: str, title: str = "abcrnn tunes", instrument: str = "fiddle") -> int:

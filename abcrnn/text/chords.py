@@ -9,8 +9,9 @@ on the slot's downbeat counts twice, one on another beat once, an off-beat note 
 A chord's root, third and fifth are likely, the key's other notes less so, notes outside
 the key rare. Transitions favour keeping the chord (folk harmony moves slowly), the
 chords folk backers use most (tonic, dominant, subdominant, then the flat seventh and
-the relative minor), and the dominant resolving to the tonic. The tune starts and ends
-on the tonic chord, and each part's end leans to it (a cadence).
+the relative minor), and the dominant resolving to the tonic. The tune leans to start on
+the tonic chord and to end on it (its last note has a slot of its own, where the final
+cadence can land), and each part's end leans to it too.
 
 The chords are written as ABC 2.1 chord symbols (section 4.18) before the notes they
 fall on, at every bar's start and where the chord changes inside a bar. Nothing else
@@ -47,6 +48,9 @@ BORROWED = 0.3  # a chord from outside the key is this much rarer than its root'
 # The chance of a melody note, by its place in the chord: root, third, fifth, another note of the key, outside it.
 TONE_WEIGHTS = {"root": 0.28, "third": 0.2, "fifth": 0.24, "scale": 0.06, "outside": 0.008}
 DOWNBEAT, BEAT, OFFBEAT, HELD = 2.0, 1.0, 0.5, 0.5
+# How much the melody says against the transitions. A slot's notes weigh about 2 in all; at 1 the
+# prior outvoted plain cadence figures (G over "cBA DEF" in G, where a backer plays C and D).
+MELODY_WEIGHT = 2.0
 
 
 @dataclass(frozen=True)
@@ -178,7 +182,8 @@ def chord_slots(tune: str) -> list[Slot]:
     A short bar that closes a part (the lead-in's complement) has a slot a beat; a lead-in has none.
     """
     slots: list[Slot] = []
-    for bar in timed_bars(tune):
+    bars = timed_bars(tune)
+    for bar in bars:
         if not bar.full or (bar.length < bar.full and not (slots and bar.closes_part)):  # a lead-in waits
             continue
         beat = _beat(bar)
@@ -196,8 +201,21 @@ def chord_slots(tune: str) -> list[Slot]:
                 continue
             note = first or bar.notes[0]
             slots.append(Slot(weights, note.line, note.column, index == 0, bar.key))
+        if bar is bars[-1]:
+            _final_note_slot(bar, slots, beat)
         slots[-1].part_end = bar.closes_part
     return slots
+
+
+def _final_note_slot(bar: TimedBar, slots: list[Slot], beat: Fraction) -> None:
+    """Give the tune's last note a slot of its own where it starts inside one, so the cadence can land on it."""
+    last = next((note for note in reversed(bar.notes) if note.pitches), None)
+    starts = {slot.column for slot in slots if slot.line == last.line} if last else set()
+    if last is None or last.column in starts:
+        return
+    weights = _slot_weights(bar, last.onset, last.onset + last.length, beat)
+    slots[-1].weights -= weights  # the note moves from the slot it was in to its own
+    slots.append(Slot(weights, last.line, last.column, False, bar.key))
 
 
 def _slot_weights(bar: TimedBar, start: Fraction, end: Fraction, beat: Fraction) -> np.ndarray:
@@ -253,7 +271,8 @@ def _slot_scores(slot: Slot, chords: list[Chord], key) -> np.ndarray:
     """log P(the slot's melody | chord) for each chord; a chord outside the slot's key is unlikely."""
     scale = key_scale(key)
     allowed = set(key_chords(key))
-    return np.array([slot.weights @ _emission(chord, scale) if chord in allowed else -1e9 for chord in chords])
+    return np.array([MELODY_WEIGHT * (slot.weights @ _emission(chord, scale)) if chord in allowed else -1e9
+                     for chord in chords])  # fmt: skip
 
 
 def _prior(chords: list[Chord], key) -> np.ndarray:
