@@ -21,6 +21,19 @@ def test_the_critic_prefers_a_tune_that_comes_home_and_repeats():
     assert critic_score(AWAY, -0.2) > critic_score(AWAY, -1.0)
 
 
+def test_home_is_where_the_tune_itself_says_not_a_quota():
+    """A Dorian tune under K:G ends at home on A, where its first part ends; sent to G it would not."""
+    dorian = "X:1\nT:Dorian\nM:6/8\nL:1/8\nK:G\n|:EAA ABd|edB A3:|\n|:eaa age|dBA {}:|"
+    at_home, on_g = dorian.format("A3"), dorian.format("G3")
+    assert critic_score(at_home, -1.0) > critic_score(on_g, -1.0)
+    candidates = [SampledTune(on_g, log_likelihood=-0.5 * 60, chosen=60), SampledTune(at_home, log_likelihood=-60,
+                                                                                       chosen=60)]  # fmt: skip
+    assert ranked(candidates) == [1, 0]  # the likelier candidate that ends away loses
+    # And one whose first part ends on the tonic is at home only there.
+    major = "X:1\nT:Major\nM:6/8\nL:1/8\nK:G\n|:GAB dBG|AGF G3:|\n|:gfe dBG|AGF {}:|"
+    assert critic_score(major.format("G3"), -1.0) > critic_score(major.format("A3"), -1.0)
+
+
 def test_a_cut_tune_ranks_below_every_complete_one():
     candidates = [SampledTune(HOME, truncated=True, log_likelihood=-1, chosen=10),
                   SampledTune(AWAY, log_likelihood=-20, chosen=10)]  # fmt: skip

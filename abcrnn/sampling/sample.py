@@ -132,8 +132,7 @@ def sample_from(bundle, settings: SampleSettings, progress=None, stop=None) -> S
         in_primer = {line[0] for line in settings.primer.split("\n")[:-1] if parse_field_line(line)}
         shared = lambda count, round_seed, fields, progress: sample_with(  # noqa: E731
             count, round_seed, [{k: v for k, v in f.items() if k not in in_primer} for f in fields], progress)
-        endings = (headers or {}).get("tonic_endings", {})
-        draw = best_of(draw, shared, settings.best_of, settings.time_limit, endings)
+        draw = best_of(draw, shared, settings.best_of, settings.time_limit)
     n = settings.n
     if settings.valid_only:
         tunes = _sample_valid(draw, n, seed, settings.max_attempts or 10 * n + 20, progress, settings.time_limit,

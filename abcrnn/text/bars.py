@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from abcrnn.text.abc import header_fields, music_lines, parse_field_line, split_header_body
-from abcrnn.text.tokens import BAR_LINE_PATTERN, MARKUP, PART_BOUNDARY
+from abcrnn.text.tokens import BAR_LINE_PATTERN, MARKUP, PART_BOUNDARY, PART_END
 
 _PART_BOUNDARY = re.compile(PART_BOUNDARY)
 
@@ -226,3 +226,69 @@ def ends_on_tonic(tune: str) -> bool:
     key = header_fields(tune).get("K", "").strip()
     notes = re.findall(r"[A-Ga-g]", bars[-1]) if bars else []
     return bool(notes and key[:1] and key[0].upper() in "ABCDEFG" and notes[-1].upper() == key[0].upper())
+
+
+_PART_END = re.compile(f"({PART_END})\\s*(?P<ending>\\[?\\d)?")
+_LETTERS = "CDEFGAB"
+
+
+def part_finals(tune: str) -> list[str]:
+    """The letter each part ends on, in order: at each repeat, double or thick bar that does not close
+    a first ending (``:|2`` goes on), and at the end of the tune.
+
+    >>> part_finals("X:1\\nK:G\\n|:EAA ABd|1 edB A2G:|2 edB A3||\\n|:eaa age|dBA E3:|")
+    ['A', 'E']
+    """
+    music = re.sub(f"{MARKUP}", "", "\n".join(music_lines(tune)))
+    finals, start = [], 0
+    for boundary in _PART_END.finditer(music):
+        if boundary.group("ending"):
+            continue
+        notes = re.findall(r"[A-Ga-g]", music[start : boundary.start()])
+        if notes:
+            finals.append(notes[-1].upper())
+        start = boundary.end()
+    rest = re.findall(r"[A-Ga-g]", music[start:])
+    return finals + [rest[-1].upper()] if rest else finals
+
+
+def home_letter(tune: str) -> str | None:
+    """Where the tune itself says home is: the letter its first part ends on, or its key's tonic letter.
+
+    Home is the key's tonic where the tune has one part, or where its first part ends on the
+    dominant (a half cadence, not a home). Measured on corpora/folk.abc, human tunes end on this
+    letter more often than on K:'s tonic: jigs 87% against 81%, reels 74% against 66%, slip jigs
+    71% against 42%, hornpipes 91% against 89% (modal tunes written with the parent key's
+    signature end where their parts do).
+
+    >>> home_letter("X:1\\nK:G\\n|:EAA ABd|1 edB A2G:|2 edB A3||\\n|:eaa age|dBA A3:|"), home_letter("X:1\\nK:D\\nDFA d3|]")
+    ('A', 'D')
+    >>> home_letter("X:1\\nK:G\\n|:GAB dBG|ABc d3:|\\n|:gfe dBG|AGF G3:|")  # a half cadence on D
+    'G'
+    """
+    finals, tonic = part_finals(tune), _tonic_letter(tune)
+    if len(finals) < 2 or finals[0] == dominant_letter(tonic):
+        return tonic
+    return finals[0]
+
+
+def dominant_letter(letter: str | None) -> str | None:
+    """The letter a fifth above: D for G."""
+    return _LETTERS[(_LETTERS.index(letter) + 4) % 7] if letter else None
+
+
+def _tonic_letter(tune: str) -> str | None:
+    key = header_fields(tune).get("K", "").strip()
+    return key[0].upper() if key[:1] and key[0].upper() in _LETTERS else None
+
+
+def ends_at_home(tune: str) -> bool:
+    """Whether the last note written is the tune's home letter (``home_letter``).
+
+    >>> ends_at_home("X:1\\nK:G\\n|:EAA ABd|edB A3:|\\n|:eaa age|dBA A3:|"), ends_at_home("X:1\\nK:D\\nDFA d3|A3|]")
+    (True, False)
+    """
+    bars = written_bars(tune)
+    notes = re.findall(r"[A-Ga-g]", bars[-1]) if bars else []
+    home = home_letter(tune)
+    return bool(notes and home and notes[-1].upper() == home)
