@@ -36,6 +36,7 @@ def evaluate(weights: str | None = None, corpus: str = "corpora/jigs.abc", sampl
         report = quality_report(sampled, tunes, progress_printer(len(tunes), "read corpus tunes:"),
                                 check_time_limit(time_limit))  # fmt: skip
         print_quality_report(report)
+        print_style(sampled, tunes)
         return
     weights = weights or default_weights()
     bundle = load_bundle(weights)
@@ -86,6 +87,27 @@ def print_quality_report(report: dict) -> None:
             f"  X:{tune['x']} {tune['title'][:30]!r}: {'valid' if tune['valid'] else 'invalid'}, "
             f"{'COPIES' if tune['copies_bars'] else 'new'}, closest {tune['closest']!r} ({tune['shared_bars']:.0%})"
         )
+
+
+def print_style(samples: list[str], corpus: list[str]) -> None:
+    """The pitch, move and note-length mixes beside the corpus's, and how well a classifier tells them apart."""
+    from abcrnn.sampling.style import DEGREES, LENGTHS, MOVES, mixes, two_sample_auc
+
+    ours, theirs = mixes(samples), mixes(corpus)
+    for title, names in (("degrees of the key (semitones above the tonic)", DEGREES), ("moves", MOVES),
+                         ("note lengths", LENGTHS + ["in a dotted pair"])):  # fmt: skip
+        shown = ", ".join(f"{name.removeprefix('degree ')} {100 * ours[name]:.1f}|{100 * theirs[name]:.1f}"
+                          for name in names)  # fmt: skip
+        print(f"{title} (samples|corpus, %): {shown}")
+    try:
+        auc, leaning = two_sample_auc(samples, corpus)
+        halves, _ = two_sample_auc(corpus[0::2], corpus[1::2])
+    except ValueError as error:
+        print(f"two-sample classifier: not run ({error})")
+        return
+    telling = ", ".join(f"{name} ({'more' if weight > 0 else 'less'} in the samples)" for name, weight in leaning[:4])
+    print(f"two-sample classifier on these mixes, cross-validated AUC: {auc:.3f} (0.5: cannot tell them apart; "
+          f"two halves of the corpus: {halves:.3f}); it leans most on {telling}")
 
 
 def print_form(form: dict, corpus_form: dict) -> None:

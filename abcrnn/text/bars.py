@@ -50,6 +50,21 @@ def meter_length(meter: str) -> Fraction | None:
     return Fraction(sum(int(n) for n in match.group(1).split("+")) * 4, int(match.group(2)))
 
 
+def beat_length(meter: str) -> Fraction:
+    """A beat's length in quarter notes: a dotted quarter in 6/8, 9/8 and 12/8, a half in C| and 2/2,
+    else the meter's own note.
+
+    >>> [str(beat_length(meter)) for meter in ("6/8", "C|", "3/4", "C", "none")]
+    ['3/2', '2', '1', '1', '1']
+    """
+    numerator, _, denominator = meter.strip().replace("C|", "2/2").replace("C", "4/4").partition("/")
+    if not denominator.isdigit():
+        return Fraction(1)
+    if numerator in ("6", "9", "12") and denominator == "8":
+        return Fraction(3, 2)
+    return Fraction(4, int(denominator))
+
+
 def _describe(length: Fraction, full: Fraction, meter: str) -> str:
     """A bar length in the meter's own units, e.g. 5/8."""
     denominator = int(meter.split("/")[1]) if "/" in meter else 4

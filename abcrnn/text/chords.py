@@ -27,6 +27,7 @@ import numpy as np
 
 from abcrnn.errors import AbcrnnError
 from abcrnn.text.abc import header_fields
+from abcrnn.text.bars import beat_length
 from abcrnn.text.timing import TimedBar, timed_bars
 from abcrnn.text.tokens import CHORD_SYMBOL
 
@@ -169,13 +170,6 @@ def slots_per_bar(meter: str) -> int:
     return {2: 2, 4: 2, 6: 2, 9: 3, 12: 2}.get(int(match.group(1)), 1)
 
 
-def _beat(bar: TimedBar) -> Fraction:
-    """A beat's length in quarter notes: a dotted quarter in compound meters, else the meter's note."""
-    numerator, _, denominator = bar.meter.replace("C|", "2/2").replace("C", "4/4").partition("/")
-    compound = numerator in ("6", "9", "12") and denominator == "8"
-    return Fraction(3, 2) if compound else Fraction(4, int(denominator or 4))
-
-
 def chord_slots(tune: str) -> list[Slot]:
     """The tune's chord slots in order, each with its melody's weights.
 
@@ -186,7 +180,7 @@ def chord_slots(tune: str) -> list[Slot]:
     for bar in bars:
         if not bar.full or (bar.length < bar.full and not (slots and bar.closes_part)):  # a lead-in waits
             continue
-        beat = _beat(bar)
+        beat = beat_length(bar.meter)
         if bar.length >= bar.full:
             count = slots_per_bar(bar.meter)
             size = bar.full / count

@@ -1,0 +1,41 @@
+"""The style's long tail: pitch, move and note-length mixes, and the two-sample classifier that tells sets apart."""
+
+import numpy as np
+import pytest
+from conftest import DATA, ROOT, run_cli
+
+from abcrnn.files import read_tunes
+from abcrnn.sampling.style import FEATURES, mixes, tune_style, two_sample_auc
+
+
+def test_one_tunes_mixes():
+    style = tune_style("X:1\nM:6/8\nL:1/8\nK:G\nGAB d2B|G>AB =F3|]\n")
+    # G A B d B G A B F: degrees 0 2 4 7 4 0 2 4 10 of G
+    assert style.degrees[[0, 2, 4, 7, 10]].tolist() == pytest.approx([2 / 9, 2 / 9, 3 / 9, 1 / 9, 1 / 9])
+    # steps G-A A-B G-A A-B, thirds B-d d-B B-G, and B down to F natural (6 semitones) in the fourths' bin
+    assert style.moves.tolist() == pytest.approx([0, 4 / 8, 3 / 8, 1 / 8, 0])
+    assert style.lengths.sum() == pytest.approx(1) and style.dotted_pairs == pytest.approx(2 / 9)
+
+
+def test_the_classifier_cannot_tell_halves_of_one_collection_but_tells_jigs_from_reels():
+    jigs = read_tunes(ROOT / "corpora" / "jigs-valid.abc")
+    reels = [tune for tune in read_tunes(ROOT / "corpora" / "folk.abc") if "R:reel" in tune][:300]
+    halves, _ = two_sample_auc(jigs[0::2], jigs[1::2])
+    apart, leaning = two_sample_auc(jigs, reels)
+    assert halves < 0.6 and apart > 0.95
+    assert {name for name, _ in leaning[:3]} & {"1/3 beat", "under 1/3 beat", "1/2 beat"}  # lengths tell them apart
+
+
+def test_mixes_average_the_tunes():
+    tunes = read_tunes(DATA / "jigs120.abc")[:30]
+    found = mixes(tunes)
+    assert list(found) == FEATURES
+    assert sum(found[name] for name in FEATURES[:12]) == pytest.approx(1)
+    vectors = [style.vector() for style in map(tune_style, tunes) if style]
+    assert np.allclose(list(found.values()), np.mean(vectors, axis=0))
+
+
+def test_evaluate_samples_prints_the_mixes_and_the_classifier():
+    result = run_cli("evaluate", "--samples", str(DATA / "jigs120.abc"), "--corpus", str(ROOT / "corpora" / "jigs-valid.abc"))
+    assert result.returncode == 0, result.stderr
+    assert "degrees of the key" in result.stdout and "cross-validated AUC" in result.stdout
