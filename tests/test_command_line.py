@@ -20,6 +20,8 @@ INVOCATIONS = {
     "evaluate": ["--corpus", str(DATA / "jigs120.abc")],
     "transpose": [str(DATA / "jigs120.abc"), "--semitones", "2", "--out", "{out}/t.abc"],
     "serve": ["--db", "{out}/book.sqlite", "--port", "8000"],
+    "chords": [str(DATA / "jigs120.abc"), "--out", "{out}/chorded.abc"],
+    "musicxml": [str(DATA / "jigs120.abc"), "--out", "{out}/scores"],
 }
 
 
