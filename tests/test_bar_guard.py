@@ -64,6 +64,7 @@ def test_a_short_bar_is_refused_but_not_an_anacrusis_its_complement_or_a_lead_in
     assert guard.allows_bar_line("GA|Bcd edB dBG|GAB cBA B")  # 7/8: complements the opening GA
     assert not guard.allows_bar_line("GA|Bcd edB dBG|GAB cBA BGE|dBG")
     assert guard.allows_bar_line("GA|Bcd edB dBG|GAB cBA BGE|dBG:|\n|:GAB")  # a new part's anacrusis
+    assert not BarGuard(bar_units_of(SLIP_JIG_HEADER)).allows_bar_line("GA|Bcd edB dBG|GAB cBA [")  # before [|
     assert BarGuard(bar_units_of("X:1\nM:none\nK:G\n")).allows_bar_line("G|GA|G")  # free meter: no guard
     changing = BarGuard(bar_units_of(SLIP_JIG_HEADER))
     assert changing.allows_bar_line("GAB cBA BGE|[M:6/8]GAB cBA")  # a meter change inside: the guard stands down

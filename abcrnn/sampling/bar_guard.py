@@ -59,7 +59,8 @@ class BarGuard:
         self._catch_up(music)
         if self.full is None:
             return True
-        length = bar_units(music[self.checked :])
+        # A [ just before is the start of a thick-thin bar line ([|, ABC 2.1 4.8), not of the bar's music.
+        length = bar_units(music[self.checked :].rstrip("["))
         if length is None or length == 0 or length >= self.full or self.first_of_part:
             return True
         if self.full - length <= self.full * LEAD_IN_SHARE:  # a part's last bar, before the next part's lead-in
