@@ -21,9 +21,10 @@ Durations are ignored: a bar that returns with one note held longer still return
 import re
 from collections import Counter
 
+from abcrnn.text.transpose import pitch_class
+
 STEP, LEAP = 2, 7  # semitones
 _TONIC = re.compile(r"\s*([A-Ga-g])([#b]?)")
-_PITCH_CLASS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 _PART_ENDS = {"double", "final", "light-light", "light-heavy", "heavy-light", "heavy-heavy"}
 
 
@@ -36,8 +37,7 @@ def tonic_pitch_class(key: str) -> int | None:
     match = _TONIC.match(key)
     if not match or key.strip().lower().startswith("none"):
         return None
-    shift = {"#": 1, "b": -1, "": 0}[match.group(2)]
-    return (_PITCH_CLASS[match.group(1).upper()] + shift) % 12
+    return pitch_class(match.group(1).upper(), match.group(2))
 
 
 def returning_share(items: list[tuple]) -> float:

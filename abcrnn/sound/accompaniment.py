@@ -16,6 +16,7 @@ from fractions import Fraction
 
 from abcrnn.text.chords import CHORD_NAME, read_chord
 from abcrnn.text.timing import timed_bars
+from abcrnn.text.transpose import pitch_class
 
 # abc2midi's default patterns (its ``%%MIDI gchord`` for each meter).
 GCHORD_PATTERNS = {"2/4": "fzcz", "3/4": "fzczcz", "3/8": "fzczcz", "4/4": "fzczfzcz", "C": "fzczfzcz",
@@ -28,7 +29,6 @@ CHORD_STEPS = {"": (0, 4, 7), "m": (0, 3, 7), "7": (0, 4, 7, 10), "m7": (0, 3, 7
                "M7": (0, 4, 7, 11), "dim": (0, 3, 6), "dim7": (0, 3, 6, 9), "aug": (0, 4, 8), "+": (0, 4, 8),
                "6": (0, 4, 7, 9), "m6": (0, 3, 7, 9), "9": (0, 4, 7, 10, 14), "m9": (0, 3, 7, 10, 14),
                "sus4": (0, 5, 7), "sus": (0, 5, 7), "sus2": (0, 2, 7), "7sus4": (0, 5, 7, 10)}  # fmt: skip
-_NATURAL = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 
 
 @dataclass(frozen=True)
@@ -51,13 +51,13 @@ def chord_pitches(name: str) -> tuple[int, list[int]] | None:
     match = CHORD_NAME.fullmatch(name.strip())
     if not match or read_chord(name) is None:
         return None
-    root = (_NATURAL[match.group("root")] + {"#": 1, "b": -1, "": 0}[match.group("accidental")]) % 12
+    root = pitch_class(match.group("root"), match.group("accidental"))
     kind = name.strip().strip("()")[1 + len(match.group("accidental")) :].split("/")[0]
     steps = CHORD_STEPS.get(kind, CHORD_STEPS["m" if read_chord(name).minor else ""])
     bass = root
     if match.group("bass"):
         letter = match.group("bass")
-        bass = (_NATURAL[letter[0].upper()] + {"#": 1, "b": -1}.get(letter[1:], 0)) % 12
+        bass = pitch_class(letter[0].upper(), letter[1:])
     chord = [CHORD_OCTAVE + root + step for step in steps]
     lowest = next((pitch for pitch in chord if pitch % 12 == bass), None)
     if lowest is not None:  # a slash chord in its inversion: the notes below the bass go up an octave

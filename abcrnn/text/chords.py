@@ -30,11 +30,11 @@ from abcrnn.text.abc import header_fields
 from abcrnn.text.bars import beat_length
 from abcrnn.text.timing import TimedBar, timed_bars
 from abcrnn.text.tokens import CHORD_SYMBOL
+from abcrnn.text.transpose import NATURAL_PITCH, pitch_class
 
 # A chord name as backers write it: root, quality, added notes, a bass after a slash.
 CHORD_NAME = re.compile(r"\(?(?P<root>[A-G])(?P<accidental>[#b]?)(?P<quality>m(?!aj)|min|dim|aug|\+|°)?"
                         r"(?:maj|M|sus|add|[#b])?[0-9]*(?:/(?P<bass>[A-Ga-g][#b]?))?\)?")  # fmt: skip
-_NATURAL = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 _SHARP_NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
 _FLAT_NAMES = ["C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B"]
 MAJOR, MINOR = (0, 4, 7), (0, 3, 7)
@@ -78,7 +78,7 @@ def read_chord(text: str) -> Chord | None:
     match = CHORD_NAME.fullmatch(text.strip())
     if not match:
         return None
-    root = (_NATURAL[match.group("root")] + {"#": 1, "b": -1, "": 0}[match.group("accidental")]) % 12
+    root = pitch_class(match.group("root"), match.group("accidental"))
     return Chord(root, match.group("quality") in ("m", "min", "dim", "°"))
 
 
@@ -151,7 +151,7 @@ def key_chords(key) -> list[Chord]:
 
 def key_scale(key) -> set[int]:
     """The pitch classes of a key's signature."""
-    return {(_NATURAL[letter] + shift) % 12 for letter, shift in key.signature().items()}
+    return {(NATURAL_PITCH[letter] + shift) % 12 for letter, shift in key.signature().items()}
 
 
 def slots_per_bar(meter: str) -> int:
@@ -241,7 +241,8 @@ def _emission(chord: Chord, scale: set[int]) -> np.ndarray:
 
 def decode(slots: list[Slot], chords: list[Chord], keys: dict) -> list[Chord]:
     """The likeliest chord for each slot (Viterbi), with the cadences of ``TONIC_AT_*``; ``keys`` by K: text."""
-    emissions = np.array([_slot_scores(slot, chords, keys[slot.key]) for slot in slots])
+    readings = {text: (key_scale(key), set(key_chords(key))) for text, key in keys.items()}
+    emissions = np.array([_slot_scores(slot, chords, *readings[slot.key]) for slot in slots])
     for index, slot in enumerate(slots):
         if slot.part_end:
             home = _home(chords, keys[slot.key])
@@ -261,10 +262,8 @@ def decode(slots: list[Slot], chords: list[Chord], keys: dict) -> list[Chord]:
     return [chords[index] for index in reversed(best)]
 
 
-def _slot_scores(slot: Slot, chords: list[Chord], key) -> np.ndarray:
-    """log P(the slot's melody | chord) for each chord; a chord outside the slot's key is unlikely."""
-    scale = key_scale(key)
-    allowed = set(key_chords(key))
+def _slot_scores(slot: Slot, chords: list[Chord], scale: set[int], allowed: set[Chord]) -> np.ndarray:
+    """log P(the slot's melody | chord) for each chord; a chord outside the slot's key (``allowed``) cannot be."""
     return np.array([MELODY_WEIGHT * (slot.weights @ _emission(chord, scale)) if chord in allowed else -1e9
                      for chord in chords])  # fmt: skip
 

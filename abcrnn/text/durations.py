@@ -27,7 +27,7 @@ _NOT_MUSIC = re.compile(f"{MARKUP}|{PLUS_DECORATION}|{GRACE_NOTES}|%[^\\n]*")
 _LENGTH_TOKEN = re.compile(f"{TUPLET}|{CHORD}|{NOTE_WITH_LENGTH}|(?P<unsure>[Z\"!{{}}\\[\\]])")
 _ENDING = re.compile(f"^\\s*{ENDING_NUMBER}")
 # The time a tuplet's p notes take, in notes of their written length, where it does not depend on the meter.
-_TUPLET_TIME = {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}
+TUPLET_TIME = {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}
 
 
 @lru_cache(maxsize=512)  # a sampler asks at every bar line; the lengths written are few
@@ -59,9 +59,9 @@ def bar_units(bar: str) -> Fraction | None:
             return None
         if token.group("p"):
             p = int(token.group("p"))
-            if p not in _TUPLET_TIME and not token.group("q"):
+            if p not in TUPLET_TIME and not token.group("q"):
                 return None
-            factor = Fraction(int(token.group("q") or _TUPLET_TIME[p]), p)
+            factor = Fraction(int(token.group("q") or TUPLET_TIME[p]), p)
             left = int(token.group("r") or p)
             continue
         if token.group("notes") is not None:

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from abcrnn.text.abc import header_fields, parse_field_line, split_header_body, default_unit_length
 from abcrnn.text.bars import meter_length
-from abcrnn.text.durations import note_length
+from abcrnn.text.durations import TUPLET_TIME, note_length
 from abcrnn.text.tokens import (
     BAR_LINE,
     CHORD,
@@ -34,7 +34,6 @@ _TOKEN = re.compile(
 )
 _PART_END = re.compile(PART_END)
 _BROKEN = {">": Fraction(3, 2), ">>": Fraction(7, 4), ">>>": Fraction(15, 8)}
-_TUPLET_TIME = {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}
 
 
 @dataclass
@@ -177,7 +176,7 @@ class _BarReader:
 
     def _tuplet(self, token: re.Match) -> None:
         p = int(token.group("p"))
-        q = int(token.group("q")) if token.group("q") else _TUPLET_TIME.get(p, 2)
+        q = int(token.group("q")) if token.group("q") else TUPLET_TIME.get(p, 2)
         self.tuplet_factor, self.tuplet_left = Fraction(q, p), int(token.group("r") or p)
 
     def _close(self, part_end: bool) -> None:

@@ -23,6 +23,8 @@ from abcrnn.errors import AbcrnnError
 
 LETTERS = "CDEFGAB"
 NATURAL_PITCH = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+# What a sharp or flat after a key's or chord's letter adds (G#, Bb).
+ACCIDENTAL_SHIFT = {"#": 1, "b": -1, "": 0}
 # Where each letter's major key sits on the circle of fifths (sharps positive).
 MAJOR_FIFTHS = {"F": -1, "C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5}
 # How far each mode's signature sits from the major key on the same tonic.
@@ -78,12 +80,12 @@ class Key:
 
     @property
     def tonic_pitch(self) -> int:
-        return (NATURAL_PITCH[self.letter] + {"#": 1, "b": -1, "": 0}[self.accidental]) % 12
+        return (NATURAL_PITCH[self.letter] + ACCIDENTAL_SHIFT[self.accidental]) % 12
 
     @property
     def fifths(self) -> int:
         """Sharps (positive) or flats (negative) in the signature."""
-        return MAJOR_FIFTHS[self.letter] + 7 * {"#": 1, "b": -1, "": 0}[self.accidental] + self.mode_fifths
+        return MAJOR_FIFTHS[self.letter] + 7 * ACCIDENTAL_SHIFT[self.accidental] + self.mode_fifths
 
     def signature(self) -> dict[str, int]:
         """The accidental the signature gives each letter."""
@@ -143,6 +145,15 @@ class Key:
         """
         mode = next(name for name, shift in MODE_FIFTHS.items() if shift == self.mode_fifths)
         return self.letter + self.accidental + {"maj": "", "min": "m"}.get(mode, mode)
+
+
+def pitch_class(letter: str, accidental: str = "") -> int:
+    """The pitch class of a key's or chord's root: ``pitch_class("F", "#")`` is 6.
+
+    >>> pitch_class("F", "#"), pitch_class("B", "b"), pitch_class("C")
+    (6, 10, 0)
+    """
+    return (NATURAL_PITCH[letter] + ACCIDENTAL_SHIFT[accidental]) % 12
 
 
 def transpose_tune(tune: str, semitones: int = 0, to_key: str | None = None) -> str:
@@ -352,7 +363,7 @@ def _move_chord_symbol(text: str, semitones: int, letter_steps: int) -> str:
     """Move the root and bass of a chord symbol such as ``"D/F#"``; annotations stay."""
 
     def move(match: re.Match) -> str:
-        letter, accidental = match.group(2), {"#": 1, "b": -1, "": 0}[match.group(3)]
+        letter, accidental = match.group(2), ACCIDENTAL_SHIFT[match.group(3)]
         new_letter = LETTERS[(LETTERS.index(letter) + letter_steps) % 7]
         offset = (NATURAL_PITCH[letter] + accidental + semitones - NATURAL_PITCH[new_letter] + 6) % 12 - 6
         if offset not in (-1, 0, 1):  # a double accidental: name the chord by its sound instead
