@@ -31,6 +31,9 @@ _TOKEN = re.compile(
     f"(?P<comment>%.*)|(?P<symbol>{CHORD_SYMBOL})|(?P<markup>{DECORATION}|{PLUS_DECORATION}|{INLINE_FIELD})"
     f"|(?P<grace>{GRACE_NOTES})|(?P<bar>{BAR_LINE})(?P<ending>{ENDING_NUMBER})?|(?P<tuplet>{TUPLET})"
     f"|{CHORD}|(?P<note>{NOTE_WITH_LENGTH})|(?P<broken>[<>]+)"
+    # 4.14's one-letter decorations (staccato, roll, fermata, trill, bowings) and 4.11's slur start,
+    # written before a note: a chord symbol goes before them.
+    r"|(?P<mark>[.~HLMOPSTuv]|\((?![2-9]))"
 )
 _PART_END = re.compile(PART_END)
 _BROKEN = {">": Fraction(3, 2), ">>": Fraction(7, 4), ">>>": Fraction(15, 8)}
@@ -129,7 +132,7 @@ class _BarReader:
             elif token.group("tuplet") is not None:
                 self._tuplet(token)
                 self.pending_column = self.pending_column if self.pending_column is not None else token.start()
-            elif token.group("symbol") is not None or token.group("markup") is not None or token.group("grace"):
+            elif any(token.group(name) is not None for name in ("symbol", "markup", "grace", "mark")):
                 if token.group("symbol") is not None:
                     self.pending_symbols.append(token.group("symbol")[1:-1])
                 self.pending_column = self.pending_column if self.pending_column is not None else token.start()
