@@ -8,16 +8,17 @@ for and the model alone gets wrong too often (see ``form.py``):
 
     score = mean log-likelihood per character of music (nats, at temperature 1)
           + TONIC_WEIGHT if the tune ends at home: where its own first part ends (its key's
-            tonic where it has one part; ``text.bars.home_letter``)
+            tonic where it has one part or its first part ends on the dominant;
+            ``text.bars.home_letter``)
           + CADENCE_WEIGHT x the share of its parts that end at home or on home's dominant
           + RETURN_WEIGHT x the share of its bars that come back in the tune
           - LOOP_WEIGHT x the share of its bars that loop: the bar before again, or a
             two-bar figure played a third time in a row
 
-Home is read from the tune itself, never planned for a batch: human tunes end where their
-first part ends far more often than on the tonic K: names (of corpora/folk.abc: jigs 87%
-against 81%, reels 73% against 66%, slip jigs 85% against 42%, most of the rest modal tunes
-written with the parent key's signature), so a Dorian tune under K:G is not sent to G.
+Home is read from the tune itself, never planned for a batch: human tunes end at that home
+more often than on the tonic K: names (of corpora/folk.abc: jigs 87% against 81%, reels 74%
+against 66%, slip jigs 71% against 42%, the difference mostly modal tunes written with the
+parent key's signature), so a Dorian tune under K:G is not sent to G.
 
 The checks read the text as written (no music21), so ranking costs little; the candidates
 are then validated in rank order until one passes, so a tune usually costs one validation.

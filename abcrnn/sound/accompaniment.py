@@ -4,15 +4,17 @@ abc2midi turns chord symbols into an accompaniment with a "gchord" pattern per m
 letter one step of the bar, ``f`` the chord's bass note, ``c`` the chord, ``z`` silence
 (``fzcfzc`` in 6/8: bass on each beat, the chord on its last eighth). The bass is the root
 (or the slash bass) in the octave from C2, the chord its root in the octave from C3 with
-the other notes above it (a slash chord inverted, its bass note lowest). The pattern begins again at every bar line, but runs on where a
-repeat goes back (abc2midi does not count the jump as a bar line). Before the first chord
-symbol nothing plays.
-Tested note for note against abc2midi.
+the other notes above it (a slash chord inverted, its bass note lowest). The pattern begins
+again at every bar line, but runs on where a repeat goes back (abc2midi does not count the
+jump as a bar line) and through a short bar that the next one completes (a part's closing
+bar and a lead-in). Before the first chord symbol nothing plays. Tested note for note
+against abc2midi.
 """
 
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 from abcrnn.text.chords import CHORD_NAME, read_chord
 from abcrnn.text.timing import timed_bars
@@ -42,11 +44,12 @@ class BackingNote:
     bass: bool
 
 
-def chord_pitches(name: str) -> tuple[int, list[int]] | None:
+@lru_cache(maxsize=256)  # asked at every step of the pattern; a tune has a handful of chords
+def chord_pitches(name: str) -> tuple[int, tuple[int, ...]] | None:
     """The bass note and the chord's notes abc2midi plays for a chord symbol; None for an annotation.
 
     >>> chord_pitches("G"), chord_pitches("D7"), chord_pitches("Am/C")
-    ((43, [55, 59, 62]), (38, [50, 54, 57, 60]), (36, [60, 64, 69]))
+    ((43, (55, 59, 62)), (38, (50, 54, 57, 60)), (36, (60, 64, 69)))
     """
     match = CHORD_NAME.fullmatch(name.strip())
     if not match or read_chord(name) is None:
@@ -62,7 +65,7 @@ def chord_pitches(name: str) -> tuple[int, list[int]] | None:
     lowest = next((pitch for pitch in chord if pitch % 12 == bass), None)
     if lowest is not None:  # a slash chord in its inversion: the notes below the bass go up an octave
         chord = sorted(pitch + 12 * (pitch < lowest) for pitch in chord)
-    return BASS_OCTAVE + bass, chord
+    return BASS_OCTAVE + bass, tuple(chord)
 
 
 def backing_notes(playable: str, meter: str, jumps: list[bool] | None = None) -> list[BackingNote]:

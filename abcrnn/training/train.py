@@ -99,10 +99,10 @@ def train_model(
     extra_characters = TRANSPOSITION_CHARACTERS if settings.transpose else ""
     vocabulary = Vocabulary.from_text(join_tunes(tunes) + TUNE_SEPARATOR + extra_characters)
     parent = load_bundle(settings.warm_start) if settings.warm_start and not bundle else None
-    if parent:
-        vocabulary = parent.vocabulary.extended(vocabulary.characters)
-    if bundle:  # the ids the bundle was trained with (a warm start's are the parent's, not sorted)
-        vocabulary = bundle.vocabulary.extended(vocabulary.characters)
+    # A resumed or warm-started network reads with its own ids (a warm start's are its parent's, not
+    # sorted); a warm start adds the corpus's new characters after them.
+    if bundle or parent:
+        vocabulary = (bundle or parent).vocabulary.extended(vocabulary.characters)
     config = replace(network, vocab_size=vocabulary.size)
     fingerprint = corpus_fingerprint(tunes)
     train_tunes, validation_tunes = split_train_validation(
