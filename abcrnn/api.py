@@ -38,11 +38,12 @@ from abcrnn.bounded import DEFAULT_TIME_LIMIT
 
 @dataclass
 class Tune:
-    """A sampled tune: its ABC text and the validator's verdict."""
+    """A sampled tune: its ABC text, the validator's verdict and its seed."""
 
     text: str
     errors: list[str] = field(default_factory=list)  # what `abcrnn validate` finds; none when valid
     truncated: bool = False  # cut at max_chars, back to its last complete bar
+    seed: int | None = None  # sample(1, seed=seed) with the same settings makes this tune again
 
     @property
     def valid(self) -> bool:
@@ -92,7 +93,7 @@ def compose(n: int = 5, model=None, progress=None, stop=None, **settings) -> Com
     unread = [text for text, tune in zip(result.texts, result.tunes) if tune.errors is None]
     reports = iter(validate_tunes(unread, time_limit=settings.time_limit))
     tunes = [
-        Tune(text, tune.errors if tune.errors is not None else next(reports).errors, tune.truncated)
+        Tune(text, tune.errors if tune.errors is not None else next(reports).errors, tune.truncated, tune.seed)
         for text, tune in zip(result.texts, result.tunes)
     ]
     return Composed(tunes, result.seed, result.notes)

@@ -3,7 +3,8 @@
 import pytest
 from conftest import DATA
 
-from abcrnn.sampling.bar_guard import BarGuard, bar_units_of
+from abcrnn.sampling.bar_guard import BarGuard
+from abcrnn.text.following import bar_units_of
 from abcrnn.text.abc import header_fields, split_header_body
 from abcrnn.text.bars import read_bars, written_bars
 from abcrnn.text.durations import bar_units
@@ -93,3 +94,34 @@ def test_a_primer_that_writes_the_header_is_guarded_too():
     tunes = compose(8, model=load_model(), rhythm="any", primer=primer + "GAB", seed=4, best_of=1).tunes
     assert all(tune.text.startswith("X:") and "M:9/8" in tune.text for tune in tunes)
     assert all(refusals(tune.text) == [] for tune in tunes)
+
+
+def overfilled(tune: str) -> list[str]:
+    """The music before each character of ``tune`` that the guard would refuse as overfilling its bar."""
+    head, music = split(tune)
+    guard, characters = BarGuard(bar_units_of(head)), "".join(sorted(set(tune)))
+    return [music[:end][-20:] + "^" + music[end] for end in range(len(music))
+            if music[end] in guard.overfilling(music[:end], music[end], characters)]
+
+
+@pytest.mark.parametrize("name", ["jigs120.abc", "good_jigs.abc"])
+def test_no_character_of_the_valid_corpus_tunes_overfills_its_bar(name):
+    from abcrnn.text.validate import validate_tunes
+
+    tunes = load_corpus_tunes(DATA / name)
+    valid = [tune for tune, report in zip(tunes, validate_tunes(tunes)) if report.valid]
+    assert [(tune[:40], overfilled(tune)) for tune in valid if overfilled(tune)] == []
+
+
+def test_a_full_bar_takes_no_more_notes_and_no_length_takes_it_past_the_meter():
+    guard, characters = BarGuard(bar_units_of("X:1\nM:6/8\nL:1/8\nK:G\n")), "\n |:ABCGabc23/>~"
+    assert guard.overfilling("GAB cBA", "d", characters) == "\nABCGabc23/>~"  # a bar line (or a space) is due
+    assert guard.overfilling("GAB cBA ", "d", characters) == "\n ABCGabc23/>~"  # one space is enough
+    assert guard.overfilling("GAB cB", "A", characters) == ""  # the bar's last unit note
+    assert guard.overfilling("GAB cBA", "|", characters) == ""
+    assert guard.overfilling("GAB cB", "3", characters) == "3456789"  # B3 and longer would overfill; B2 fills it
+    assert guard.overfilling("GAB c", "2", characters) == ""  # c2 leaves one
+    assert guard.overfilling("GAB c>", "B", characters) == ""  # a broken rhythm's pair, already counted
+    assert guard.overfilling("GAB cBA|", "d", characters) == ""  # the next bar
+    free = BarGuard(bar_units_of("X:1\nM:none\nK:G\n"))
+    assert free.overfilling("GAB cBA dBG", "d", characters) == ""  # free meter: no guard

@@ -64,18 +64,22 @@ def test_ending_errors_are_rare_in_the_corpus_and_none_in_the_jigs():
 def test_best_of_keeps_the_best_valid_candidate_and_numbers_the_tunes():
     calls = []
 
-    def draw(count, seed, progress):  # each tune's first candidate: broken, though the model loves it
-        calls.append(("draw", count))
+    def draw(seeds, progress):  # each tune's first candidate: broken, though the model loves it
+        calls.append(("draw", seeds))
         return [SampledTune(BROKEN.replace("T:Broken", f"T:Broken {i}"), log_likelihood=5.0, chosen=10)
-                for i in range(count)]  # fmt: skip
+                for i in range(len(seeds))]  # fmt: skip
 
-    def sample_with(count, seed, fields, progress):  # the others, sampled with the first one's header
-        calls.append(("others", count, [f["T"] for f in fields]))
-        return [SampledTune(text, log_likelihood=-10.0, chosen=10) for _ in range(count // 2) for text in (AWAY, HOME)]
+    def sample_with(seeds, fields, progress):  # the others, sampled with the first one's header
+        calls.append(("others", seeds, [f["T"] for f in fields]))
+        return [SampledTune(text, log_likelihood=-10.0, chosen=10) for _ in range(len(seeds) // 2)
+                for text in (AWAY, HOME)]  # fmt: skip
 
-    kept = best_of(draw, sample_with, 3, time_limit=30)(2, seed=1, progress=None)
-    assert calls == [("draw", 2), ("others", 4, ["Broken 0", "Broken 0", "Broken 1", "Broken 1"])]
+    kept = best_of(draw, sample_with, 3, time_limit=30)([1, 2], progress=None)
+    # Each tune's candidates come from its own seed: the first from the seed, the others from (seed, c).
+    assert calls == [("draw", [1, 2]), ("others", [(1, 1), (1, 2), (2, 1), (2, 2)],
+                                        ["Broken 0", "Broken 0", "Broken 1", "Broken 1"])]  # fmt: skip
     assert [tune.text.split("\n")[:2] for tune in kept] == [["X:1", "T:Home"], ["X:2", "T:Home"]]
+    assert [tune.seed for tune in kept] == [1, 2]
     assert all(tune.errors == [] for tune in kept)
 
 

@@ -61,16 +61,18 @@ def test_evaluate_samples_report(tmp_path):
 def test_valid_only_keeps_drawing_until_enough_valid_tunes():
     rounds = []
 
-    def draw(count, seed, progress):  # one valid tune in each round
-        rounds.append(seed)
-        return [SampledTune(GOOD[0])] + [SampledTune("X:1\nT:Bad\nM:6/8\nK:G\nGA|")] * (count - 1)
+    def draw(seeds, progress):  # one valid tune in each round
+        rounds.append(seeds)
+        return [SampledTune(GOOD[0], seed=seeds[0])] + [SampledTune("X:1\nT:Bad\nM:6/8\nK:G\nGA|")] * (len(seeds) - 1)
 
     kept = _sample_valid(draw, 3, seed=1, max_attempts=100, progress=None)
     assert [tune.text.split("\n")[0] for tune in kept] == ["X:1", "X:2", "X:3"]
-    assert len(rounds) == len(set(rounds)) == 3  # each round sampled from its own seed
+    # The rounds take the seeds in turn, each tune its own: a kept tune's seed makes it again.
+    assert rounds == [[1, 2, 3, 4, 5, 6], [7, 8, 9, 10], [11, 12, 13, 14]]
+    assert [tune.seed for tune in kept] == [1, 7, 11]
 
 
 def test_valid_only_gives_up_after_max_attempts():
-    draw = lambda count, seed, progress: [SampledTune("X:1\nT:Bad\nM:6/8\nK:G\nGA|")] * count  # noqa: E731
+    draw = lambda seeds, progress: [SampledTune("X:1\nT:Bad\nM:6/8\nK:G\nGA|")] * len(seeds)  # noqa: E731
     with pytest.raises(AbcrnnError, match="only 0 of 2 tunes passed validation in 10 attempts"):
         _sample_valid(draw, 2, seed=1, max_attempts=10, progress=None)

@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -39,6 +40,20 @@ def test_same_seed_gives_same_tunes(tiny_bundle, tmp_path):
         assert result.returncode == 0, result.stderr
         outputs.append(out.read_text())
     assert outputs[0] == outputs[1] != outputs[2]
+
+
+def test_each_tune_has_its_own_seed_and_is_made_again_from_it_alone(tiny_bundle):
+    from abcrnn.api import compose
+
+    bundle = load_bundle(tiny_bundle)
+    batch = compose(4, model=bundle, seed=20, best_of=3, max_chars=300).tunes
+    assert [tune.seed for tune in batch] == [20, 21, 22, 23]
+    assert all(re.search(f"^N:seed {20 + number}$", tune.text, re.M) for number, tune in enumerate(batch))
+    without_number = lambda text: re.sub(r"\AX:\d+\n", "", text)  # noqa: E731
+    assert len({without_number(tune.text) for tune in batch}) == 4
+    for tune in batch[1:3]:  # made beside three others, then alone (one stream of the engine, and its candidates)
+        (alone,) = compose(1, model=bundle, seed=tune.seed, best_of=3, max_chars=300).tunes
+        assert without_number(alone.text) == without_number(tune.text)
 
 
 def test_sampled_tunes_are_numbered_and_forced_fields_hold(tiny_bundle, tmp_path):
@@ -153,12 +168,13 @@ def test_a_forced_meter_gets_only_rhythms_the_corpus_has_in_it(rhythm_bundle):
 
     bundle = load_bundle(rhythm_bundle)
     choose = rhythm_chooser("any", {"M": "9/8"}, bundle.header_statistics)
-    tunes = sample_tunes(bundle.engine(), bundle.vocabulary, 6, seed=4, forced=choose(6, 4), max_chars=250)
+    tunes = sample_tunes(bundle.engine(), bundle.vocabulary, 6, seed=4, forced=choose(list(range(4, 10))),
+                         max_chars=250)
     for tune in tunes:
         assert header_fields(tune.text).get("R") == "slip jig" and header_fields(tune.text)["M"] == "9/8"
     # "none" in the corpus: the R: field is left out, never sampled.
     headers = {"rhythm_meters": {"none M:3/4": 5, "reel M:C|": 9}}
-    assert rhythm_chooser("any", {"M": "3/4"}, headers)(3, 1) == [{"M": "3/4", "R": ""}] * 3
+    assert rhythm_chooser("any", {"M": "3/4"}, headers)([1, 2, 3]) == [{"M": "3/4", "R": ""}] * 3
     tunes = sample_tunes(bundle.engine(), bundle.vocabulary, 4, seed=5, forced={"M": "3/4", "R": ""}, max_chars=250)
     assert all("R" not in header_fields(tune.text) and header_fields(tune.text)["M"] == "3/4" for tune in tunes)
 

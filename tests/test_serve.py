@@ -58,6 +58,11 @@ def test_compose_streams_the_seed_progress_and_tunes_the_sampler_gives(client, b
     assert [tune["errors"] for tune in tunes] == [tune.errors for tune in expected]
     again = events(client.post("/api/compose", json={"n": 3, "seed": 5, **FAST}))
     assert [e for e in again if e["event"] == "tunes"] == [e for e in stream if e["event"] == "tunes"]
+    # Each tune carries its own seed, and composing one tune with it makes that tune again.
+    assert [tune["seed"] for tune in tunes] == [5, 6, 7]
+    remade = events(client.post("/api/compose", json={"n": 1, "seed": 6, **FAST}))
+    (alone,) = next(event for event in remade if event["event"] == "tunes")["tunes"]
+    assert alone["abc"].split("\n", 1)[1] == tunes[1]["abc"].split("\n", 1)[1]
 
 
 def test_a_long_request_comes_in_rounds_and_an_unlocked_seed_is_drawn(bundle, tmp_path):

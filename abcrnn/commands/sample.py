@@ -39,7 +39,8 @@ def sample(
         temperature: below 1 plays safe, above 1 takes risks.
         top_k: sample only from the k likeliest characters (0: all).
         top_p: sample only from the likeliest characters holding this share of probability.
-        seed: the same seed and settings give the same tunes (default: a random seed, printed).
+        seed: the same seed and settings give the same tunes (default: a random seed, printed); tune i has seed
+            seed + i - 1 (its N: line), and --n 1 --seed with it makes that tune again.
         primer: ABC text each tune starts with; \\n starts a new line, e.g. 'T:My Jig\\nM:6/8\\nL:1/8\\nK:G\\nGAB';
             music alone ('|:GAB') opens each tune after the header the model writes.
         title: force the T: field.
@@ -90,7 +91,7 @@ def sample(
     texts = result.texts
     if out:
         write_atomic(out, join_tunes(texts))
-        print(f"wrote {len(texts)} tunes to {out}", file=sys.stderr)
+        print(f"wrote {len(texts)} tune{'s' * (len(texts) != 1)} to {out}", file=sys.stderr)
     else:
         sys.stdout.write(join_tunes(texts))
     if midi:
@@ -103,7 +104,8 @@ def sample(
     if page:
         from abcrnn.pages.page import write_page
 
-        note = f"Sampled from {bundle.path} with seed {result.seed} at temperature {temperature}."
+        note = (f"Sampled from {bundle.path} with seed {result.seed} at temperature {temperature}; each tune's N: line "
+                f"names its own seed (--n 1 --seed S makes it again).")  # fmt: skip
         invalid = write_page(texts, page, f"{len(texts)} tunes sampled by abcrnn", note, instrument, time_limit,
                              progress_printer(len(texts), "prepared tunes:"))
         print(f"wrote {page}: {len(texts)} tunes ({invalid} with a validation note); open it in a browser",

@@ -26,6 +26,7 @@ def train(
     process_id: int = 0,
     transpose: bool = False,
     copy: bool | None = None,
+    context: bool | None = None,
     warm_start: str | None = None,
     oversample: str | None = None,
     ending_weight: float = 1.0,
@@ -62,6 +63,9 @@ def train(
         copy: add the copy gate, which lets the tune's own past (the bar 1, 2, 4 and 8 bars back, and
             the longest earlier match) raise the likelihood of what it proposes (default: off, or as the
             resumed or warm-start bundle has it).
+        context: feed the network each character's place in its bar (how much of it is left), its part
+            (bars since the part began, parts closed) and its key (the tonic letter), read from the text so far
+            (default: off, or as the resumed or warm-start bundle has it; a warm start learns it from zero weights).
         warm_start: start from the weights of this bundle, e.g. to fine-tune the shipped model on your own
             collection (--warm-start shipped); the network is the bundle's, its vocabulary grows by the
             corpus's new characters, and a copy gate it lacks starts new (--copy adds one).
@@ -85,14 +89,14 @@ def train(
 
         warm_start = str(default_weights())
     shape = _network_shape(str(out) if resume else warm_start, layers=layers, units=units,
-                           embedding_dim=embedding_dim, dropout=dropout, copy=copy)  # fmt: skip
+                           embedding_dim=embedding_dim, dropout=dropout, copy=copy, context=context)  # fmt: skip
     for name in ("layers", "units", "embedding_dim"):
         check_positive(name, shape[name])
     if isinstance(shape["dropout"], bool) or not isinstance(shape["dropout"], (int, float)) \
             or not 0 <= shape["dropout"] < 1:  # fmt: skip
         raise AbcrnnError(f"--dropout must be in [0, 1), got {shape['dropout']!r}")
     network = ModelConfig(0, int(shape["embedding_dim"]), int(shape["layers"]), int(shape["units"]),
-                          float(shape["dropout"]), bool(shape["copy"]))  # fmt: skip
+                          float(shape["dropout"]), bool(shape["copy"]), bool(shape["context"]))  # fmt: skip
     settings = TrainSettings(
         batch_size=batch_size, seq_len=seq_len, learning_rate=float(learning_rate), lr_decay=float(lr_decay),
         clip_norm=float(clip_norm), val_fraction=float(val_fraction), patience=patience, seed=seed,

@@ -81,10 +81,10 @@ class Bundle:
         A model saved under any Keras backend loads under any other.
         """
         from abcrnn.model.backends import import_keras
-        from abcrnn.model.model import carried_state_lstm_class, copy_gate_class
+        from abcrnn.model.model import carried_state_lstm_class, context_one_hot_class, copy_gate_class
 
         keras = import_keras()
-        carried_state_lstm_class(), copy_gate_class()  # registers the layer classes before loading
+        carried_state_lstm_class(), copy_gate_class(), context_one_hot_class()  # registers the layer classes before loading
         path = self.path / (LAST_MODEL if last and (self.path / LAST_MODEL).exists() else BEST_MODEL)
         if not path.exists():
             raise AbcrnnError(f"{path}: missing from the bundle; retrain it")

@@ -11,19 +11,23 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from abcrnn.model.context import BANDS, OFFSETS, ContextTracker
 from abcrnn.model.copying import RUN_BUCKETS, CopyTracker
 
 
 @dataclass
 class State:
-    """Every stream's state: per LSTM layer (hidden h, cell c), each (streams, units), and the copy memory."""
+    """Every stream's state: per LSTM layer (hidden h, cell c), each (streams, units), the copy memory
+    and the context."""
 
     lstm: list[tuple[np.ndarray, np.ndarray]]
     copy: CopyTracker | None = field(default=None)
+    context: ContextTracker | None = field(default=None)
 
     def select(self, rows) -> "State":
         """The state of the given streams only, in that order."""
-        return State([(h[rows], c[rows]) for h, c in self.lstm], self.copy.select(rows) if self.copy else None)
+        return State([(h[rows], c[rows]) for h, c in self.lstm], self.copy.select(rows) if self.copy else None,
+                     self.context.select(rows) if self.context else None)  # fmt: skip
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -42,7 +46,9 @@ class Engine:
     dense_bias: np.ndarray  # (vocab,)
     gate_kernel: np.ndarray | None = None  # (units + sources * run bands, sources), with a copy gate
     gate_bias: np.ndarray | None = None  # (sources,)
-    characters: str = ""  # the vocabulary, which the copy memory reads
+    characters: str = ""  # the vocabulary, which the copy memory and the context read
+    # With a context: the first layer's kernel rows for each context id (``context.BANDS`` after one another).
+    context_table: np.ndarray | None = None  # (sum(BANDS), 4 * units)
     # The kernels transposed, (4 * units, units) and C-ordered, for ``_times``.
     _recurrent_t: list = field(init=False, repr=False)
     _kernels_t: list = field(init=False, repr=False)
@@ -51,20 +57,22 @@ class Engine:
         self._recurrent_t = [np.ascontiguousarray(kernel.T) for kernel in self.recurrent_kernels]
         self._kernels_t = [np.ascontiguousarray(kernel.T) for kernel in self.kernels]
 
+
     @classmethod
     def from_weights(cls, weights, characters: str = "") -> "Engine":
         """Build from the named arrays of ``model.model_weights`` (or a bundle's ``.npz``).
 
         A model with a copy gate also needs its vocabulary's ``characters``.
         """
-        if "gate_kernel" in weights and not characters:
+        if ("gate_kernel" in weights or _has_context(weights)) and not characters:
             # Without the vocabulary the copy memory could not tell a bar line: it would propose nothing.
-            raise ValueError("a model with a copy gate needs its vocabulary's characters")
+            raise ValueError("a model with a copy gate or a context needs its vocabulary's characters")
         layers = sum(1 for name in weights if name.endswith("_recurrent_kernel"))
         array = lambda name: np.asarray(weights[name], dtype=np.float32)  # noqa: E731
         # The first layer's input is one of `vocab` embeddings, so its input
         # projection can be looked up instead of multiplied at every step.
-        table = array("embedding") @ array("lstm_0_kernel") + array("lstm_0_bias")
+        embedding_dim = array("embedding").shape[1]
+        table = array("embedding") @ array("lstm_0_kernel")[:embedding_dim] + array("lstm_0_bias")
         return cls(
             first_layer_table=table.astype(np.float32),
             recurrent_kernels=[array(f"lstm_{i}_recurrent_kernel") for i in range(layers)],
@@ -75,6 +83,7 @@ class Engine:
             gate_kernel=array("gate_kernel") if "gate_kernel" in weights else None,
             gate_bias=array("gate_bias") if "gate_bias" in weights else None,
             characters=characters,
+            context_table=array("lstm_0_kernel")[embedding_dim:] if _has_context(weights) else None,
         )
 
     @property
@@ -89,20 +98,24 @@ class Engine:
         """
         shapes = [(streams, kernel.shape[0]) for kernel in self.recurrent_kernels]
         copy = CopyTracker(self.characters, streams, break_loops=break_loops) if self.gate_kernel is not None else None
-        return State([(np.zeros(shape, np.float32), np.zeros(shape, np.float32)) for shape in shapes], copy)
+        context = ContextTracker(self.characters, streams) if self.context_table is not None else None
+        return State([(np.zeros(shape, np.float32), np.zeros(shape, np.float32)) for shape in shapes], copy, context)
 
     def step(self, ids: np.ndarray, state: State) -> tuple[np.ndarray, State]:
         """Feed one character id per stream; return next-character log-probabilities and the new state.
 
         The copy memory in ``state`` moves on in place: use the returned state from then on.
         """
-        top, lstm_state = self._lstm_step(ids, state.lstm)
-        logits = top @ self.dense_kernel + self.dense_bias
+        first_input = self.first_layer_table[ids]
+        if state.context is not None:  # a one-hot's product is its row: one per context
+            first_input = first_input + self.context_table[state.context.feed(ids) + OFFSETS].sum(axis=1)
+        top, lstm_state = self._lstm_step(first_input, state.lstm)
+        logits = _rows_times(top, self.dense_kernel) + self.dense_bias
         if state.copy is not None:
             logits = logits + self._copy_boosts(top, *state.copy.feed(ids))
         log_probs = logits - logits.max(axis=1, keepdims=True)
         log_probs -= np.log(np.exp(log_probs).sum(axis=1, keepdims=True))
-        return log_probs, State(lstm_state, state.copy)
+        return log_probs, State(lstm_state, state.copy, state.context)
 
     def _copy_boosts(self, top, proposals, bands) -> np.ndarray:
         """What the copy gate adds to each character's logit, as ``model.CopyGate`` computes it."""
@@ -110,19 +123,21 @@ class Engine:
         units = top.shape[1]
         # The kernel reads the state and each source's band one-hot: a one-hot's product is the band's row.
         band_rows = self.gate_kernel[units + np.arange(sources) * RUN_BUCKETS + bands]  # (streams, sources, sources)
-        raw = top @ self.gate_kernel[:units] + band_rows.sum(axis=1) + self.gate_bias
+        # Five columns: summed element by element, as no BLAS product of that shape keeps rows apart.
+        raw = (top[:, :, None] * self.gate_kernel[None, :units]).sum(axis=1) + band_rows.sum(axis=1) + self.gate_bias
         boosts = np.where(bands > 0, np.logaddexp(0.0, raw), 0.0)  # softplus
         added = np.zeros((streams, self.vocab_size), np.float32)
         # Sources may propose the same character: their boosts add up.
         np.add.at(added, (np.arange(streams)[:, None], proposals), boosts.astype(np.float32))
         return added
 
-    def _lstm_step(self, ids: np.ndarray, lstm_state) -> tuple[np.ndarray, list]:
+    def _lstm_step(self, first_input: np.ndarray, lstm_state) -> tuple[np.ndarray, list]:
+        """One step of every layer, from the first layer's input projection (its bias added)."""
         new_state = []
         x = None
         for index, (h, c) in enumerate(lstm_state):
             if index == 0:
-                z = self.first_layer_table[ids] + _times(h, self._recurrent_t[0])
+                z = first_input + _times(h, self._recurrent_t[0])
             else:
                 z = _times(x, self._kernels_t[index - 1]) + _times(h, self._recurrent_t[index]) + self.biases[index - 1]
             # Keras orders the four gates input, forget, candidate, output.
@@ -142,20 +157,33 @@ class Engine:
         return log_probs, state
 
 
-# Up to this many streams, a matrix-vector product per stream beats one matrix product.
-ROW_BY_ROW = 6
+def _has_context(weights) -> bool:
+    """Whether the first LSTM layer reads context one-hots beside the embedding."""
+    return np.shape(weights["lstm_0_kernel"])[0] == np.shape(weights["embedding"])[1] + sum(BANDS)
 
 
 def _times(x: np.ndarray, kernel_t: np.ndarray) -> np.ndarray:
-    """``x @ kernel`` from the transposed kernel, as OpenBLAS computes it fastest here.
+    """``x @ kernel`` from the transposed kernel, each row's result the same whatever the other rows.
 
-    Measured on the 2-core CPU (one 384 x 1536 kernel): ``kernel.T @ x.T`` took 658 us at 100
-    streams and 145 at 2, against 790 and 178 for ``x @ kernel``; one matrix-vector product per
-    stream took 43 us at 2 streams and 121 at 6 (a batch of 2 to 8 costs OpenBLAS ~150 us).
+    A tune must not depend on the tunes sampled beside it (``streams.sample_tunes``), so every
+    product is one matrix product: OpenBLAS gives each row of one the same bits at any number of
+    rows from 2 up, but a matrix-vector product (which numpy uses for one row) other bits. One row
+    is therefore given a twin. ``kernel.T @ x.T`` is also the fastest form measured on the 2-core
+    CPU (one 384 x 1536 kernel): 658 us at 100 streams against 790 for ``x @ kernel``.
     """
-    if 1 < len(x) <= ROW_BY_ROW:
-        return np.stack([kernel_t @ row for row in x])
+    if len(x) == 1:
+        return (kernel_t @ np.concatenate([x, x]).T).T[:1]
     return (kernel_t @ x.T).T
+
+
+def _rows_times(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """``x @ kernel`` for the output layer, each row's result the same whatever the other rows (as ``_times``).
+
+    With a (units, vocabulary) kernel, ``x @ kernel`` keeps rows apart and ``kernel.T @ x.T`` does not.
+    """
+    if len(x) == 1:
+        return (np.concatenate([x, x]) @ kernel)[:1]
+    return x @ kernel
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:

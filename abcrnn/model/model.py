@@ -7,6 +7,7 @@ is the only place the network is written down; training and any Keras-side
 inference call it, and the numpy engine reads the same weights.
 """
 
+import functools
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -24,6 +25,7 @@ class ModelConfig:
     units: int = 384  # LSTM units per layer
     dropout: float = 0.3  # dropout after each LSTM layer, in training only
     copy: bool = False  # mix the softmax with the tune's own past (see copying.py) by a learned gate
+    context: bool = False  # feed each character's place in its bar, part and key (see context.py)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -48,6 +50,8 @@ def build_model(
     With ``config.copy`` the model takes two more inputs, each source's proposed
     character and run band (``copying.CopyTracker``, shape ``(batch, seq_len, sources)``),
     and its output is the softmax of the logits the copy gate has raised for the proposals.
+    With ``config.context`` it takes one more, each character's context ids (``context.ContextTracker``,
+    shape ``(batch, seq_len, len(CONTEXTS))``), whose one-hots join the embedding.
     """
     from abcrnn.model.backends import import_keras
 
@@ -55,6 +59,13 @@ def build_model(
     policy = {"float32": "float32", "bfloat16": "mixed_bfloat16"}[precision]
     inputs = keras.Input(batch_shape=(batch_size, seq_len), dtype="int32", name="characters")
     x = keras.layers.Embedding(config.vocab_size, config.embedding_dim, name="embedding", dtype=policy)(inputs)
+    extra_inputs = []
+    if config.context:
+        from abcrnn.model.context import CONTEXTS
+
+        context = keras.Input(batch_shape=(batch_size, seq_len, len(CONTEXTS)), dtype="int32", name="context")
+        x = context_one_hot_class()(name="context_one_hot", dtype=policy)([x, context])
+        extra_inputs.append(context)
     for index in range(config.layers):
         lstm = carried_state_lstm_class()(
             config.units, return_sequences=True, stateful=stateful, name=f"lstm_{index}", dtype=policy
@@ -66,23 +77,23 @@ def build_model(
     activation = None if config.copy else "softmax"
     dense = keras.layers.Dense(config.vocab_size, activation=activation, dtype="float32")
     outputs = keras.layers.TimeDistributed(dense, name="next_character")(x)
-    if not config.copy:
-        return keras.Model(inputs, outputs, name="abcrnn")
-    from abcrnn.model.copying import SOURCES
+    if config.copy:
+        from abcrnn.model.copying import SOURCES
 
-    proposals, bands = (
-        keras.Input(batch_shape=(batch_size, seq_len, len(SOURCES)), dtype="int32", name=name)
-        for name in ("proposals", "run_bands")
-    )
-    boosted = copy_gate_class()(name="copy_gate", dtype="float32")([x, outputs, proposals, bands])
-    return keras.Model([inputs, proposals, bands], boosted, name="abcrnn")
+        proposals, bands = (
+            keras.Input(batch_shape=(batch_size, seq_len, len(SOURCES)), dtype="int32", name=name)
+            for name in ("proposals", "run_bands")
+        )
+        outputs = copy_gate_class()(name="copy_gate", dtype="float32")([x, outputs, proposals, bands])
+        extra_inputs = [proposals, bands] + extra_inputs
+    return keras.Model([inputs, *extra_inputs] if extra_inputs else inputs, outputs, name="abcrnn")
 
 
 # The gate's starting bias: softplus(-4) = 0.018, so a new gate barely moves the softmax.
 START_BOOST_BIAS = -4.0
-_COPY_GATE = None
 
 
+@functools.cache
 def copy_gate_class():
     """``CopyGate``: raises the logits of the characters the tune's past proposes, by amounts read from the LSTM.
 
@@ -95,39 +106,60 @@ def copy_gate_class():
     but wrote bars of the wrong length: the gate's share went to the proposal even where
     it could not fit.) Made on first use, like the LSTM class.
     """
-    global _COPY_GATE
-    if _COPY_GATE is None:
-        from abcrnn.model.backends import import_keras
-        from abcrnn.model.copying import RUN_BUCKETS, SOURCES
+    from abcrnn.model.backends import import_keras
+    from abcrnn.model.copying import RUN_BUCKETS, SOURCES
 
-        keras = import_keras()
-        ops = keras.ops
+    keras = import_keras()
+    ops = keras.ops
 
-        @keras.saving.register_keras_serializable(package="abcrnn")
-        class CopyGate(keras.layers.Layer):
-            def build(self, input_shapes):
-                features = input_shapes[0][-1] + len(SOURCES) * RUN_BUCKETS
-                self.kernel = self.add_weight(shape=(features, len(SOURCES)), initializer="zeros", name="kernel")
-                self.bias = self.add_weight(shape=(len(SOURCES),), name="bias",
-                                            initializer=keras.initializers.Constant(START_BOOST_BIAS))  # fmt: skip
+    @keras.saving.register_keras_serializable(package="abcrnn")
+    class CopyGate(keras.layers.Layer):
+        def build(self, input_shapes):
+            features = input_shapes[0][-1] + len(SOURCES) * RUN_BUCKETS
+            self.kernel = self.add_weight(shape=(features, len(SOURCES)), initializer="zeros", name="kernel")
+            self.bias = self.add_weight(shape=(len(SOURCES),), name="bias",
+                                        initializer=keras.initializers.Constant(START_BOOST_BIAS))  # fmt: skip
 
-            def call(self, inputs):
-                hidden, logits, proposals, bands = inputs
-                one_hot_bands = ops.one_hot(bands, RUN_BUCKETS, dtype="float32")
-                flat_bands = ops.reshape(one_hot_bands, (*ops.shape(bands)[:-1], len(SOURCES) * RUN_BUCKETS))
-                features = ops.concatenate([ops.cast(hidden, "float32"), flat_bands], axis=-1)
-                boosts = ops.softplus(ops.matmul(features, self.kernel) + self.bias)
-                boosts = ops.where(bands > 0, boosts, 0.0)
-                proposed = ops.one_hot(proposals, logits.shape[-1], dtype="float32")
-                return ops.softmax(logits + ops.sum(boosts[..., None] * proposed, axis=-2), axis=-1)
+        def call(self, inputs):
+            hidden, logits, proposals, bands = inputs
+            one_hot_bands = ops.one_hot(bands, RUN_BUCKETS, dtype="float32")
+            flat_bands = ops.reshape(one_hot_bands, (*ops.shape(bands)[:-1], len(SOURCES) * RUN_BUCKETS))
+            features = ops.concatenate([ops.cast(hidden, "float32"), flat_bands], axis=-1)
+            boosts = ops.softplus(ops.matmul(features, self.kernel) + self.bias)
+            boosts = ops.where(bands > 0, boosts, 0.0)
+            proposed = ops.one_hot(proposals, logits.shape[-1], dtype="float32")
+            return ops.softmax(logits + ops.sum(boosts[..., None] * proposed, axis=-2), axis=-1)
 
-        _COPY_GATE = CopyGate
-    return _COPY_GATE
+    return CopyGate
 
 
-_CARRIED_STATE_LSTM = None
+@functools.cache
+def context_one_hot_class():
+    """``ContextOneHot``: each character's embedding with the one-hots of its context ids after it.
+
+    The first LSTM layer's kernel then has a row per context value, which the numpy engine
+    looks up instead of multiplying (``engine.Engine``). Made on first use, like the LSTM class.
+    """
+    from abcrnn.model.backends import import_keras
+    from abcrnn.model.context import BANDS
+
+    keras = import_keras()
+    ops = keras.ops
+
+    @keras.saving.register_keras_serializable(package="abcrnn")
+    class ContextOneHot(keras.layers.Layer):
+        def call(self, inputs):
+            embedded, context = inputs
+            hots = [ops.one_hot(context[..., k], size, dtype=embedded.dtype) for k, size in enumerate(BANDS)]
+            return ops.concatenate([embedded, *hots], axis=-1)
+
+        def compute_output_shape(self, input_shapes):
+            return (*input_shapes[0][:-1], input_shapes[0][-1] + sum(BANDS))
+
+    return ContextOneHot
 
 
+@functools.cache
 def carried_state_lstm_class():
     """``CarriedStateLSTM``: Keras's LSTM with its stateful state tracked as model variables.
 
@@ -139,42 +171,39 @@ def carried_state_lstm_class():
     every backend, in float32 and in mixed bfloat16. The class is made on first
     use so that importing this module does not import Keras.
     """
-    global _CARRIED_STATE_LSTM
-    if _CARRIED_STATE_LSTM is None:
-        from abcrnn.model.backends import import_keras
+    from abcrnn.model.backends import import_keras
 
-        keras = import_keras()
+    keras = import_keras()
 
-        @keras.saving.register_keras_serializable(package="abcrnn")
-        class CarriedStateLSTM(keras.layers.LSTM):
-            def __init__(self, *args, use_cudnn="auto", **kwargs):
-                # cuDNN's fused LSTM broke training with a carried state under JAX
-                # (it learned nothing) and crashes in backward() under PyTorch
-                # (Keras issue 23462); TensorFlow's is fine. Decided per backend
-                # at load time, so a bundle moves between backends.
-                on_tensorflow = keras.backend.backend() == "tensorflow"
-                super().__init__(*args, use_cudnn="auto" if on_tensorflow else False, **kwargs)
+    @keras.saving.register_keras_serializable(package="abcrnn")
+    class CarriedStateLSTM(keras.layers.LSTM):
+        def __init__(self, *args, use_cudnn="auto", **kwargs):
+            # cuDNN's fused LSTM broke training with a carried state under JAX
+            # (it learned nothing) and crashes in backward() under PyTorch
+            # (Keras issue 23462); TensorFlow's is fine. Decided per backend
+            # at load time, so a bundle moves between backends.
+            on_tensorflow = keras.backend.backend() == "tensorflow"
+            super().__init__(*args, use_cudnn="auto" if on_tensorflow else False, **kwargs)
 
-            def _create_state_variables(self, batch_size):
-                super()._create_state_variables(batch_size)
-                for variable in self.states:
-                    self._track_variable(variable)
-                    # In mixed precision a variable read inside the layer is a
-                    # bfloat16 copy, and PyTorch's assign writes into that copy:
-                    # the state must be read and written as itself.
-                    variable._autocast = False
+        def _create_state_variables(self, batch_size):
+            super()._create_state_variables(batch_size)
+            for variable in self.states:
+                self._track_variable(variable)
+                # In mixed precision a variable read inside the layer is a
+                # bfloat16 copy, and PyTorch's assign writes into that copy:
+                # the state must be read and written as itself.
+                variable._autocast = False
 
-            # The state is transient (reset every epoch and every tune): it is
-            # neither saved nor loaded, so bundles hold the same weights as
-            # with Keras's own LSTM, and load at any batch size.
-            def save_own_variables(self, store):
-                pass
+        # The state is transient (reset every epoch and every tune): it is
+        # neither saved nor loaded, so bundles hold the same weights as
+        # with Keras's own LSTM, and load at any batch size.
+        def save_own_variables(self, store):
+            pass
 
-            def load_own_variables(self, store):
-                pass
+        def load_own_variables(self, store):
+            pass
 
-        _CARRIED_STATE_LSTM = CarriedStateLSTM
-    return _CARRIED_STATE_LSTM
+    return CarriedStateLSTM
 
 
 def cpu_has_bfloat16() -> bool:
@@ -222,11 +251,15 @@ def copy_weights(source, target) -> None:
             from_layer, to_layer = source.get_layer(layer.name), layer
             if hasattr(layer, "cell"):
                 from_layer, to_layer = from_layer.cell, layer.cell
-            to_layer.set_weights([grown(old, new) for old, new in zip(from_layer.get_weights(), to_layer.get_weights())])
+            # A context new to the network starts with no weight on the first LSTM layer: the warm start
+            # begins as its parent and learns to read the context.
+            to_layer.set_weights([grown(old, new, new_rows_zero=hasattr(layer, "cell"))
+                                  for old, new in zip(from_layer.get_weights(), to_layer.get_weights())])  # fmt: skip
 
 
-def grown(source, target):
-    """``source``'s weights in ``target``'s shape, where a vocabulary grew: the new characters' rows added.
+def grown(source, target, new_rows_zero: bool = False):
+    """``source``'s weights in ``target``'s shape, where a vocabulary grew: the new characters' rows added
+    (or, with ``new_rows_zero``, where the first LSTM layer's input grew by a context: zero rows).
 
     A new character's embedding row keeps its starting value, its output weights start at 0 and its
     output bias at the source's lowest, so that it starts rare.
@@ -240,8 +273,8 @@ def grown(source, target):
         raise AbcrnnError(f"weights of shape {source.shape} do not fit {target.shape}")
     if source.ndim == 1:  # the output bias
         result = np.full(target.shape, source.min(), source.dtype)
-    elif source.shape[0] < target.shape[0]:  # the embedding
-        result = np.array(target)
+    elif source.shape[0] < target.shape[0]:  # the embedding, or an LSTM kernel
+        result = np.zeros(target.shape, source.dtype) if new_rows_zero else np.array(target)
     else:  # the output kernel
         result = np.zeros(target.shape, source.dtype)
     result[tuple(slice(0, size) for size in source.shape)] = source

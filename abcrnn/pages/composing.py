@@ -68,10 +68,10 @@ class Composer:
             return None
 
         try:
-            done, round_number = 0, 0
+            done = 0
             while done < settings.n:
                 count = min(self.limits.round_tunes, settings.n - done)
-                job = replace(settings, n=count, seed=settings.seed + 7919 * round_number)
+                job = replace(settings, n=count, seed=settings.seed + done)  # tune i has seed + i, as in one job
 
                 def progress(finished: int, before: int = done) -> None:
                     send({"event": "progress", "done": before + finished, "total": settings.n})
@@ -79,7 +79,7 @@ class Composer:
                 composed = compose(model=self.bundle, progress=progress, stop=stop, **job.to_dict())
                 tunes = [_tune_entry(tune, done + number) for number, tune in enumerate(composed.tunes, 1)]
                 send({"event": "tunes", "tunes": tunes, "notes": composed.notes})
-                done, round_number = done + count, round_number + 1
+                done += count
             send({"event": "done", "seed": settings.seed})
         except AbcrnnError as error:
             send({"event": "error", "message": str(error)})
@@ -125,7 +125,7 @@ def _tune_entry(tune, number: int) -> dict:
     fields = header_fields(text)
     return {"number": number, "abc": text, "title": fields.get("T", ""), "rhythm": fields.get("R", ""),
             "valid": tune.valid, "errors": tune.errors, "truncated": tune.truncated,
-            "tempo": tune_tempo(text)[0]}  # fmt: skip
+            "tempo": tune_tempo(text)[0], "seed": tune.seed}  # fmt: skip
 
 
 def _line(event: dict) -> str:

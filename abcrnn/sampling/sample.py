@@ -15,7 +15,7 @@ from abcrnn.errors import AbcrnnError
 from abcrnn.sampling.best_of import best_of
 from abcrnn.sampling.streams import SampledTune, sample_tunes
 from abcrnn.sampling.titles import consistent_title
-from abcrnn.text.abc import parse_field_line
+from abcrnn.text.abc import parse_field_line, with_note
 from abcrnn.training.data import numbered
 
 CUT_MARK = "% cut at --max-chars"  # the comment written after a tune cut at --max-chars
@@ -120,30 +120,30 @@ def sample_from(bundle, settings: SampleSettings, progress=None, stop=None) -> S
     notes: list[str] = []
     choose_rhythms = rhythm_chooser(_rhythm(settings, headers), forced, headers, notes)
     engine = bundle.engine()
-    sample_with = lambda count, round_seed, fields, progress: sample_tunes(  # noqa: E731
-        engine, bundle.vocabulary, count, float(settings.temperature), int(settings.top_k), float(settings.top_p),
-        round_seed, settings.primer, fields, int(settings.max_chars), progress=progress,
+    sample_with = lambda seeds, fields, progress: sample_tunes(  # noqa: E731
+        engine, bundle.vocabulary, len(seeds), float(settings.temperature), int(settings.top_k), float(settings.top_p),
+        seeds, settings.primer, fields, int(settings.max_chars), progress=progress,
         header_temperature=float(settings.header_temperature), header_order=bundle.header_order, stop=stop,
         whole_bars=bool(settings.whole_bars), break_loops=bool(settings.break_loops))  # fmt: skip
-    draw = lambda count, round_seed, progress: sample_with(  # noqa: E731
-        count, round_seed, choose_rhythms(count, round_seed), progress)
+    draw = lambda seeds, progress: sample_with(seeds, choose_rhythms(seeds), progress)  # noqa: E731
     if settings.best_of > 1:
         # A candidate shares its tune's header, but for the fields the primer writes itself.
         in_primer = {line[0] for line in settings.primer.split("\n")[:-1] if parse_field_line(line)}
-        shared = lambda count, round_seed, fields, progress: sample_with(  # noqa: E731
-            count, round_seed, [{k: v for k, v in f.items() if k not in in_primer} for f in fields], progress)
+        shared = lambda seeds, fields, progress: sample_with(  # noqa: E731
+            seeds, [{k: v for k, v in f.items() if k not in in_primer} for f in fields], progress)
         draw = best_of(draw, shared, settings.best_of, settings.time_limit)
     n = settings.n
     if settings.valid_only:
         tunes = _sample_valid(draw, n, seed, settings.max_attempts or 10 * n + 20, progress, settings.time_limit,
                               notes)  # fmt: skip
     else:
-        tunes = draw(n, seed, progress)
+        tunes = draw([seed + number for number in range(n)], progress)
     texts = []
     for tune in tunes:
         # The user's title is theirs; the model's never names another dance than the tune's.
         text = tune.text.replace(f"T:{fed_title}\n", f"T:{real_title}\n", 1) if "T" in forced else consistent_title(
             tune.text)
+        text = with_seed_note(text, tune.seed)
         if settings.chords:
             text = _with_chords(text, notes)
         if tune.truncated:
@@ -152,6 +152,11 @@ def sample_from(bundle, settings: SampleSettings, progress=None, stop=None) -> S
             text += f"\n{CUT_MARK} {settings.max_chars}, after the last complete bar"
         texts.append(text)
     return Sampled(texts, seed, tunes, notes)
+
+
+def with_seed_note(text: str, seed: int | None) -> str:
+    """The tune with an ``N:`` line naming the seed that makes it again (``--n 1 --seed S``, same settings)."""
+    return text if seed is None else with_note(text, f"seed {seed}")
 
 
 def _with_chords(text: str, notes: list[str]) -> str:
@@ -191,7 +196,7 @@ def _rhythm(settings: SampleSettings, headers: dict | None) -> str:
 def rhythm_chooser(rhythm: str, forced: dict[str, str], headers: dict | None, notes: list[str] | None = None):
     """A function ``(count, seed) -> forced fields per tune`` that sets each tune's R: for ``--rhythm``.
 
-    A named rhythm is forced on every tune. With ``any`` and a forced meter,
+    Each tune's rhythm comes from its own seed. A named rhythm is forced on every tune. With ``any`` and a forced meter,
     each tune gets a rhythm the corpus has in that meter (or none), drawn with
     the corpus's frequencies, so that a forced 6/8 cannot yield a reel.
     A warning for the user is added to ``notes``.
@@ -207,17 +212,17 @@ def rhythm_chooser(rhythm: str, forced: dict[str, str], headers: dict | None, no
         if "M" in forced and headers and not headers["rhythm_meters"].get(f"{name} M:{forced['M']}"):
             (notes if notes is not None else []).append(
                 f"warning: the corpus has no {name} in {forced['M']}; the tunes may not sound like one")
-        return lambda count, seed: [forced | {"R": name}] * count
+        return lambda seeds: [forced | {"R": name}] * len(seeds)
     if "M" not in forced or not headers:
-        return lambda count, seed: [forced] * count
+        return lambda seeds: [forced] * len(seeds)
     pairs = {pair.rsplit(" M:", 1)[0]: number for pair, number in headers["rhythm_meters"].items()
              if pair.rsplit(" M:", 1)[1] == forced["M"]}  # fmt: skip
     if not pairs:
-        return lambda count, seed: [forced] * count
+        return lambda seeds: [forced] * len(seeds)
     names, weights = list(pairs), np.array(list(pairs.values()), float)
 
-    def choose(count: int, seed: int) -> list[dict[str, str]]:
-        drawn = np.random.default_rng([seed, 1]).choice(len(names), size=count, p=weights / weights.sum())
+    def choose(seeds: list[int]) -> list[dict[str, str]]:
+        drawn = [np.random.default_rng([seed, 1]).choice(len(names), p=weights / weights.sum()) for seed in seeds]
         return [forced | {"R": "" if names[i] == "none" else names[i]} for i in drawn]
 
     return choose
@@ -230,10 +235,10 @@ def _sample_valid(draw, n: int, seed: int, max_attempts: int, progress, time_lim
 
     from abcrnn.text.validate import error_kind, validate_tunes
 
-    kept, reasons, attempts, round_number = [], Counter(), 0, 0
+    kept, reasons, attempts = [], Counter(), 0
     while len(kept) < n and attempts < max_attempts:
         count = min(max_attempts - attempts, max(2 * (n - len(kept)), 4))
-        drawn = draw(count, seed + 7919 * round_number, None)
+        drawn = draw([seed + attempts + number for number in range(count)], None)  # the seeds in turn
         # A tune cut at --max-chars is rejected as such: music21 need not read it (nor a tune already read).
         unread = [tune.text for tune in drawn if not tune.truncated and tune.errors is None]
         reports = iter(validate_tunes(unread, time_limit=time_limit))
@@ -248,7 +253,6 @@ def _sample_valid(draw, n: int, seed: int, max_attempts: int, progress, time_lim
                 if progress:
                     progress(len(kept))
         attempts += count
-        round_number += 1
     rejected = attempts - len(kept)
     summary = ", ".join(f"{count} {reason}" for reason, count in reasons.most_common()) or "none"
     (notes if notes is not None else []).append(

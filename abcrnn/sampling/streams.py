@@ -15,7 +15,8 @@ import numpy as np
 from abcrnn.errors import AbcrnnError
 from abcrnn.text.abc import MODEL_HEADER_ORDER, WRITTEN_HEADER_ORDER, parse_field_line, reorder_header
 from abcrnn.training.data import model_text, numbered
-from abcrnn.sampling.bar_guard import GUARDED_CHARACTERS, BarGuard, bar_units_of
+from abcrnn.sampling.bar_guard import GUARDED_CHARACTERS, BarGuard
+from abcrnn.text.following import bar_units_of
 from abcrnn.sampling.trimming import draw_without, end_space_runs, trimmed
 from abcrnn.text.tokens import BAR_LINE
 
@@ -25,13 +26,14 @@ _BAR_LINE = re.compile(f"({BAR_LINE})")
 
 @dataclass
 class SampledTune:
-    """One sampled tune's text, whether it was cut at ``max_chars``, and how likely the model found it."""
+    """One sampled tune's text, whether it was cut at ``max_chars``, how likely the model found it, and its seed."""
 
     text: str
     truncated: bool = False
     log_likelihood: float = 0.0  # natural log of the model's probability (at temperature 1) of the music it chose
     chosen: int = 0  # characters of music the model chose
     errors: list[str] | None = None  # what validation found, once it has run
+    seed: int | tuple | None = None  # what its stream's random numbers came from (``sample_tunes``'s seeds)
 
     @property
     def mean_log_likelihood(self) -> float:
@@ -131,7 +133,7 @@ def sample_tunes(
     temperature: float = 1.0,
     top_k: int = 0,
     top_p: float = 1.0,
-    seed: int = 0,
+    seed: int | list = 0,
     primer: str = "",
     forced: dict[str, str] | list[dict[str, str]] | None = None,
     max_chars: int = 2000,
@@ -145,9 +147,15 @@ def sample_tunes(
 ) -> list[SampledTune]:
     """Sample ``n`` tunes in parallel streams; the same arguments give the same tunes.
 
+    Each stream draws from its own random numbers, and the engine's arithmetic for one stream does
+    not depend on the others (``engine._times``), so a tune depends only on its seed and the settings:
+    tune ``i`` of ``seed=S`` is the tune of ``seed=S + i`` alone.
+
     Args:
         engine: the numpy engine of a bundle.
         vocabulary: that bundle's vocabulary.
+        seed: the first tune's seed (the others follow: ``seed + 1``...), or one seed per tune
+            (each an int or a tuple of ints, as numpy's ``default_rng`` takes them).
         forced: header fields to impose, letter -> value (e.g. ``{"K": "Dmix"}``; ``""`` leaves a field out),
             the same for every tune or a list with one per tune.
         first_number: the X: number of the first tune; the rest follow in order.
@@ -158,7 +166,8 @@ def sample_tunes(
         stop: asked before each character; when it returns a reason (text), sampling ends with that error
             (a server's time limit, or a client that went away).
         whole_bars: a bar line may not close a bar short of the meter, but for an anacrusis or a
-            lead-in (``bar_guard``); where the model draws one, it draws again without bar lines.
+            lead-in, nor a note start in a full bar or a length overfill it (``bar_guard``); where the
+            model draws one, it draws again without them.
         break_loops: the copy memory proposes no third playing in a row of a passage (``CopyTracker``).
     """
     from abcrnn.model.engine import softmax
@@ -167,7 +176,10 @@ def sample_tunes(
     vocabulary.encode(primer + "".join(value for fields in per_tune for value in fields.values()))  # names unseen ones
     index = {character: position for position, character in enumerate(vocabulary.characters)}
     space = index.get(" ")
-    rng = np.random.default_rng(seed)
+    seeds = list(seed) if isinstance(seed, (list, tuple)) else [seed + number for number in range(n)]
+    if len(seeds) != n:
+        raise ValueError(f"{len(seeds)} seeds for {n} tunes")
+    rngs = [np.random.default_rng(tune_seed) for tune_seed in seeds]
     streams = [_start_stream(primer, fields, header_order) for fields in per_tune]
     guarded = [index[character] for character in GUARDED_CHARACTERS if character in index] if whole_bars else []
     header_temperature = temperature if header_temperature is None else header_temperature
@@ -184,14 +196,19 @@ def sample_tunes(
         if space is not None:
             end_space_runs(tempered, [streams[i].text for i in active], space)
         probabilities = trimmed(tempered, in_header[:, 0], top_k, top_p)
-        draws = (probabilities.cumsum(axis=1) < rng.random((len(active), 1))).sum(axis=1)
+        uniforms = np.array([[rngs[i].random()] for i in active])
+        draws = (probabilities.cumsum(axis=1) < uniforms).sum(axis=1)
         for row, i in enumerate(active):
             fed[i] += 1
             if fed[i] == len(streams[i].text):  # nothing forced left to feed: sample
                 drawn = min(int(draws[row]), vocabulary.size - 1)
                 if drawn in guarded and not _bar_line_allowed(streams[i]):
                     refused = guarded + [index[c] for c in "\n " if c in index and streams[i].text.endswith(c)]
-                    drawn = draw_without(tempered[row], refused, rng, drawn, top_k, top_p)
+                    drawn = draw_without(tempered[row], refused, rngs[i], drawn, top_k, top_p)
+                elif whole_bars and (overfilling := _overfilling(streams[i], vocabulary.characters[drawn],
+                                                                  vocabulary.characters)):
+                    refused = [index[c] for c in overfilling if c in index]
+                    drawn = draw_without(tempered[row], refused, rngs[i], drawn, top_k, top_p)
                 written = _next_characters(streams[i], vocabulary.characters[drawn])
                 if not streams[i].in_header and written == vocabulary.characters[drawn]:  # the music it chose
                     streams[i].log_likelihood += float(log_probs[row, drawn])
@@ -204,24 +221,36 @@ def sample_tunes(
             state = state.select(keep)
             if progress:
                 progress(n - len(active))
-    return [_finish(stream, first_number + number) for number, stream in enumerate(streams)]
+    return [_finish(stream, first_number + number, tune_seed) for number, (stream, tune_seed) in
+            enumerate(zip(streams, seeds))]  # fmt: skip
 
 
 def _bar_line_allowed(stream: _Stream) -> bool:
     """Whether the guard lets a bar line come next (always in the header, and inside a bar line)."""
     if stream.in_header or stream.text[-1:] in GUARDED_CHARACTERS:
         return True
+    return _guard(stream).allows_bar_line(stream.text[stream.music_start :])
+
+
+def _overfilling(stream: _Stream, character: str, characters: str) -> str:
+    """The characters the guard refuses next if ``character`` would overfill the bar ("" in the header)."""
+    if stream.in_header:
+        return ""
+    return _guard(stream).overfilling(stream.text[stream.music_start :], character, characters)
+
+
+def _guard(stream: _Stream) -> BarGuard:
     if stream.guard is None:
         stream.guard = BarGuard(bar_units_of(stream.text[: stream.music_start]))
-    return stream.guard.allows_bar_line(stream.text[stream.music_start :])
+    return stream.guard
 
 
-def _finish(stream: _Stream, number: int) -> SampledTune:
+def _finish(stream: _Stream, number: int, seed) -> SampledTune:
     text = reorder_header(stream.text, WRITTEN_HEADER_ORDER)
     complete = text.endswith("\n\n") or text.endswith("\nX:")
     text = text[:-2] if text.endswith("\nX:") else text
     text = numbered(text.rstrip("\n"), number)
-    likelihood = {"log_likelihood": stream.log_likelihood, "chosen": stream.chosen}
+    likelihood = {"log_likelihood": stream.log_likelihood, "chosen": stream.chosen, "seed": seed}
     if complete:
         return SampledTune(text, **likelihood)
     return SampledTune(cut_to_last_bar(text), truncated=True, **likelihood)

@@ -124,6 +124,17 @@ def with_title(tune: str, title: str) -> str:
     return "\n".join(header[:at] + [f"T:{title}"] + header[at:] + body)
 
 
+def with_note(tune: str, note: str) -> str:
+    """The tune with an ``N:`` (notes) line saying ``note``, after its ``X:`` and ``T:`` lines.
+
+    >>> with_note("X:3\\nT:Jig\\nK:G\\nGAB|", "seed 13")
+    'X:3\\nT:Jig\\nN:seed 13\\nK:G\\nGAB|'
+    """
+    lines = tune.split("\n")
+    at = next((index for index, line in enumerate(lines) if not line.startswith(("X:", "T:"))), len(lines))
+    return "\n".join(lines[:at] + [f"N:{note}"] + lines[at:])
+
+
 def reorder_header(text: str, order: str) -> str:
     """A tune (or the start of one) with its header field lines in ``order``; the rest unchanged.
 

@@ -293,7 +293,16 @@ def dominant_letter(letter: str | None) -> str | None:
 
 
 def _tonic_letter(tune: str) -> str | None:
-    key = header_fields(tune).get("K", "").strip()
+    return key_tonic_letter(header_fields(tune).get("K", ""))
+
+
+def key_tonic_letter(key: str) -> str | None:
+    """The letter a K: field's key names as its tonic (G for ``Gmix``); None for ``none`` or no key.
+
+    >>> key_tonic_letter(" Gmix"), key_tonic_letter("f#m"), key_tonic_letter("none")
+    ('G', 'F', None)
+    """
+    key = key.strip()
     return key[0].upper() if key[:1] and key[0].upper() in _LETTERS else None
 
 

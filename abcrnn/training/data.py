@@ -85,6 +85,19 @@ def stream_copy_inputs(chunks: list[str], vocabulary, cache: dict) -> tuple[np.n
     return proposals, bands
 
 
+def stream_context_inputs(chunks: list[str], cache: dict) -> np.ndarray:
+    """The context ids (``context.context_ids``) of every character of a stream of tunes, ``(characters, 4)``.
+
+    Each tune is read from its start, as when sampling; ``cache`` keeps each text's ids.
+    """
+    from abcrnn.model.context import context_ids
+
+    for chunk in chunks:
+        if chunk not in cache:
+            cache[chunk] = context_ids(chunk)
+    return np.concatenate([cache[chunk] for chunk in chunks])
+
+
 def ending_weights(chunk: str, weight: float) -> np.ndarray:
     """How much predicting each character of a tune weighs in the loss: ``weight`` on each part's ending.
 

@@ -37,6 +37,7 @@ from abcrnn.training.data import (
     model_text,
     split_train_validation,
     stream_chunks,
+    stream_context_inputs,
     stream_copy_inputs,
     stream_layout,
     stream_text,
@@ -257,13 +258,13 @@ def _fit_epochs(bundle, out, config, vocabulary, epoch_tunes, validation_tunes, 
         return
     model = _compiled_model(bundle, config, settings)
     validation_ids = [vocabulary.encode(tune + TUNE_SEPARATOR) for tune in validation_tunes]
-    copy_cache: dict = {}  # each tune text's copy proposals, computed once
+    caches: dict = {"copy": {}, "context": {}}  # each tune text's copy proposals and context, computed once
     first_epoch = epoch = len(history)
     started = time.perf_counter()
     try:
         for epoch in range(len(history), epochs):
             tunes = epoch_tunes(epoch)
-            row = _fit_one_epoch(model, config, vocabulary, tunes, settings, copy_cache, epoch, epochs,
+            row = _fit_one_epoch(model, config, vocabulary, tunes, settings, caches, epoch, epochs,
                                  verbose if writer else 0)
             row.update(_validate(model, config, vocabulary, validation_ids))
             improved = not history or row["validation_loss"] < min(r["validation_loss"] for r in history)
@@ -302,16 +303,19 @@ def _finished(metadata: dict, epochs: int, report) -> bool:
     return False
 
 
-def _fit_one_epoch(model, config, vocabulary, train_tunes, settings, copy_cache, epoch, epochs, verbose) -> dict:
+def _fit_one_epoch(model, config, vocabulary, train_tunes, settings, caches, epoch, epochs, verbose) -> dict:
     from abcrnn.model.model import reset_states
 
     batch_size, seq_len = settings["batch_size"], settings["seq_len"]
     chunks = stream_chunks(train_tunes, settings["seed"] + epoch)
     inputs, targets = stream_windows(vocabulary.encode("".join(chunks)), batch_size, seq_len)
     features = [inputs]
+    per_character = []
     if config.copy:
-        proposals, bands = stream_copy_inputs(chunks, vocabulary, copy_cache)
-        features += [stream_layout(values[:-1].astype(np.int32), batch_size, seq_len) for values in (proposals, bands)]
+        per_character += stream_copy_inputs(chunks, vocabulary, caches["copy"])
+    if config.context:
+        per_character.append(stream_context_inputs(chunks, caches["context"]))
+    features += [stream_layout(values[:-1].astype(np.int32), batch_size, seq_len) for values in per_character]
     # Each process feeds its own share of the streams; Keras joins them into the global batch.
     process, processes = process_index()
     local_batch = batch_size // processes
@@ -321,7 +325,7 @@ def _fit_one_epoch(model, config, vocabulary, train_tunes, settings, copy_cache,
     reset_states(model)
     started = time.perf_counter()
     result = model.fit(
-        [local_rows(values) for values in features] if config.copy else local_rows(inputs), local_rows(targets),
+        [local_rows(values) for values in features] if len(features) > 1 else local_rows(inputs), local_rows(targets),
         sample_weight=None if weights is None else local_rows(weights),
         batch_size=local_batch, epochs=epoch + 1, initial_epoch=epoch, shuffle=False, verbose=verbose,
     )  # fmt: skip

@@ -111,7 +111,8 @@ async function compose(settings, placeAfter) {
           progressBar.value = event.done;
           say("Composing: " + event.done + " of " + event.total + " sampled\u2026");
         } else if (event.event === "tunes") {
-          for (const tune of event.tunes) after = addTune(tune, { ...settings, seed }, after);
+          // Each tune keeps its own seed: composing one tune with it and these settings makes it again.
+          for (const tune of event.tunes) after = addTune(tune, { ...settings, seed: tune.seed ?? seed }, after);
           if (event.notes.length) say(event.notes.join(" "));
         } else if (event.event === "error") {
           throw new Error(event.message);
@@ -355,6 +356,12 @@ function bookEntry(tune) {
     const entry = { abc: tune.abc, valid: true, errors: [] };
     check(addTune(entry, tune.settings, null));
   });
+  const remake = document.createElement("button");
+  remake.textContent = "Remake";
+  remake.type = "button";
+  remake.title = "compose this tune again from its seed and settings";
+  remake.disabled = tune.settings.seed === undefined || tune.settings.seed === null;
+  remake.addEventListener("click", () => compose({ ...formSettings(), ...tune.settings, n: 1 }, null));
   const remove = document.createElement("button");
   remove.textContent = "Delete";
   remove.type = "button";
@@ -365,7 +372,7 @@ function bookEntry(tune) {
   const about = document.createElement("span");
   about.className = "note";
   about.textContent = " " + (tune.rhythm || "") + (tune.settings.seed !== undefined ? ", seed " + tune.settings.seed : "");
-  item.append(title, " ", open, " ", remove, about);
+  item.append(title, " ", open, " ", remake, " ", remove, about);
   return item;
 }
 
