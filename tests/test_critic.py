@@ -17,8 +17,6 @@ BROKEN = "X:1\nT:Broken\nM:6/8\nL:1/8\nK:G\nGAB cBA|GAB c|GAB G3|]"  # bar 2 is 
 
 def test_the_critic_prefers_a_tune_that_comes_home_and_repeats():
     assert critic_score(HOME, -1.0) > critic_score(AWAY, -1.0)
-    # The model's belief counts too: much likelier music outweighs one returning bar.
-    assert critic_score(AWAY, -0.2) > critic_score(AWAY, -1.0)
 
 
 def test_home_is_where_the_tune_itself_says_not_a_quota():
@@ -61,26 +59,38 @@ def test_ending_errors_are_rare_in_the_corpus_and_none_in_the_jigs():
     assert not any(ending_errors(tune) for tune in load_corpus_tunes(str(ROOT / "corpora" / "jigs.abc")))
 
 
-def test_best_of_keeps_the_best_valid_candidate_and_numbers_the_tunes():
+def test_best_of_draws_more_only_for_tunes_without_an_acceptable_candidate_and_keeps_the_first():
     calls = []
+    likelier_home = HOME.replace("T:Home", "T:Likelier")
 
     def draw(seeds, progress):  # each tune's first candidate: broken, though the model loves it
         calls.append(("draw", seeds))
         return [SampledTune(BROKEN.replace("T:Broken", f"T:Broken {i}"), log_likelihood=5.0, chosen=10)
                 for i in range(len(seeds))]  # fmt: skip
 
-    def sample_with(seeds, fields, progress):  # the others, sampled with the first one's header
+    def sample_with(seeds, fields, progress):  # the others, with the first one's header: away, home, a likelier home
         calls.append(("others", seeds, [f["T"] for f in fields]))
-        return [SampledTune(text, log_likelihood=-10.0, chosen=10) for _ in range(len(seeds) // 2)
-                for text in (AWAY, HOME)]  # fmt: skip
+        texts = {1: AWAY, 2: HOME, 3: likelier_home}
+        return [SampledTune(texts[candidate], log_likelihood=-10.0 + candidate, chosen=10) for _, candidate in seeds]
 
-    kept = best_of(draw, sample_with, 3, time_limit=30)([1, 2], progress=None)
-    # Each tune's candidates come from its own seed: the first from the seed, the others from (seed, c).
-    assert calls == [("draw", [1, 2]), ("others", [(1, 1), (1, 2), (2, 1), (2, 2)],
-                                        ["Broken 0", "Broken 0", "Broken 1", "Broken 1"])]  # fmt: skip
+    kept = best_of(draw, sample_with, 8, time_limit=30)([1, 2], progress=None)
+    # One more candidate a round for each tune still waiting; a tune's candidates come from its own seed, (seed, c).
+    assert calls == [("draw", [1, 2]), ("others", [(1, 1), (2, 1)], ["Broken 0", "Broken 1"]),
+                     ("others", [(1, 2), (2, 2)], ["Broken 0", "Broken 1"])]  # fmt: skip
+    # The first acceptable candidate is kept, not the likeliest: valid and at home, candidate 2.
     assert [tune.text.split("\n")[:2] for tune in kept] == [["X:1", "T:Home"], ["X:2", "T:Home"]]
-    assert [tune.seed for tune in kept] == [1, 2]
-    assert all(tune.errors == [] for tune in kept)
+    assert all(tune.errors == [] for tune in kept) and [tune.seed for tune in kept] == [1, 2]
+
+
+def test_best_of_with_no_acceptable_candidate_keeps_the_critics_first_valid_one():
+    def draw(seeds, progress):
+        return [SampledTune(BROKEN, log_likelihood=5.0, chosen=10) for _ in seeds]
+
+    def sample_with(seeds, fields, progress):  # ends away from home (on A): valid, never acceptable
+        return [SampledTune(AWAY, log_likelihood=-10.0, chosen=10) for _ in seeds]
+
+    (kept,) = best_of(draw, sample_with, 3, time_limit=30)([7], progress=None)
+    assert kept.text.split("\n")[:2] == ["X:1", "T:Away"] and kept.errors == [] and kept.seed == 7
 
 
 @pytest.mark.parametrize("value, message", [(0, "--best-of must be a whole number"), (2.5, "--best-of must be")])

@@ -57,10 +57,12 @@ def sample(
         instrument: the MIDI files' sound: fiddle, flute, whistle, accordion, piano, ... (see `abcrnn midi`).
         valid_only: keep sampling until n tunes pass `abcrnn validate` (or max_attempts run out).
         max_attempts: how many tunes --valid-only may sample in all (default: 10 x n + 20).
-        best_of: sample this many candidates for each tune and keep the one the critic ranks best: valid first,
-            then the model's likelihood of the music, ending on the tonic and bars that come back (1: no critic).
+        best_of: sample up to this many candidates for each tune, more only while none is acceptable (valid,
+            complete, ending at home, not looping), and keep the first that is; where none is, the one the
+            critic ranks best (1: no critic).
         whole_bars: refuse a bar line that would close a bar short of the meter (but an anacrusis, the bar that
-            completes it, or a bar short by a lead-in) and draw again; False lets the model write any bar.
+            completes it, or a bar short by a lead-in), a note in a full bar and a length that overfills one, and
+            draw again; False lets the model write any bar.
         break_loops: where the tune has just played a passage twice running, its copy memory does not propose
             a third playing (the network alone may still choose one); False samples the model as it scores.
         chords: write guitar chords into each tune, as `abcrnn chords` does; the MIDI and the page play them.

@@ -45,7 +45,8 @@ class ComposeRequest(BaseModel):
     seed: int | None = Field(None, ge=0, le=2**31 - 1, description="the same seed and settings give the same tunes")
     start: str = Field("", max_length=5000, description="opening ABC every tune starts with (header lines too)")
     max_chars: int = Field(2000, ge=20, le=LIMITS.most_chars, description="cut a tune that has not ended by then")
-    best_of: int = Field(8, ge=1, le=LIMITS.most_candidates, description="candidates per tune; the critic keeps one")
+    best_of: int = Field(8, ge=1, le=LIMITS.most_candidates,
+                         description="candidates per tune at most; the first acceptable one is kept")
     valid_only: bool = Field(False, description="keep sampling until every tune passes validation")
     whole_bars: bool = Field(True, description="refuse a bar line that closes a bar short of the meter")
     break_loops: bool = Field(True, description="no copy proposals for a passage's third playing in a row")

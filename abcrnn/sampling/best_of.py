@@ -1,9 +1,15 @@
-"""Best of N: sample several candidates for each tune and keep the one the critic ranks first.
+"""Best of N: sample candidates for each tune until one is acceptable, at most N, and keep it.
 
 ``sample.sample_from`` wraps its draw in ``best_of`` when ``--best-of`` is above 1. The
-candidates of a tune share its header; the critic (``critic.py``) orders each tune's
-candidates, each on its own (no quota over the batch), and the first that passes
-validation is kept.
+candidates of a tune share its header. A candidate is acceptable when it is complete, its
+endings go somewhere, it ends at home and does not loop (``critic.acceptable``) and it
+passes validation. Each tune's first candidate is drawn; only the tunes without an acceptable
+one get more, one a round, until one is or N are drawn (rounds of one candidate drew 519 for
+200 jigs where rounds of 1, 2, 4 drew 600, and took 27.4 s against 29.4). The first
+acceptable candidate is kept, so the tune is a draw from the model's own music among the
+tunes that end well, not the likeliest of them (a likelihood term had flattened the style:
+fewer leaps and dotted rhythms, more tonic notes). Where none of the N is acceptable, the
+critic's ranking of all of them chooses (``critic.ranked``), as before.
 """
 
 from abcrnn.sampling.streams import SampledTune
@@ -11,45 +17,77 @@ from abcrnn.training.data import numbered
 
 
 def best_of(draw, sample_with, candidates: int, time_limit: float):
-    """A ``draw`` that samples ``candidates`` tunes for each one asked for and keeps the critic's choice.
+    """A ``draw`` that samples up to ``candidates`` tunes for each one asked for and keeps the first acceptable.
 
-    The candidates of a tune share its header: the first is drawn whole (``draw(seeds, progress)``),
-    and the others are sampled with its rhythm, meter, key and title (``sample_with(seeds, fields,
-    progress)``), so the critic chooses between settings of the same tune and cannot tilt
-    the keys towards those the model finds likeliest. Each tune's candidates are then
-    validated in the critic's order, all tunes' next candidates together, until one passes
-    (or none is left: then the critic's first is kept, invalid). A tune's candidates come from its
-    own seed (the first from the seed itself, candidate ``c`` from ``(seed, c)``), so the tune kept
-    for a seed is the same whatever other tunes are sampled beside it.
+    The first candidate is drawn whole (``draw(seeds, progress)``), and the others are sampled
+    with its rhythm, meter, key and title (``sample_with(seeds, fields, progress)``), so the
+    critic chooses between settings of the same tune and cannot tilt the keys towards those
+    the model finds likeliest. A tune's candidates come from its own seed (the first from the
+    seed itself, candidate ``c`` from ``(seed, c)``), and whether it needs more depends only on
+    its own, so the tune kept for a seed is the same whatever other tunes are sampled beside it.
     """
-    from abcrnn.sampling.critic import ranked
-    from abcrnn.text.validate import validate_tunes
 
     def draw_best(seeds: list[int], progress) -> list[SampledTune]:
         count = len(seeds)
-        first = draw(seeds, None)
-        headers = [_header_fields(tune.text) for tune in first]
-        on_candidate = progress and (lambda done: done % (candidates - 1) or progress(done // (candidates - 1)))
-        others = sample_with([(seed, candidate) for seed in seeds for candidate in range(1, candidates)],
-                             [fields for fields in headers for _ in range(candidates - 1)], on_candidate)  # fmt: skip
-        groups = [[tune, *others[number * (candidates - 1) : (number + 1) * (candidates - 1)]]
-                  for number, tune in enumerate(first)]  # fmt: skip
-        orders = [ranked(group) for group in groups]
+        groups = [[tune] for tune in draw(seeds, None)]
+        headers = [_header_fields(group[0].text) for group in groups]
         kept: list[SampledTune | None] = [None] * count
-        for rank in range(candidates):
-            trying = [number for number in range(count) if kept[number] is None]
-            tunes = [groups[number][orders[number][rank]] for number in trying]
-            complete = [tune for tune in tunes if not tune.truncated]
-            reports = iter(validate_tunes([tune.text for tune in complete], time_limit=time_limit))
-            for number, tune in zip(trying, tunes):
-                tune.errors = ["cut at --max-chars"] if tune.truncated else next(reports).errors
-                if not tune.errors or rank == candidates - 1:
-                    kept[number] = tune if not tune.errors else groups[number][orders[number][0]]
+        checked = [0] * count  # candidates of each tune already judged
+        while True:
+            _keep_acceptable(groups, checked, kept, time_limit)
+            if progress:
+                progress(sum(tune is not None for tune in kept))
+            waiting = [number for number in range(count) if kept[number] is None and len(groups[number]) < candidates]
+            if not waiting:
+                break
+            plan = [(number, len(groups[number])) for number in waiting]  # one more candidate each
+            drawn = sample_with([(seeds[number], candidate) for number, candidate in plan],
+                                [headers[number] for number, _ in plan], None)  # fmt: skip
+            for (number, _), tune in zip(plan, drawn):
+                groups[number].append(tune)
+        for number in [number for number in range(count) if kept[number] is None]:
+            kept[number] = _critics_choice(groups[number], time_limit)
+        if progress:
+            progress(count)
         for number, (tune, seed) in enumerate(zip(kept, seeds)):
             tune.text, tune.seed = numbered(tune.text, number + 1), seed
         return kept
 
     return draw_best
+
+
+def _keep_acceptable(groups: list[list[SampledTune]], checked: list[int], kept: list, time_limit: float) -> None:
+    """Judge each waiting tune's new candidates in the order drawn; keep its first acceptable one."""
+    from abcrnn.sampling.critic import acceptable
+    from abcrnn.text.validate import validate_tunes
+
+    new = [(number, tune) for number, group in enumerate(groups) if kept[number] is None
+           for tune in group[checked[number] :]]  # fmt: skip
+    for number, group in enumerate(groups):
+        checked[number] = len(group)
+    hopeful = [(number, tune) for number, tune in new if acceptable(tune)]
+    reports = validate_tunes([tune.text for _, tune in hopeful], time_limit=time_limit)
+    for (number, tune), report in zip(hopeful, reports):
+        tune.errors = report.errors
+        if report.valid and kept[number] is None:
+            kept[number] = tune
+
+
+def _critics_choice(group: list[SampledTune], time_limit: float) -> SampledTune:
+    """Of candidates none of which is acceptable, the critic's first valid one (or its first, invalid)."""
+    from abcrnn.sampling.critic import ranked
+    from abcrnn.text.validate import validate_tunes
+
+    order = ranked(group)
+    for index in order:
+        tune = group[index]
+        if tune.truncated:
+            tune.errors = ["cut at --max-chars"]
+        elif tune.errors is None:
+            tune.errors = validate_tunes([tune.text], time_limit=time_limit)[0].errors
+        if not tune.errors:
+            return tune
+    return group[order[0]]
 
 
 def _header_fields(tune: str) -> dict[str, str]:

@@ -1,6 +1,7 @@
-"""The critic of ``sample --best-of N``: of N candidates for a tune, which to keep.
+"""The critic of ``sample --best-of N``: which candidate is acceptable, and of N none of which is, which to keep.
 
-Validity comes first (a tune that fails ``abcrnn validate`` never beats one that passes),
+``best_of`` keeps a tune's first acceptable candidate (``acceptable``, then validation).
+Where none of its N candidates is, the critic ranks them (``ranked``). Validity comes first (a tune that fails ``abcrnn validate`` never beats one that passes),
 then endings that go somewhere (``text.endings``: a tune that writes a first ending again
 before any second, for one, is played one way by abcrnn's MIDI and another by abc2midi),
 then a score that adds the model's own belief in the music to two things a musician listens
@@ -21,7 +22,7 @@ against 66%, slip jigs 71% against 42%, the difference mostly modal tunes writte
 parent key's signature), so a Dorian tune under K:G is not sent to G.
 
 The checks read the text as written (no music21), so ranking costs little; the candidates
-are then validated in rank order until one passes, so a tune usually costs one validation.
+are then validated in rank order until one passes.
 """
 
 from abcrnn.sampling.form import returning_share
@@ -63,6 +64,16 @@ def looping_share(bars: list[str]) -> float:
     looping = [bars[i] == bars[i - 1] or (i >= 4 and bars[i] == bars[i - 2] == bars[i - 4])
                for i in range(1, len(bars))]  # fmt: skip
     return sum(looping) / max(1, len(looping))
+
+
+# A candidate that loops on more of its bars than nearly any corpus jig is not acceptable.
+MOST_LOOPING = 0.18
+
+
+def acceptable(tune) -> bool:
+    """Whether a candidate may be kept without drawing more (validity aside, which ``best_of`` checks after):
+    complete, endings that go somewhere, ending at home, and not looping (``MOST_LOOPING``)."""
+    return all(tier(tune)) and ends_at_home(tune.text) and looping_share(written_bars(tune.text)) <= MOST_LOOPING
 
 
 def tier(tune) -> tuple[bool, bool]:

@@ -39,7 +39,7 @@ class SampleSettings:
     max_chars: int = 2000  # cut a tune that has not ended by then back to its last complete bar
     valid_only: bool = False  # keep sampling until n tunes pass validation
     max_attempts: int | None = None  # how many tunes valid_only may sample in all (default 10 n + 20)
-    best_of: int = 8  # candidates per tune; the critic keeps one (see critic.py)
+    best_of: int = 8  # candidates per tune at most; the first acceptable one is kept (see best_of.py)
     whole_bars: bool = True  # a bar line may not close a bar short of the meter (but an anacrusis; bar_guard.py)
     break_loops: bool = True  # no copy proposals for a passage's third playing in a row (model/copying.py)
     chords: bool = False  # write guitar chords into each tune (text/chords.py)
