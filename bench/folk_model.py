@@ -39,7 +39,8 @@ from abcrnn.text.abc import clean_tune, header_fields  # noqa: E402
 from abcrnn.text.bars import part_count  # noqa: E402
 from abcrnn.bounded import map_bounded  # noqa: E402
 from abcrnn.model.bundle import load_bundle  # noqa: E402
-from abcrnn.training.corpus import load_corpus_tunes, rhythm_name  # noqa: E402
+from abcrnn.text.rhythms import rhythm_name  # noqa: E402
+from abcrnn.training.corpus import load_corpus_tunes  # noqa: E402
 from abcrnn.sampling.evaluate import score_tunes  # noqa: E402
 from abcrnn.training.data import split_train_validation  # noqa: E402
 from abcrnn.files import read_tunes  # noqa: E402

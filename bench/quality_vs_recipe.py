@@ -22,10 +22,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from classic_recipe import train_recipe  # noqa: E402
 
-from abcrnn.text.abc import join_tunes  # noqa: E402
+from abcrnn.text.abc import TUNE_SEPARATOR, join_tunes, model_text  # noqa: E402
 from abcrnn.model.bundle import load_bundle  # noqa: E402
 from abcrnn.training.corpus import load_corpus_tunes  # noqa: E402
-from abcrnn.training.data import TUNE_SEPARATOR, model_text, split_train_validation, stream_text  # noqa: E402
+from abcrnn.training.data import split_train_validation, stream_text  # noqa: E402
 from abcrnn.model.engine import Engine, mean_log_loss  # noqa: E402
 from abcrnn.commands.train import train  # noqa: E402
 from abcrnn.model.vocabulary import Vocabulary  # noqa: E402

@@ -31,7 +31,8 @@ def measure_recipe(corpus: str, seconds: float) -> dict:
 
     from abcrnn.text.abc import join_tunes
     from abcrnn.training.corpus import load_corpus_tunes
-    from abcrnn.training.data import TUNE_SEPARATOR, stream_text
+    from abcrnn.text.abc import TUNE_SEPARATOR
+    from abcrnn.training.data import stream_text
     from abcrnn.model.vocabulary import Vocabulary
 
     tunes = load_corpus_tunes(corpus)

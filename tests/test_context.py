@@ -6,11 +6,10 @@ import numpy as np
 
 from abcrnn.model.context import BANDS, CONTEXTS, ContextTracker, TuneReader, context_ids
 from abcrnn.model.vocabulary import Vocabulary
-from abcrnn.text.abc import header_fields
+from abcrnn.text.abc import TUNE_SEPARATOR, header_fields, model_text
 from abcrnn.text.bars import meter_length, read_bars
 from abcrnn.text.tokens import BAR_LINE_PATTERN
 from abcrnn.training.corpus import load_corpus_tunes
-from abcrnn.training.data import TUNE_SEPARATOR, model_text
 from conftest import DATA, TINY
 
 REMAINING, BAR_OF_PART, PARTS_CLOSED, TONIC = range(len(CONTEXTS))

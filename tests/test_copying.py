@@ -6,7 +6,7 @@ import pytest
 from abcrnn.model.copying import BARS_BACK, LONGEST_MATCH, SKIPPED_AT_BAR_START, SOURCES, CopyTracker, copy_features
 from abcrnn.model.vocabulary import Vocabulary
 from abcrnn.training.corpus import load_corpus_tunes
-from abcrnn.training.data import TUNE_SEPARATOR, model_text
+from abcrnn.text.abc import TUNE_SEPARATOR, model_text
 from conftest import DATA, TINY
 
 

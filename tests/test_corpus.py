@@ -3,7 +3,8 @@ from conftest import DATA, ROOT, assert_one_line_error, run_cli
 
 from abcrnn.text.abc import header_fields, split_tunes
 from abcrnn.commands.corpus import build_corpus
-from abcrnn.training.corpus import matches_rhythm, select_tunes
+from abcrnn.text.rhythms import matches_rhythm
+from abcrnn.training.corpus import select_tunes
 
 MESSY = (DATA / "messy.abc").read_text()
 

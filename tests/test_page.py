@@ -194,7 +194,7 @@ def explain_file(tmp_path_factory, tiny_bundle) -> Path:
 
 def test_explain_shows_every_character_with_five_guesses(browser, explain_file):
     from abcrnn.training.corpus import load_corpus_tunes
-    from abcrnn.training.data import TUNE_SEPARATOR, model_text
+    from abcrnn.text.abc import TUNE_SEPARATOR, model_text
 
     page = browser.new_page()
     errors = []

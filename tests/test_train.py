@@ -200,7 +200,7 @@ def test_transpose_trains_on_moved_tunes_and_keeps_validation_as_written(tmp_pat
     keys = lambda tunes: [tune.split("\nK:")[1].split("\n")[0] for tune in tunes]  # noqa: E731
     assert keys(seen[0]) != keys(seen[1])  # each epoch draws new keys
     from abcrnn.training.corpus import load_corpus_tunes
-    from abcrnn.training.data import model_text
+    from abcrnn.text.abc import model_text
 
     written = {model_text(tune) for tune in load_corpus_tunes(str(DATA / "rhythms60.abc"))}
     assert sum(tune not in written for tune in seen[0]) > len(seen[0]) / 3  # many moved

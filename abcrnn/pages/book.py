@@ -17,7 +17,7 @@ from pathlib import Path
 
 from abcrnn.errors import AbcrnnError
 from abcrnn.text.abc import header_fields
-from abcrnn.training.corpus import rhythm_name
+from abcrnn.text.rhythms import rhythm_name
 
 class MissingTune(AbcrnnError):
     """No tune with that number in the book (the server answers 404)."""

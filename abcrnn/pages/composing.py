@@ -20,8 +20,7 @@ from abcrnn.api import compose
 from abcrnn.errors import AbcrnnError
 from abcrnn.pages.forms import Limits
 from abcrnn.sampling.sample import SampleSettings, check_job
-from abcrnn.text.abc import header_fields
-from abcrnn.training.data import numbered
+from abcrnn.text.abc import header_fields, numbered
 
 
 class Busy(AbcrnnError):

@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-from abcrnn.training.data import TUNE_SEPARATOR, model_text
+from abcrnn.text.abc import TUNE_SEPARATOR, model_text
 from abcrnn.errors import AbcrnnError
 
 TOP_GUESSES = 5

@@ -5,8 +5,7 @@ import zipfile
 
 from abcrnn.bounded import map_bounded
 from abcrnn.errors import AbcrnnError
-from abcrnn.text.abc import join_tunes
-from abcrnn.training.data import numbered
+from abcrnn.text.abc import join_tunes, numbered
 
 BOOK_TITLE = "abcrnn tune book"
 

@@ -13,7 +13,7 @@ critic's ranking of all of them chooses (``critic.ranked``), as before.
 """
 
 from abcrnn.sampling.streams import SampledTune
-from abcrnn.training.data import numbered
+from abcrnn.text.abc import numbered
 
 
 def best_of(draw, sample_with, candidates: int, time_limit: float):

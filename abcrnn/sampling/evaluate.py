@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from abcrnn.training.data import TUNE_SEPARATOR, model_text
+from abcrnn.text.abc import TUNE_SEPARATOR, model_text
 
 
 # What each scored character is: in the header, in a bar heard for the first time in the tune,

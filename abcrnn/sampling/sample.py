@@ -15,8 +15,7 @@ from abcrnn.errors import AbcrnnError
 from abcrnn.sampling.best_of import best_of
 from abcrnn.sampling.streams import SampledTune, sample_tunes
 from abcrnn.sampling.titles import consistent_title
-from abcrnn.text.abc import parse_field_line, with_note
-from abcrnn.training.data import numbered
+from abcrnn.text.abc import numbered, parse_field_line, with_note
 
 CUT_MARK = "% cut at --max-chars"  # the comment written after a tune cut at --max-chars
 
@@ -201,7 +200,7 @@ def rhythm_chooser(rhythm: str, forced: dict[str, str], headers: dict | None, no
     the corpus's frequencies, so that a forced 6/8 cannot yield a reel.
     A warning for the user is added to ``notes``.
     """
-    from abcrnn.training.corpus import rhythm_name
+    from abcrnn.text.rhythms import rhythm_name
 
     if rhythm.strip().lower() != "any":
         name = rhythm_name(rhythm)

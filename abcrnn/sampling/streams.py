@@ -13,8 +13,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from abcrnn.errors import AbcrnnError
-from abcrnn.text.abc import MODEL_HEADER_ORDER, WRITTEN_HEADER_ORDER, parse_field_line, reorder_header
-from abcrnn.training.data import model_text, numbered
+from abcrnn.text.abc import (
+    MODEL_HEADER_ORDER,
+    WRITTEN_HEADER_ORDER,
+    model_text,
+    numbered,
+    parse_field_line,
+    reorder_header,
+)
 from abcrnn.sampling.bar_guard import GUARDED_CHARACTERS, BarGuard
 from abcrnn.text.following import bar_units_of
 from abcrnn.sampling.trimming import draw_without, end_space_runs, trimmed

@@ -28,7 +28,7 @@ def named_rhythms(title: str) -> list[re.Match]:
 
 
 def _rhythm(word: str) -> str:
-    from abcrnn.training.corpus import rhythm_name
+    from abcrnn.text.rhythms import rhythm_name
 
     return rhythm_name(re.sub(r"s$", "", word.lower()) if word.lower() != "schottische" else word)
 
@@ -40,7 +40,7 @@ def title_names_another_rhythm(tune: str) -> bool:
     ...     "X:1\\nT:The Slip Jig\\nR:slip jig\\nK:G")
     (True, False)
     """
-    from abcrnn.training.corpus import rhythm_name
+    from abcrnn.text.rhythms import rhythm_name
 
     fields = header_fields(tune)
     if not fields.get("R"):
@@ -61,7 +61,7 @@ def consistent_title(tune: str) -> str:
     >>> consistent_title("X:1\\nT:The Butcher's March -- Jig\\nR:jig\\nK:G").split("\\n")[1]
     "T:The Butcher's March -- Jig"
     """
-    from abcrnn.training.corpus import rhythm_name
+    from abcrnn.text.rhythms import rhythm_name
 
     fields = header_fields(tune)
     title, own = fields.get("T", ""), rhythm_name(fields.get("R", "")) if fields.get("R") else ""

@@ -105,6 +105,32 @@ def header_fields(tune: str) -> dict[str, str]:
     return fields
 
 
+# The blank line that ends a tune in ABC (and separates the tunes of a training stream).
+TUNE_SEPARATOR = "\n\n"
+
+
+def model_text(tune: str, header_order: str = MODEL_HEADER_ORDER) -> str:
+    """A tune as the model sees it: its X: number is always 1, its header in ``header_order``.
+
+    X: numbers are bookkeeping, not music; left in, a model spends capacity on
+    them and cannot tell where an unusually short or long one ends. The sampler
+    starts every tune from ``X:1`` and numbers the output in order.
+
+    >>> model_text("X:231\\nT:Jig\\nR:jig\\nK:G\\nGAB|")
+    'X:1\\nR:jig\\nT:Jig\\nK:G\\nGAB|'
+    """
+    return reorder_header(numbered(tune, 1), header_order)
+
+
+def numbered(tune: str, number: int) -> str:
+    """A tune with its X: line set to ``number``.
+
+    >>> numbered("X:5\\nT:Jig", 12)
+    'X:12\\nT:Jig'
+    """
+    return re.sub(r"\AX:[^\n]*", f"X:{number}", tune)
+
+
 def with_title(tune: str, title: str) -> str:
     """The tune with its first ``T:`` line saying ``title`` (one is added after ``X:`` if it has none).
 

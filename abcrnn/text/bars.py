@@ -231,18 +231,6 @@ def opening(tune: str, through: int | None = None) -> str:
     return tune[: ends[0].end()]
 
 
-def ends_on_tonic(tune: str) -> bool:
-    """Whether the last note written is the key's tonic letter (octave and accidentals aside).
-
-    >>> ends_on_tonic("X:1\\nK:Ador\\nABc|c2A|"), ends_on_tonic("X:1\\nK:G\\nGAB|A3|]")
-    (True, False)
-    """
-    bars = written_bars(tune)
-    key = header_fields(tune).get("K", "").strip()
-    notes = re.findall(r"[A-Ga-g]", bars[-1]) if bars else []
-    return bool(notes and key[:1] and key[0].upper() in "ABCDEFG" and notes[-1].upper() == key[0].upper())
-
-
 _PART_END = re.compile(f"({PART_END})\\s*(?P<ending>\\[?\\d)?")
 _LETTERS = "CDEFGAB"
 

@@ -21,20 +21,10 @@ from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit, map_bounded
 from abcrnn.errors import AbcrnnError
 from abcrnn.files import as_list, find_abc_files, read_text_file, read_tunes
 from abcrnn.text.parsing import parse_failure
+from abcrnn.text.rhythms import matches_rhythm, rhythm_name, with_rhythm_name
 from abcrnn.text.tokens import CHORD_SYMBOL, DECORATION, GRACE_NOTES, INLINE_FIELD, PLUS_DECORATION
 
 DEFAULT_COLLECTIONS = ("oneills1850", "ryansMammoth")
-
-# R: values that mean the same dance; a rhythm not listed here matches itself.
-# A corpus writes every member of a family as the family's name.
-RHYTHM_FAMILIES = {
-    "jig": {"jig", "double jig", "single jig"},
-    "slip jig": {"slip jig", "slipjig", "hop jig"},
-    "fling": {"fling", "highland fling"},
-}
-
-# Tunes with no R: field still count when their meter can only mean this rhythm.
-RHYTHM_METERS = {"jig": "6/8", "slip jig": "9/8", "slide": "12/8"}
 
 REQUIRED_FIELDS = ("T", "M", "K")
 
@@ -49,70 +39,6 @@ class Selection:
     def drop_counts(self) -> Counter:
         """How many tunes were dropped for each kind of reason."""
         return Counter(reason.split(":")[0] for _, _, reason in self.dropped)
-
-
-def normalize_rhythm(rhythm: str) -> str:
-    """Lower-case a rhythm name and fold spaces, hyphens and underscores.
-
-    >>> normalize_rhythm(" Slip-Jig "), normalize_rhythm("slipjig")
-    ('slip jig', 'slip jig')
-    """
-    name = re.sub(r"[\s_-]+", " ", rhythm.lower()).strip()
-    for family in RHYTHM_FAMILIES:
-        if name.replace(" ", "") == family.replace(" ", ""):
-            return family
-    return name
-
-
-def rhythm_name(rhythm: str) -> str:
-    """The one lower-case name a corpus writes for a rhythm: its family's.
-
-    >>> rhythm_name("Double Jig"), rhythm_name("SlipJig"), rhythm_name("Reel")
-    ('jig', 'slip jig', 'reel')
-    """
-    name = normalize_rhythm(rhythm)
-    return next((family for family, members in RHYTHM_FAMILIES.items() if name in members), name)
-
-
-def with_rhythm_name(tune: str) -> str:
-    """A cleaned tune with its R: field written as the rhythm's one name.
-
-    A "jig" in 9/8 is a slip jig and in 12/8 a slide (Ryan's calls some so);
-    the meter names them unambiguously. No R: is added where the collection
-    gives none: in O'Neill's, untagged tunes in 6/8 and 9/8 are airs as often
-    as jigs and slip jigs, so no meter alone names a rhythm.
-
-    >>> with_rhythm_name("X:1\\nT:A\\nR:Double Jig\\nM:6/8\\nK:G")
-    'X:1\\nT:A\\nR:jig\\nM:6/8\\nK:G'
-    >>> with_rhythm_name("X:1\\nR:Jig\\nM:9/8\\nK:G"), with_rhythm_name("X:1\\nR:\\nK:G")
-    ('X:1\\nR:slip jig\\nM:9/8\\nK:G', 'X:1\\nK:G')
-    """
-    meter = header_fields(tune).get("M", "").replace(" ", "")
-
-    def rename(match: re.Match) -> str:
-        name = rhythm_name(match.group(1))
-        if name == "jig":
-            name = {"9/8": "slip jig", "12/8": "slide"}.get(meter, name)
-        return f"R:{name}\n" if name else ""  # an empty R: names nothing
-
-    return re.sub(r"^R:(.*)\n", rename, tune, count=1, flags=re.MULTILINE)
-
-
-def matches_rhythm(fields: dict[str, str], rhythm: str) -> bool:
-    """True if a tune's R: (or, without one, its meter) says it is of ``rhythm``.
-
-    >>> matches_rhythm({"R": "Double Jig", "M": "6/8"}, "jig")
-    True
-    >>> matches_rhythm({"M": "6/8"}, "jig"), matches_rhythm({"R": "air", "M": "6/8"}, "jig")
-    (True, False)
-    """
-    rhythm = normalize_rhythm(rhythm)
-    if rhythm == "any":
-        return True
-    tune_rhythm = normalize_rhythm(fields.get("R", ""))
-    if tune_rhythm:
-        return tune_rhythm in RHYTHM_FAMILIES.get(rhythm, {rhythm}) or tune_rhythm == rhythm
-    return fields.get("M", "").replace(" ", "") == RHYTHM_METERS.get(rhythm)
 
 
 def pitch_sequence(tune: str) -> str:
@@ -256,31 +182,28 @@ def select_corpus(sources: list, rhythm: str = "jig", valid_only: bool = False,
 
 
 def header_statistics(tunes: list[str]) -> dict[str, dict]:
-    """How many tunes have each rhythm (``none`` without R:), each key, each rhythm and meter together,
-    and per rhythm the share of tunes whose last note is the tonic.
+    """How many tunes have each rhythm (``none`` without R:), each key, and each rhythm and meter together.
 
-    A bundle records these for the corpus it was trained on; the sampler, its critic
-    and `abcrnn evaluate --samples` compare with them.
+    A bundle records these for the corpus it was trained on; the sampler and
+    `abcrnn evaluate --samples` read them. (Bundles trained before this also hold each
+    rhythm's share of tunes ending on the tonic, which nothing reads.)
 
-    >>> header_statistics(["X:1\\nR:Reel\\nM:C|\\nK:D\\nd|", "X:2\\nM:6/8\\nK:E minor\\ne|g|"])["tonic_endings"]
-    {'reel': 1.0, 'none': 0.0}
+    >>> header_statistics(["X:1\\nR:Reel\\nM:C|\\nK:D\\nd|", "X:2\\nM:6/8\\nK:E minor\\ne|g|"])["rhythm_meters"]
+    {'reel M:C|': 1, 'none M:6/8': 1}
     """
-    from abcrnn.text.bars import ends_on_tonic
     from abcrnn.text.transpose import TransposeError, key_name
 
-    rhythms, keys, pairs, tonic = Counter(), Counter(), Counter(), Counter()
+    rhythms, keys, pairs = Counter(), Counter(), Counter()
     for tune in tunes:
         fields = header_fields(tune)
         rhythm = rhythm_name(fields.get("R", "")) or "none"
         rhythms[rhythm] += 1
-        tonic[rhythm] += ends_on_tonic(tune)
         pairs[f"{rhythm} M:{fields.get('M', '').replace(' ', '')}"] += 1
         try:
             keys[key_name(tune)] += 1
         except TransposeError:
             keys["other"] += 1
-    endings = {rhythm: round(tonic[rhythm] / count, 4) for rhythm, count in rhythms.items()}
-    return {"rhythms": dict(rhythms), "keys": dict(keys), "rhythm_meters": dict(pairs), "tonic_endings": endings}
+    return {"rhythms": dict(rhythms), "keys": dict(keys), "rhythm_meters": dict(pairs)}
 
 
 def load_corpus_tunes(path: str) -> list[str]:

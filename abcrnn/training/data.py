@@ -10,34 +10,8 @@ import re
 import numpy as np
 
 from abcrnn.errors import AbcrnnError
-from abcrnn.text.abc import MODEL_HEADER_ORDER, reorder_header
+from abcrnn.text.abc import TUNE_SEPARATOR
 from abcrnn.text.tokens import BAR_LINE_PATTERN, PART_END
-
-# Between tunes in a training stream: the blank line that ends a tune in ABC.
-TUNE_SEPARATOR = "\n\n"
-
-
-def model_text(tune: str, header_order: str = MODEL_HEADER_ORDER) -> str:
-    """A tune as the model sees it: its X: number is always 1, its header in ``header_order``.
-
-    X: numbers are bookkeeping, not music; left in, a model spends capacity on
-    them and cannot tell where an unusually short or long one ends. The sampler
-    starts every tune from ``X:1`` and numbers the output in order.
-
-    >>> model_text("X:231\\nT:Jig\\nR:jig\\nK:G\\nGAB|")
-    'X:1\\nR:jig\\nT:Jig\\nK:G\\nGAB|'
-    """
-    return reorder_header(numbered(tune, 1), header_order)
-
-
-def numbered(tune: str, number: int) -> str:
-    """A tune with its X: line set to ``number``.
-
-    >>> numbered("X:5\\nT:Jig", 12)
-    'X:12\\nT:Jig'
-    """
-    return re.sub(r"\AX:[^\n]*", f"X:{number}", tune)
-
 
 def split_train_validation(tunes: list[str], fraction: float, seed: int) -> tuple[list[str], list[str]]:
     """Hold out about ``fraction`` of the tunes (at least one), chosen from ``seed``.

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from abcrnn.text.abc import header_fields, join_tunes
+from abcrnn.text.abc import TUNE_SEPARATOR, header_fields, join_tunes, model_text
 from abcrnn.training.augment import TRANSPOSITION_CHARACTERS, KeyMover
 from abcrnn.model.backends import (
     accelerators,
@@ -32,9 +32,7 @@ from abcrnn.model.backends import (
 from abcrnn.model.bundle import FORMAT_VERSION, load_bundle, save_bundle
 from abcrnn.training.corpus import header_statistics, load_corpus_tunes
 from abcrnn.training.data import (
-    TUNE_SEPARATOR,
     ending_weights,
-    model_text,
     split_train_validation,
     stream_chunks,
     stream_context_inputs,
