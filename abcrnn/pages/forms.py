@@ -29,28 +29,22 @@ LIMITS = Limits()
 _STRICT = ConfigDict(extra="forbid")  # a misspelt field is an error, not a default used silently
 
 
-class ComposeRequest(BaseModel):
-    """The compose form: what to sample, as ``abcrnn sample`` takes it."""
+def _compose_request():
+    """The compose form: the fields of ``SampleSettings`` the server takes, each with its help and bounds."""
+    from pydantic import create_model
 
-    model_config = _STRICT
-    n: int = Field(1, ge=1, le=LIMITS.most_tunes, description="how many tunes")
-    rhythm: str | None = Field(None, max_length=40, description="jig, reel, ... or any (default: jig)")
-    meter: str | None = Field(None, max_length=20, description="force the M: field, e.g. 9/8")
-    key: str | None = Field(None, max_length=20, description="force the K: field, e.g. Ador")
-    title: str | None = Field(None, max_length=200, description="force the T: field")
-    temperature: float = Field(0.9, gt=0, le=5, description="of the music: below 1 plays safe")
-    header_temperature: float = Field(1.0, gt=0, le=5, description="of the header lines")
-    top_p: float = Field(0.95, gt=0, le=1, description="sample from the likeliest characters holding this share")
-    top_k: int = Field(0, ge=0, le=200, description="... and from only the k likeliest (0: all)")
-    seed: int | None = Field(None, ge=0, le=2**31 - 1, description="the same seed and settings give the same tunes")
-    start: str = Field("", max_length=5000, description="opening ABC every tune starts with (header lines too)")
-    max_chars: int = Field(2000, ge=20, le=LIMITS.most_chars, description="cut a tune that has not ended by then")
-    best_of: int = Field(8, ge=1, le=LIMITS.most_candidates,
-                         description="candidates per tune at most; the first acceptable one is kept")
-    valid_only: bool = Field(False, description="keep sampling until every tune passes validation")
-    whole_bars: bool = Field(True, description="refuse a bar line that closes a bar short of the meter")
-    break_loops: bool = Field(True, description="no copy proposals for a passage's third playing in a row")
-    chords: bool = Field(False, description="write guitar chords into each tune, for a backer to play")
+    from abcrnn.declared import served_fields
+    from abcrnn.sampling.sample import SampleSettings
+
+    fields = {}
+    for name, (annotation, default, help, bounds) in served_fields(SampleSettings).items():
+        limits = {bound: getattr(LIMITS, value) if isinstance(value, str) else value for bound, value in bounds.items()}
+        fields[name] = (annotation, Field(default, description=help, **limits))
+    return create_model("ComposeRequest", __config__=_STRICT, __doc__="The compose form: what to sample, as "
+                        "``abcrnn sample`` takes it.", **fields)  # fmt: skip
+
+
+ComposeRequest = _compose_request()
 
 
 class AbcText(BaseModel):

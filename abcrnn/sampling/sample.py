@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit
+from abcrnn.declared import setting
 from abcrnn.errors import AbcrnnError
 from abcrnn.sampling.best_of import best_of
 from abcrnn.sampling.streams import SampledTune, sample_tunes
@@ -22,27 +23,54 @@ CUT_MARK = "% cut at --max-chars"  # the comment written after a tune cut at --m
 
 @dataclass(frozen=True)
 class SampleSettings:
-    """What to sample and how: the options of ``abcrnn sample``, checked when made."""
+    """What to sample and how: the options of ``abcrnn sample`` and of the compose form, checked when made.
 
-    n: int = 5  # how many tunes
-    temperature: float = 0.9  # of the music: below 1 plays safe, above 1 takes risks
-    top_k: int = 0  # sample the music only from the k likeliest characters (0: all)
-    top_p: float = 0.95  # ... and from the likeliest characters holding this share of probability
-    seed: int | None = None  # the same seed and settings give the same tunes; None draws one
-    primer: str = ""  # ABC text each tune starts with (music alone follows the sampled header)
-    title: str | None = None  # force the T: field
-    meter: str | None = None  # force the M: field
-    key: str | None = None  # force the K: field
-    rhythm: str | None = None  # force the R: field (jig where the model knows rhythms), or "any"
-    header_temperature: float = 1.0  # of the header lines: 1.0 keeps the corpus's mix of keys and meters
-    max_chars: int = 2000  # cut a tune that has not ended by then back to its last complete bar
-    valid_only: bool = False  # keep sampling until n tunes pass validation
-    max_attempts: int | None = None  # how many tunes valid_only may sample in all (default 10 n + 20)
-    best_of: int = 8  # candidates per tune at most; the first acceptable one is kept (see best_of.py)
-    whole_bars: bool = True  # a bar line may not close a bar short of the meter (but an anacrusis; bar_guard.py)
-    break_loops: bool = True  # no copy proposals for a passage's third playing in a row (model/copying.py)
-    chords: bool = False  # write guitar chords into each tune (text/chords.py)
-    time_limit: float = DEFAULT_TIME_LIMIT  # seconds music21 may take to read one tune
+    Each field is declared once (``declared.setting``): its default, its help, and how the
+    server's form takes it (a bound named as text is that of ``pages.forms.Limits``); the
+    command's options and ``pages.forms.ComposeRequest`` are made from them.
+    """
+
+    n: int = setting(5, "how many tunes.", {"default": 1, "ge": 1, "le": "most_tunes"})
+    temperature: float = setting(0.9, "of the music: below 1 plays safe, above 1 takes risks.", {"gt": 0, "le": 5})
+    top_k: int = setting(0, "sample only from the k likeliest characters (0: all).", {"ge": 0, "le": 200})
+    top_p: float = setting(0.95, "sample only from the likeliest characters holding this share of probability.",
+                           {"gt": 0, "le": 1})  # fmt: skip
+    seed: int | None = setting(
+        None, "the same seed and settings give the same tunes (default: a random seed, printed); tune i has seed "
+        "seed + i - 1 (its N: line), and --n 1 --seed with it makes that tune again.", {"ge": 0, "le": 2**31 - 1})
+    primer: str = setting(
+        "", "ABC text each tune starts with; \\n starts a new line, e.g. 'T:My Jig\\nM:6/8\\nL:1/8\\nK:G\\nGAB'; "
+        "music alone ('|:GAB') opens each tune after the header the model writes.", {"name": "start", "max_length": 5000})
+    title: str | None = setting(None, "force the T: field.", {"max_length": 200})
+    meter: str | None = setting(None, "force the M: field, e.g. 6/8.", {"max_length": 20})
+    key: str | None = setting(None, "force the K: field, e.g. Dmix.", {"max_length": 20})
+    rhythm: str | None = setting(
+        None, "force the R: field: jig (the default, where the model knows rhythms), reel, hornpipe, slip jig, ... "
+        "or any (the model chooses; with --meter, a rhythm the corpus has in that meter). The model then writes a "
+        "meter that fits.", {"max_length": 40})
+    header_temperature: float = setting(
+        1.0, "the temperature of the header lines (rhythm, meter, key): 1.0 keeps the corpus's mix.", {"gt": 0, "le": 5})
+    max_chars: int = setting(2000, "cut a tune that has not ended by then back to its last complete bar.",
+                             {"ge": 20, "le": "most_chars"})  # fmt: skip
+    valid_only: bool = setting(False, "keep sampling until n tunes pass `abcrnn validate` (or max_attempts run out).",
+                               {})  # fmt: skip
+    max_attempts: int | None = setting(None, "how many tunes --valid-only may sample in all (default: 10 x n + 20).")
+    best_of: int = setting(
+        8, "sample up to this many candidates for each tune, more only while none is acceptable (valid, complete, "
+        "ending at home, not looping), and keep the first that is; where none is, the one the critic ranks best "
+        "(1: no critic; see best_of.py).", {"ge": 1, "le": "most_candidates"})
+    whole_bars: bool = setting(
+        True, "refuse a bar line that would close a bar short of the meter (but an anacrusis, the bar that completes "
+        "it, or a bar short by a lead-in), a note in a full bar and a length that overfills one, and draw again; "
+        "False lets the model write any bar (bar_guard.py).", {})
+    break_loops: bool = setting(
+        True, "where the tune has just played a passage twice running, its copy memory does not propose a third "
+        "playing (the network alone may still choose one); False samples the model as it scores (model/copying.py).",
+        {})
+    chords: bool = setting(False, "write guitar chords into each tune, as `abcrnn chords` does; the MIDI and the page "
+                                  "play them (text/chords.py).", {})  # fmt: skip
+    time_limit: float = setting(DEFAULT_TIME_LIMIT, "seconds music21 may take to validate or render one tune; a "
+                                                    "slower one is rejected.")  # fmt: skip
 
     def __post_init__(self):
         _check_options(self.n, self.temperature, self.top_k, self.top_p, self.max_chars, self.seed)
