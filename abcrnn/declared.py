@@ -18,9 +18,10 @@ from dataclasses import MISSING, field, fields
 _HELP_WIDTH = 108
 
 
-def setting(default, help: str, served: dict | None = None):
-    """A settings field with its default and help; ``served``: how the server's form takes it (None: it does not)."""
-    return field(default=default, metadata={"help": help, "served": served})
+def setting(default, help: str, served: dict | None = None, command: bool = True):
+    """A settings field with its default and help; ``served``: how the server's form takes it (None: it does not);
+    ``command``: whether the command has it as an option (False: only the library sets it)."""
+    return field(default=default, metadata={"help": help, "served": served, "command": command})
 
 
 def help_lines(name: str, help: str) -> str:
@@ -36,7 +37,8 @@ def command_from(run, settings_class, summary: str, before: list[tuple] = (), af
     """A command function: the options ``before`` (each ``(name, annotation, default, help)``), the settings'
     fields, then the options ``after``; called, it runs ``run(settings, **options)`` with the settings made."""
     own = [*before, *after]
-    declared = [(f.name, f.type, f.default, f.metadata["help"]) for f in fields(settings_class) if f.default is not MISSING]
+    declared = [(f.name, f.type, f.default, f.metadata["help"]) for f in fields(settings_class)
+                if f.default is not MISSING and f.metadata.get("command", True)]  # fmt: skip
     ordered = [*before, *declared, *after]
     signature = inspect.Signature([inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default,
                                                      annotation=annotation) for name, annotation, default, _ in ordered])

@@ -1,29 +1,43 @@
 """The settings of a training run, checked once and stored whole in the bundle (``bundle.json``'s "training")."""
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
+from abcrnn.declared import setting
 from abcrnn.errors import AbcrnnError
 from abcrnn.text.abc import MODEL_HEADER_ORDER
 
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """How a model is trained (the network's shape is ``model.ModelConfig``)."""
+    """How a model is trained (the network's shape is ``model.ModelConfig``).
 
-    batch_size: int = 128  # parallel character streams per batch
-    seq_len: int = 100  # characters per window; the state carries from window to window
-    learning_rate: float = 0.003  # Adam's
-    lr_decay: float = 0.5  # the learning rate is multiplied by this after an epoch without improvement
-    clip_norm: float = 5.0  # gradients are clipped to this norm
-    val_fraction: float = 0.05  # share of whole tunes held out for validation
-    patience: int = 8  # stop after this many epochs without a better validation loss
-    seed: int = 1  # seeds the split, the tune order of each epoch and the weights
-    transpose: bool = False  # move each training tune to a key drawn for it, each epoch
-    header_order: str = MODEL_HEADER_ORDER  # the order of header fields in the model's text
-    warm_start: str | None = None  # the bundle whose weights the network starts from
-    oversample: str | None = None  # "9/8=4": each epoch, training tunes in these meters come this many times
-    ending_weight: float = 1.0  # the loss on each part's last bar and the characters after it weighs this much
+    Each field is declared once (``declared.setting``), with its default and the help
+    ``abcrnn train`` shows; the command's options are made from them.
+    """
+
+    batch_size: int = setting(128, "parallel character streams per batch.")
+    seq_len: int = setting(100, "characters per window; state carries from window to window.")
+    learning_rate: float = setting(0.003, "Adam's learning rate.")
+    lr_decay: float = setting(0.5, "multiply the learning rate by this after an epoch without a better validation "
+                                   "loss (1: never).")  # fmt: skip
+    clip_norm: float = setting(5.0, "gradients are clipped to this norm.")
+    val_fraction: float = setting(0.05, "share of whole tunes held out for validation.")
+    patience: int = setting(8, "stop after this many epochs without a better validation loss.")
+    seed: int = setting(1, "seeds the split, the tune order of each epoch and the weights.")
+    transpose: bool = setting(False, "each epoch, move each training tune into a key drawn with the corpus's key "
+                                     "frequencies, within G3-B6 (validation tunes stay as written).")  # fmt: skip
+    header_order: str = setting(MODEL_HEADER_ORDER, "the order of header fields in the model's text.", command=False)
+    warm_start: str | None = setting(
+        None, "start from the weights of this bundle, e.g. to fine-tune the shipped model on your own collection "
+        "(--warm-start shipped); the network is the bundle's, its vocabulary grows by the corpus's new characters, "
+        "and a copy gate or context it lacks starts new (--copy, --context add them).")
+    oversample: str | None = setting(
+        None, "METER=TIMES[,...], e.g. 9/8=4: each epoch, training tunes in that meter come that many times (each "
+        "time in another key with --transpose); validation tunes stay as they are.")
+    ending_weight: float = setting(
+        1.0, "the loss on each part's ending (its last bar, closing bar line and what follows: the cadence and the "
+        "choice to go on or stop) weighs this much against 1 elsewhere; validation is unweighted.")
 
     def oversampling(self) -> dict[str, int]:
         """The meters to oversample and their factors, from "9/8=4,3/2=2".
@@ -40,6 +54,19 @@ class TrainSettings:
         return factors
 
     def __post_init__(self):
+        if self.warm_start == "shipped":
+            from abcrnn.model.bundle import default_weights
+
+            object.__setattr__(self, "warm_start", str(default_weights()))
+        elif self.warm_start is not None:
+            object.__setattr__(self, "warm_start", str(self.warm_start))
+        if self.oversample is not None:
+            object.__setattr__(self, "oversample", str(self.oversample))
+        for item in fields(self):  # a whole number given for a float is stored as the float it means
+            value = getattr(self, item.name)
+            if item.type is float and isinstance(value, int) and not isinstance(value, bool):
+                object.__setattr__(self, item.name, float(value))
+        object.__setattr__(self, "transpose", bool(self.transpose))
         for name in ("batch_size", "seq_len", "learning_rate", "lr_decay", "clip_norm", "val_fraction", "patience",
                      "ending_weight"):
             check_positive(name, getattr(self, name))
