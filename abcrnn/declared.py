@@ -7,7 +7,7 @@ its signature is the dataclass's fields between the command's own options, its d
 ``Args`` the fields' help, so ``--help``, the argument check (``commands.arguments``) and the
 job read one declaration. ``served`` holds how ``abcrnn serve`` takes the field (pydantic
 ``Field`` bounds such as ``le=5``, or the name of a server limit; ``name=`` and ``default=``
-where the form differs); a field without it is not served, and ``pages.forms`` makes the
+where the form differs); a field without it is not served, and ``serve.forms`` makes the
 request model from the rest.
 """
 

@@ -15,9 +15,9 @@ pytest.importorskip("fastapi", reason="abcrnn serve needs fastapi and uvicorn (p
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from abcrnn.pages.book import TuneBook  # noqa: E402
-from abcrnn.pages.forms import Limits  # noqa: E402
-from abcrnn.pages.server import create_app  # noqa: E402
+from abcrnn.serve.book import TuneBook  # noqa: E402
+from abcrnn.serve.forms import Limits  # noqa: E402
+from abcrnn.serve.server import create_app  # noqa: E402
 
 JIG = "X:1\nT:Test Jig\nR:jig\nM:6/8\nL:1/8\nK:G\n|:GAB cBA|BGE D3|GAB cBA|BGE G3:|\n|:gfe dcB|cBA G3:|\n"
 FAST = {"best_of": 1, "max_chars": 400}  # the tiny model's tunes need not be good, only quick

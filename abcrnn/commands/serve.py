@@ -25,7 +25,7 @@ def serve(weights: str | None = None, port: int = 8000, host: str = "127.0.0.1",
         print(f"abcrnn: warning: listening on {host}: anyone who can reach this address can compose, read and "
               "change your tune book (there is no login); use --host 127.0.0.1 to keep it to this computer",
               file=sys.stderr)  # fmt: skip
-    from abcrnn.pages.server import create_app
+    from abcrnn.serve.server import create_app
 
     app = create_app(bundle, book, model_name=name, allowed_hosts=allowed)
     listening = _listen(host, port)  # before saying where to open it: a port in use is one line, and nothing runs
@@ -42,7 +42,7 @@ def _open(weights: str | None, db: str | None):
     from pathlib import Path
 
     from abcrnn.api import load_model
-    from abcrnn.pages.book import TuneBook, default_book_path
+    from abcrnn.serve.book import TuneBook, default_book_path
 
     bundle = load_model(weights)
     bundle.engine()  # corrupt weights fail here, in one line, not on the first request

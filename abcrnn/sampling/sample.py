@@ -26,8 +26,8 @@ class SampleSettings:
     """What to sample and how: the options of ``abcrnn sample`` and of the compose form, checked when made.
 
     Each field is declared once (``declared.setting``): its default, its help, and how the
-    server's form takes it (a bound named as text is that of ``pages.forms.Limits``); the
-    command's options and ``pages.forms.ComposeRequest`` are made from them.
+    server's form takes it (a bound named as text is that of ``serve.forms.Limits``); the
+    command's options and ``serve.forms.ComposeRequest`` are made from them.
     """
 
     n: int = setting(5, "how many tunes.", {"default": 1, "ge": 1, "le": "most_tunes"})

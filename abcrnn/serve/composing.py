@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from abcrnn.api import compose
 from abcrnn.errors import AbcrnnError
-from abcrnn.pages.forms import Limits
+from abcrnn.serve.forms import Limits
 from abcrnn.sampling.sample import SampleSettings, check_job
 from abcrnn.text.abc import header_fields, numbered
 

@@ -16,9 +16,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from starlette.exceptions import HTTPException
 
 from abcrnn.errors import AbcrnnError
-from abcrnn.pages.book import MissingTune, TuneBook
-from abcrnn.pages.composing import Busy, Composer
-from abcrnn.pages.forms import (
+from abcrnn.pages.page import STATIC
+from abcrnn.serve.book import MissingTune, TuneBook
+from abcrnn.serve.composing import Busy, Composer
+from abcrnn.serve.forms import (
     LIMITS,
     AbcText,
     ChordsRequest,
@@ -30,9 +31,8 @@ from abcrnn.pages.forms import (
     SaveRequest,
     TransposeRequest,
 )
-from abcrnn.pages.guards import OFFLINE_PAGE_POLICY, BodyLimit, SecurityHeaders, error_line
+from abcrnn.serve.guards import OFFLINE_PAGE_POLICY, BodyLimit, SecurityHeaders, error_line
 
-STATIC = Path(__file__).parent / "static"
 SERVED = ("abcjs-basic-min.js", "player.js", "compose.js", "compose.css", "abcjs-LICENSE.md")
 MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".md": "text/plain"}
 
@@ -211,7 +211,7 @@ def _tunes_of(text: str) -> list[str]:
 
 
 def _add_book_routes(app: FastAPI, book: TuneBook, model_name: str) -> None:
-    from abcrnn.pages.exports import book_abc, book_midi_zip, book_musicxml_zip, book_page
+    from abcrnn.serve.exports import book_abc, book_midi_zip, book_musicxml_zip, book_page
 
     @app.get("/api/book", summary="The saved tunes, oldest first; rhythm= keeps one rhythm")
     def list_tunes(rhythm: str | None = Query(None, max_length=40)):
