@@ -1,7 +1,7 @@
 """Settings declared once: a dataclass field with its default and its help, from which a command's
 options and the server's request model are made.
 
-``setting(default, help, **served)`` declares a field of a settings dataclass (such as
+``setting(default, help, served)`` declares a field of a settings dataclass (such as
 ``sampling.sample.SampleSettings``). ``command_from`` makes the command function fire calls:
 its signature is the dataclass's fields between the command's own options, its docstring's
 ``Args`` the fields' help, so ``--help``, the argument check (``commands.arguments``) and the

@@ -21,17 +21,18 @@ the model has written, exactly as a training tune's is: the same tracker runs ov
 beforehand for training, and one character at a time for sampling and scoring.
 """
 
+import math
+
 import numpy as np
 
 from abcrnn.text.abc import parse_field_line
-from abcrnn.text.bars import key_tonic_letter
+from abcrnn.text.bars import LETTERS, key_tonic_letter
 from abcrnn.text.following import BarFollower, bar_units_of
 
 CONTEXTS = ("remaining", "bar_of_part", "parts_closed", "tonic")
 REMAINING_STEPS = 24  # half unit notes: up to 12 unit notes left are told apart
 MOST_BARS = 15
 MOST_PARTS = 7
-LETTERS = "CDEFGAB"
 # Each context's ids: 0 "not known", then its values.
 BANDS = (3 + REMAINING_STEPS, 2 + MOST_BARS, 2 + MOST_PARTS, 1 + len(LETTERS))
 OFFSETS = tuple(int(offset) for offset in np.cumsum((0,) + BANDS[:-1]))  # each context's first row among all
@@ -51,7 +52,7 @@ def remaining_band(full, length) -> int:
         return 1
     if left == 0:
         return 2
-    return 2 + min(-int(-2 * left // 1), REMAINING_STEPS)  # the half unit notes left, rounded up
+    return 2 + min(math.ceil(2 * left), REMAINING_STEPS)  # the half unit notes left, rounded up
 
 
 class TuneReader:

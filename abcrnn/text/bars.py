@@ -232,7 +232,7 @@ def opening(tune: str, through: int | None = None) -> str:
 
 
 _PART_END = re.compile(f"({PART_END})\\s*(?P<ending>\\[?\\d)?")
-_LETTERS = "CDEFGAB"
+LETTERS = "CDEFGAB"  # the note letters, in pitch order from C
 
 
 def part_finals(tune: str) -> list[str]:
@@ -277,7 +277,7 @@ def home_letter(tune: str) -> str | None:
 
 def dominant_letter(letter: str | None) -> str | None:
     """The letter a fifth above: D for G."""
-    return _LETTERS[(_LETTERS.index(letter) + 4) % 7] if letter else None
+    return LETTERS[(LETTERS.index(letter) + 4) % 7] if letter else None
 
 
 def _tonic_letter(tune: str) -> str | None:
@@ -291,7 +291,7 @@ def key_tonic_letter(key: str) -> str | None:
     ('G', 'F', None)
     """
     key = key.strip()
-    return key[0].upper() if key[:1] and key[0].upper() in _LETTERS else None
+    return key[0].upper() if key[:1] and key[0].upper() in LETTERS else None
 
 
 def ends_at_home(tune: str) -> bool:
