@@ -26,7 +26,7 @@ import math
 import numpy as np
 
 from abcrnn.text.abc import parse_field_line
-from abcrnn.text.bars import LETTERS, key_tonic_letter
+from abcrnn.text.pitches import LETTERS, key_tonic_letter
 from abcrnn.text.following import BarFollower, bar_units_of
 
 CONTEXTS = ("remaining", "bar_of_part", "parts_closed", "tonic")

@@ -26,7 +26,8 @@ are then validated in rank order until one passes.
 """
 
 from abcrnn.sampling.form import returning_share
-from abcrnn.text.bars import dominant_letter, ends_at_home, home_letter, part_finals, written_bars
+from abcrnn.text.bars import ends_at_home, home_letter, part_finals, written_bars
+from abcrnn.text.pitches import dominant_letter
 from abcrnn.text.endings import ending_errors
 
 TONIC_WEIGHT = 1.0  # nats per character: ending at home outweighs any likelier tune

@@ -13,12 +13,14 @@ import re
 import numpy as np
 
 from abcrnn.text.abc import TUNE_SEPARATOR, model_text
+from abcrnn.text.tokens import BAR_CHARACTER
 
 
 # What each scored character is: in the header, in a bar heard for the first time in the tune,
 # or in a bar that repeats an earlier bar of the tune (its notes as written, spaces aside).
 HEADER, FIRST_BAR, REPEATED_BAR = "header", "first-time bars", "repeated bars"
-_BAR = re.compile(r"[^|]*\|*")
+# Split at the bar line character, as the copy memory reads the model's bars (``model.copying``).
+_BAR = re.compile(f"[^{re.escape(BAR_CHARACTER)}]*{re.escape(BAR_CHARACTER)}*")
 
 
 def character_kinds(text: str) -> list[str]:

@@ -21,7 +21,7 @@ Durations are ignored: a bar that returns with one note held longer still return
 import re
 from collections import Counter
 
-from abcrnn.text.transpose import pitch_class
+from abcrnn.text.pitches import pitch_class
 
 STEP, LEAP = 2, 7  # semitones
 _TONIC = re.compile(r"\s*([A-Ga-g])([#b]?)")

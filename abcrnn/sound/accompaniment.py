@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from abcrnn.text.chords import CHORD_NAME, read_chord
 from abcrnn.text.timing import timed_bars
-from abcrnn.text.transpose import pitch_class
+from abcrnn.text.pitches import pitch_class
 
 # abc2midi's default patterns (its ``%%MIDI gchord`` for each meter).
 GCHORD_PATTERNS = {"2/4": "fzcz", "3/4": "fzczcz", "3/8": "fzczcz", "4/4": "fzczfzcz", "C": "fzczfzcz",

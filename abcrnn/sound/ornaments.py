@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from abcrnn.text.abc import header_fields
-from abcrnn.text.transpose import LETTERS, NATURAL_PITCH, Key, TransposeError, note_pitches
+from abcrnn.text.pitches import LETTERS, NATURAL_PITCH
+from abcrnn.text.transpose import Key, TransposeError, note_pitches
 
 ROLL, TRILL = "\x01", "\x02"  # marks an ornament leaves in the playable text, just before its note
 ORNAMENT_MARKS = {"~": ROLL, "T": TRILL, "!trill!": TRILL}

@@ -17,9 +17,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from abcrnn.text.abc import header_fields, music_lines, parse_field_line, split_header_body
-from abcrnn.text.tokens import BAR_LINE_PATTERN, MARKUP, PART_BOUNDARY, PART_END
+from abcrnn.text.pitches import dominant_letter, key_tonic_letter
+from abcrnn.text.tokens import BAR_LINE_PATTERN, MARKUP, PART_BOUNDARY, PART_END, BarLine, Note, scan
 
 _PART_BOUNDARY = re.compile(PART_BOUNDARY)
+_PART_END = re.compile(PART_END)
+_UNWRITTEN = {"symbol", "decoration", "field", "space"}  # what written_bars leaves out
+_NOTE_LETTERS = set("ABCDEFGabcdefg")
 
 
 @dataclass
@@ -196,10 +200,15 @@ def written_bars(tune: str) -> list[str]:
     >>> written_bars('K:D\\n|:"D"d2e !trill!fed|B2A AFA:|\\nM:9/8\\n|]')
     ['d2efed', 'B2AAFA']
     """
-    music = re.sub(f"{MARKUP}|[\\s\\\\]", "", " ".join(music_lines(tune)))
-    music = re.sub(r"[|\[]\d[\d,-]*", "|", music)  # |1 and [2 start endings
-    bars = BAR_LINE_PATTERN.split(music)
-    return [bar for bar in (bar.strip(":[]") for bar in bars) if re.search(r"[A-Ga-g]", bar)]
+    bars, bar = [], []
+    for token in scan(" ".join(music_lines(tune))):
+        if isinstance(token, BarLine):  # an ending standing alone ([2) starts a bar too
+            bars.append("".join(bar))
+            bar = []
+        elif token.kind not in _UNWRITTEN and token.text != "\\":
+            bar.append(token.text)
+    bars.append("".join(bar))
+    return [bar for bar in (bar.strip(":[]") for bar in bars) if any(letter in _NOTE_LETTERS for letter in bar)]
 
 
 def opening(tune: str, through: int | None = None) -> str:
@@ -231,10 +240,6 @@ def opening(tune: str, through: int | None = None) -> str:
     return tune[: ends[0].end()]
 
 
-_PART_END = re.compile(f"({PART_END})\\s*(?P<ending>\\[?\\d)?")
-LETTERS = "CDEFGAB"  # the note letters, in pitch order from C
-
-
 def part_finals(tune: str) -> list[str]:
     """The letter each part ends on, in order: at each repeat, double or thick bar that does not close
     a first ending (``:|2`` goes on), and at the end of the tune.
@@ -242,17 +247,23 @@ def part_finals(tune: str) -> list[str]:
     >>> part_finals("X:1\\nK:G\\n|:EAA ABd|1 edB A2G:|2 edB A3||\\n|:eaa age|dBA E3:|")
     ['A', 'E']
     """
-    music = re.sub(f"{MARKUP}", "", "\n".join(music_lines(tune)))
-    finals, start = [], 0
-    for boundary in _PART_END.finditer(music):
-        if boundary.group("ending"):
-            continue
-        notes = re.findall(r"[A-Ga-g]", music[start : boundary.start()])
-        if notes:
-            finals.append(notes[-1].upper())
-        start = boundary.end()
-    rest = re.findall(r"[A-Ga-g]", music[start:])
-    return finals + [rest[-1].upper()] if rest else finals
+    finals, last = [], None
+    for token in _notes_and_bars(tune):
+        if isinstance(token, Note):
+            last = token.letter.upper()
+        elif _PART_END.fullmatch(token.symbol) and token.ending is None and last:
+            finals.append(last)
+            last = None
+    return finals + [last] if last else finals
+
+
+def _notes_and_bars(tune: str):
+    """The notes (grace notes and rests aside) and bar lines of a tune's music, in order."""
+    in_grace = False
+    for token in scan("\n".join(music_lines(tune))):
+        in_grace = (in_grace or token.kind == "grace_start") and token.kind != "grace_end"
+        if isinstance(token, BarLine) or (isinstance(token, Note) and not token.is_rest and not in_grace):
+            yield token
 
 
 def home_letter(tune: str) -> str | None:
@@ -275,23 +286,8 @@ def home_letter(tune: str) -> str | None:
     return finals[0]
 
 
-def dominant_letter(letter: str | None) -> str | None:
-    """The letter a fifth above: D for G."""
-    return LETTERS[(LETTERS.index(letter) + 4) % 7] if letter else None
-
-
 def _tonic_letter(tune: str) -> str | None:
     return key_tonic_letter(header_fields(tune).get("K", ""))
-
-
-def key_tonic_letter(key: str) -> str | None:
-    """The letter a K: field's key names as its tonic (G for ``Gmix``); None for ``none`` or no key.
-
-    >>> key_tonic_letter(" Gmix"), key_tonic_letter("f#m"), key_tonic_letter("none")
-    ('G', 'F', None)
-    """
-    key = key.strip()
-    return key[0].upper() if key[:1] and key[0].upper() in LETTERS else None
 
 
 def ends_at_home(tune: str) -> bool:
@@ -300,7 +296,6 @@ def ends_at_home(tune: str) -> bool:
     >>> ends_at_home("X:1\\nK:G\\n|:EAA ABd|edB A3:|\\n|:eaa age|dBA A3:|"), ends_at_home("X:1\\nK:D\\nDFA d3|A3|]")
     (True, False)
     """
-    bars = written_bars(tune)
-    notes = re.findall(r"[A-Ga-g]", bars[-1]) if bars else []
+    notes = [token for token in _notes_and_bars(tune) if isinstance(token, Note)]
     home = home_letter(tune)
-    return bool(notes and home and notes[-1].upper() == home)
+    return bool(notes and home and notes[-1].letter.upper() == home)

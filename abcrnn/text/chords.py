@@ -30,7 +30,7 @@ from abcrnn.text.abc import header_fields
 from abcrnn.text.bars import beat_length
 from abcrnn.text.timing import TimedBar, timed_bars
 from abcrnn.text.tokens import CHORD_SYMBOL
-from abcrnn.text.transpose import NATURAL_PITCH, pitch_class
+from abcrnn.text.pitches import NATURAL_PITCH, pitch_class
 
 # A chord name as backers write it: root, quality, added notes, a bass after a slash.
 CHORD_NAME = re.compile(r"\(?(?P<root>[A-G])(?P<accidental>[#b]?)(?P<quality>m(?!aj)|min|dim|aug|\+|°)?"

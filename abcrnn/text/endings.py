@@ -12,12 +12,8 @@ candidate that has one below one that has none.
 import re
 
 from abcrnn.text.abc import music_lines
-from abcrnn.text.tokens import BAR_LINE, ENDING_NUMBER, GRACE_NOTES, MARKUP, REPEAT_END
+from abcrnn.text.tokens import REPEAT_END, BarLine, Note, scan
 
-# An ending's number after its bar line (across a line continuation) or bracket; or a repeat's end.
-_EVENT = re.compile(f"(?P<bar>{BAR_LINE})?\\\\?\\s*(?P<number>{ENDING_NUMBER})|(?P<repeat>{REPEAT_END})")
-_NOT_MUSIC = re.compile(f"{MARKUP}|{GRACE_NOTES}")  # chord symbols and fingerings have digits of their own
-_NOTE = re.compile(r"[A-Ga-gz]")
 _REPEAT_END = re.compile(REPEAT_END)
 
 
@@ -29,19 +25,22 @@ def ending_errors(tune: str) -> list[str]:
     >>> ending_errors("X:1\\nK:G\\n|:GAB|1 c3:|\\n|:def|1 g3:|\\nabc|2 d3|]")
     ['ending 1 again before a second ending', 'ending 2 does not come at the repeat that closes ending 1']
     """
-    music = _NOT_MUSIC.sub("", "\n".join(music_lines(tune)))
-    errors, last, first_open, repeats, repeat_end = [], None, False, 0, None
-    for event in _EVENT.finditer(music):
-        bar = event.group("bar") or ""
-        if event.group("repeat") or _REPEAT_END.fullmatch(bar):
-            repeats, repeat_end = repeats + 1, event.end("repeat") if event.group("repeat") else event.end("bar")
-        if event.group("number") is None or not (bar or event.group("number").startswith("[")):
-            continue  # a repeat's end, or a note's length
-        numbers = [int(number) for number in re.findall(r"\d+", event.group("number"))]
+    errors, last, first_open, repeats, notes_since_repeat, in_grace = [], None, False, 0, False, False
+    for token in scan("\n".join(music_lines(tune))):
+        in_grace = (in_grace or token.kind == "grace_start") and token.kind != "grace_end"
+        if isinstance(token, Note) and token.letter not in "xy" and not in_grace:
+            notes_since_repeat = True
+        if not isinstance(token, BarLine):
+            continue
+        if _REPEAT_END.fullmatch(token.symbol):
+            repeats, notes_since_repeat = repeats + 1, False
+        if token.ending is None:
+            continue
+        numbers = [int(number) for number in re.findall(r"\d+", token.ending)]
         if numbers[0] > 1:
             if last is None or last + 1 != numbers[0]:
                 errors.append(f"ending {numbers[0]} follows no ending {numbers[0] - 1}")
-            elif repeats != 1 or _NOTE.search(music[repeat_end : event.start("number")]):
+            elif repeats != 1 or notes_since_repeat:
                 errors.append(f"ending {numbers[0]} does not come at the repeat that closes ending {last}")
         elif first_open:
             errors.append("ending 1 again before a second ending")

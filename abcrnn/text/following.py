@@ -3,7 +3,7 @@
 The sampler's bar guard asks, before a bar line, how long the bar being written is; the
 model's context (``model.context``) asks, at every character, how much of the bar is left and
 where the bar stands in its part. Both read the music written so far with ``BarFollower``:
-it notes each bar as its bar line passes (``tokens.BAR_LINE``), with the lengths
+it notes each bar as its bar line passes (``tokens.scan``), with the lengths
 ``durations.bar_units`` reads, and the anacruses the validator allows (``text.bars``).
 Where the meter or unit note changes inside the music it stops measuring (``full`` None).
 """
@@ -13,8 +13,8 @@ from fractions import Fraction
 
 from abcrnn.text.abc import default_unit_length, header_fields
 from abcrnn.text.bars import meter_length
-from abcrnn.text.durations import bar_units, note_length
-from abcrnn.text.tokens import BAR_LINE_PATTERN, PART_BOUNDARY, PART_END
+from abcrnn.text.durations import bar_units
+from abcrnn.text.tokens import PART_BOUNDARY, PART_END, BarLine, scan, written_length
 
 _PART_BOUNDARY = re.compile(PART_BOUNDARY)
 _PART_END = re.compile(PART_END)
@@ -33,7 +33,7 @@ def bar_units_of(tune_header: str) -> Fraction | None:
     unit = re.fullmatch(r"(\d+)/(\d+)", fields.get("L", "").strip() or default_unit_length(meter or "4/4"))
     if full is None or not unit or int(unit.group(1)) == 0:
         return None
-    return full / (4 * note_length(unit.group(1), "/", unit.group(2)))
+    return full / (4 * written_length(unit.group(1), "/", unit.group(2)))
 
 
 class BarFollower:
@@ -59,10 +59,14 @@ class BarFollower:
         """Note every bar completed since the last call (a bar line at the very end may still grow: not yet)."""
         if self.full is not None and _CHANGE.search(music, self.checked):
             self.full = None
-        for line in BAR_LINE_PATTERN.finditer(music, self.checked):
-            if line.end() == len(music):
+        start = self.checked
+        for line in scan(music[start:]):
+            if not isinstance(line, BarLine) or not line.symbol:
+                continue
+            end = start + line.start + len(line.symbol)  # the ending's number, if any, is the next bar's
+            if end == len(music):
                 break
-            length = bar_units(music[self.checked : line.start()])
+            length = bar_units(music[self.checked : start + line.start])
             if length:  # a bar with notes (a bar line's own :| |: pieces have none)
                 if self.first_of_part:
                     self.anacrusis = length if self.full is not None and length < self.full else None
@@ -71,9 +75,9 @@ class BarFollower:
                 self.bars += 1
                 self.part_bars += 1
                 self.first_of_part = False
-            if _PART_BOUNDARY.fullmatch(line.group()):
+            if _PART_BOUNDARY.fullmatch(line.symbol):
                 self.first_of_part = True
                 self.part_bars = 0
-            if _PART_END.fullmatch(line.group()):
+            if _PART_END.fullmatch(line.symbol):
                 self.part_ends += 1
-            self.checked = line.end()
+            self.checked = end

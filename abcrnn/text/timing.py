@@ -12,31 +12,13 @@ from fractions import Fraction
 
 from abcrnn.text.abc import header_fields, parse_field_line, split_header_body, default_unit_length
 from abcrnn.text.bars import meter_length
-from abcrnn.text.durations import TUPLET_TIME, note_length
-from abcrnn.text.tokens import (
-    BAR_LINE,
-    CHORD,
-    CHORD_SYMBOL,
-    DECORATION,
-    ENDING_NUMBER,
-    GRACE_NOTES,
-    INLINE_FIELD,
-    NOTE_WITH_LENGTH,
-    PART_END,
-    PLUS_DECORATION,
-    TUPLET,
-)
+from abcrnn.text.durations import TUPLET_TIME
+from abcrnn.text.tokens import PART_END, BarLine, ChordEnd, Field, Note, Token, Tuplet, scan
 
-_TOKEN = re.compile(
-    f"(?P<comment>%.*)|(?P<symbol>{CHORD_SYMBOL})|(?P<markup>{DECORATION}|{PLUS_DECORATION}|{INLINE_FIELD})"
-    f"|(?P<grace>{GRACE_NOTES})|(?P<bar>{BAR_LINE})(?P<ending>{ENDING_NUMBER})?|(?P<tuplet>{TUPLET})"
-    f"|{CHORD}|(?P<note>{NOTE_WITH_LENGTH})|(?P<broken>[<>]+)"
-    # 4.14's one-letter decorations (staccato, roll, fermata, trill, bowings) and 4.11's slur start,
-    # written before a note: a chord symbol goes before them.
-    r"|(?P<mark>[.~HLMOPSTuv]|\((?![2-9]))"
-)
 _PART_END = re.compile(PART_END)
 _BROKEN = {">": Fraction(3, 2), ">>": Fraction(7, 4), ">>>": Fraction(15, 8)}
+# What is written before a note and goes with it: a chord symbol goes before all of these.
+_BEFORE_NOTE = {"symbol", "decoration", "field", "grace_start", "mark", "tuplet", "chord_start"}
 
 
 @dataclass
@@ -120,47 +102,56 @@ class _BarReader:
             self.key = self.bar.key = value.strip()
 
     def line(self, number: int, text: str) -> None:
-        for token in _TOKEN.finditer(text):
-            if token.group("comment") is not None:
+        chord: list[Note] | None = None  # the notes of the chord being read
+        chord_start, in_grace = 0, False
+        for token in scan(text):
+            if token.kind == "comment":
                 break
-            if token.group("bar") is not None:
-                self._close(bool(_PART_END.fullmatch(token.group("bar"))))
-            elif token.group("markup") is not None and token.group()[1:3] in ("M:", "L:", "K:"):
-                self.field(token.group()[1], token.group()[3:-1])
-            elif token.group("broken") is not None:
-                self._broken(token.group("broken"))
-            elif token.group("tuplet") is not None:
-                self._tuplet(token)
-                self.pending_column = self.pending_column if self.pending_column is not None else token.start()
-            elif any(token.group(name) is not None for name in ("symbol", "markup", "grace", "mark")):
-                if token.group("symbol") is not None:
-                    self.pending_symbols.append(token.group("symbol")[1:-1])
-                self.pending_column = self.pending_column if self.pending_column is not None else token.start()
-            elif token.group("notes") is not None or token.group("note") is not None:
-                self._note(number, token)
+            if in_grace:
+                in_grace = token.kind != "grace_end"
+            elif isinstance(token, BarLine) and token.symbol:
+                self._close(bool(_PART_END.fullmatch(token.symbol)))
+            elif chord is not None:  # a chord's notes, to its ] (what else is written in it is not timed)
+                if isinstance(token, Note):
+                    chord.append(token)
+                elif isinstance(token, ChordEnd):
+                    self._chord(number, chord, token, chord_start)
+                    chord = None
+            elif isinstance(token, Field) and token.letter in "MLK":
+                self.field(token.letter, token.value)
+            elif token.kind == "broken":
+                self._broken(token.text)
+            elif token.kind in _BEFORE_NOTE:
+                self._before_note(token)
+                in_grace = token.kind == "grace_start"
+                if token.kind == "chord_start":
+                    chord, chord_start = [], token.start
+            elif isinstance(token, Note) and token.letter not in "xy":  # music21 and the validator give x no time
+                pitch = self.pitches.get((number, token.start))
+                self._note(number, token.start, token.length, [] if pitch is None else [pitch])
 
-    def _note(self, number: int, token: re.Match) -> None:
-        if token.group("notes") is not None:
-            inner = list(re.finditer(NOTE_WITH_LENGTH, token.group("notes")))
-            if not inner:
-                return
-            units = note_length(*inner[0].group("multiplier", "slashes", "divisor")) * note_length(
-                *token.group("chord_multiplier", "chord_slashes", "chord_divisor"))
-            offset = token.start("notes")
-            found = [self.pitches.get((number, offset + note.start())) for note in inner]
+    def _before_note(self, token: Token) -> None:
+        if isinstance(token, Tuplet):
+            q = token.q if token.q is not None else TUPLET_TIME.get(token.p, 2)
+            self.tuplet_factor, self.tuplet_left = Fraction(q, token.p), token.r or token.p
+        if token.kind == "symbol":
+            self.pending_symbols.append(token.text[1:-1])
+        if token.kind != "chord_start":
+            self.pending_column = self.pending_column if self.pending_column is not None else token.start
+
+    def _chord(self, number: int, notes: list[Note], end: ChordEnd, start: int) -> None:
+        if notes:
+            found = [self.pitches.get((number, note.start)) for note in notes]
             heard = sorted({pitch for pitch in found if pitch is not None})
-        else:
-            if token.group("letter") in "xy":  # spacers: music21 and the validator give x no time either
-                return
-            units = note_length(*token.group("multiplier", "slashes", "divisor"))
-            pitch = self.pitches.get((number, token.start("note")))
-            heard = [] if pitch is None else [pitch]
+            self._note(number, start, notes[0].length * end.length, heard)
+
+    def _note(self, number: int, start: int, units: Fraction, heard: list[int]) -> None:
         length = units * self.unit * self.broken_next
         self.broken_next = Fraction(1)
         if self.tuplet_left:
             length *= self.tuplet_factor
             self.tuplet_left -= 1
-        column = self.pending_column if self.pending_column is not None else token.start()
+        column = self.pending_column if self.pending_column is not None else start
         self.pending_column = None
         self.bar.notes.append(TimedNote(self.bar.length, length, heard, number, column, self.pending_symbols))
         self.pending_symbols = []
@@ -176,11 +167,6 @@ class _BarReader:
         self.bar.length += last.length * (longer - 1)
         last.length *= longer
         self.broken_next = shorter
-
-    def _tuplet(self, token: re.Match) -> None:
-        p = int(token.group("p"))
-        q = int(token.group("q")) if token.group("q") else TUPLET_TIME.get(p, 2)
-        self.tuplet_factor, self.tuplet_left = Fraction(q, p), int(token.group("r") or p)
 
     def _close(self, part_end: bool) -> None:
         self.pending_column, self.pending_symbols = None, []

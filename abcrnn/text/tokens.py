@@ -5,6 +5,13 @@ Every module that finds bar lines, decorations, chord symbols or inline fields i
 uses these patterns, so that an edge case is mended in one place. They are regular
 expression sources, to be combined; compiled forms follow for the common uses.
 
+Most readers take the music from ``scan``, which reads it once into typed tokens (notes
+and rests with their spelling and written length, bar lines with their endings, chords'
+and grace notes' brackets, tuplets, fields, chord symbols, decorations): the transposer
+and pitch reader (``transpose``), the note timer (``timing``), bar lengths (``durations``)
+and the bar follower built on them (``following``), numbered endings (``endings``), and
+the bars, part endings and home of ``bars``.
+
 >>> BAR_LINE_PATTERN.findall("|:AB c|d2 :|2 e||f|]")
 ['|:', '|', ':|', '||', '|]']
 >>> MARKUP_PATTERN.sub("", '"D"d2 !trill!e [K:G]f')
@@ -12,6 +19,9 @@ expression sources, to be combined; compiled forms follow for the common uses.
 """
 
 import re
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
 
 # 4.8 Repeat/bar symbols: thick and thin bars, repeats, and the double repeat ::.
 # Longer symbols first, so that || is one bar line and not two.
@@ -51,3 +61,134 @@ MARKUP = f"{CHORD_SYMBOL}|{DECORATION}|{INLINE_FIELD}"
 
 BAR_LINE_PATTERN = re.compile(BAR_LINE)
 MARKUP_PATTERN = re.compile(MARKUP)
+
+
+# The scan: a music line read once into typed tokens (the module doc's patterns, in one order).
+# A bar line takes the number of the ending it starts (|1, :|2, | [2, across a line continuation
+# \); a bracketed ending may also stand alone ([2 after a line's end). A [ opens a chord only
+# where its ] follows before any bar line; a { opens grace notes until its }.
+_SCAN = re.compile(
+    f"(?P<comment>%.*)|(?P<symbol>{CHORD_SYMBOL})|(?P<decoration>{DECORATION_IN_LINE}|\\+[A-Za-z0-9.]*\\+)"
+    f"|(?P<field>{INLINE_FIELD})|(?P<bar>{BAR_LINE})(?:\\\\?\\s*(?P<ending>{ENDING_NUMBER}))?"
+    f"|(?P<ending_alone>\\[\\d[\\d,-]*)|(?P<tuplet>{TUPLET})|(?P<chord_start>\\[(?=[^\\]|:]*\\]))"
+    r"|(?P<chord_end>\](?P<chord_multiplier>\d*)(?P<chord_slashes>/*)(?P<chord_divisor>\d*))"
+    r"|(?P<grace_start>\{)|(?P<grace_end>\})"
+    f"|(?P<note>(?P<accidental>\\^\\^|\\^|__|_|=)?(?P<letter>[A-Ga-gzxy])(?P<octave>[,']*)"
+    r"(?P<multiplier>\d*)(?P<slashes>/*)(?P<divisor>\d*))"
+    # An accidental with no note after it: a microtone (^/ ^3/4), or e-mail's =20.
+    r"|(?P<microtone>[\^_=]+[/\d])|(?P<broken>[<>]+)"
+    # 4.14's one-letter decorations (staccato, roll, fermata, trill, bowings) and 4.11's slur start.
+    r"|(?P<mark>[.~HLMOPSTuv]|\((?![2-9]))|(?P<space>\s+)|(?P<other>.)"
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    """A piece of music as written: its kind (``_SCAN``'s group names) and where it stands in the text."""
+
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Note(Token):
+    """A note or rest (z; x and y are spacers) with its accidental, octave marks and written length."""
+
+    accidental: str  # ^ ^^ _ __ = or ""
+    letter: str
+    octave_marks: str
+    length: Fraction  # in unit notes (L:), as written: before broken rhythm, tuplets and chords
+
+    @property
+    def is_rest(self) -> bool:
+        return self.letter in "zxy"
+
+    @property
+    def octave(self) -> int:
+        """Octaves above the one from middle C (C to B): c is 1, C, is -1."""
+        return int(self.letter.islower()) + self.octave_marks.count("'") - self.octave_marks.count(",")
+
+
+@dataclass(frozen=True)
+class BarLine(Token):
+    """A bar line (``symbol`` as BAR_LINE spells it; empty for a bracketed ending standing alone) and the
+    number of the ending it starts, if any."""
+
+    symbol: str
+    ending: str | None
+
+
+@dataclass(frozen=True)
+class Field(Token):
+    """A field written inside the music, ``[K:G]``."""
+
+    letter: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Tuplet(Token):
+    """``(p:q:r``: p notes in the time of q, for the next r notes (q and r None where not written)."""
+
+    p: int
+    q: int | None
+    r: int | None
+
+
+@dataclass(frozen=True)
+class ChordEnd(Token):
+    """The ] that closes a chord, and the length written after it (in multiples of its notes' length)."""
+
+    length: Fraction
+
+
+def scan(music: str) -> list[Token]:
+    """The tokens of music text, every character in one of them, in order.
+
+    >>> [(token.kind, token.text) for token in scan('"G"!trill!^g2|1 [ce]/ (3z')][:7]
+    [('symbol', '"G"'), ('decoration', '!trill!'), ('note', '^g2'), ('bar', '|1'), ('space', ' '), \
+('chord_start', '['), ('note', 'c')]
+    >>> note = scan("_B,3/2")[0]
+    >>> note.accidental, note.letter, note.octave, note.length
+    ('_', 'B', -1, Fraction(3, 2))
+    """
+    return list(_scanned(music))
+
+
+def _scanned(music: str):
+    for match in _SCAN.finditer(music):
+        kind = "bar" if match.lastgroup == "ending" else match.lastgroup
+        text, start, end = match.group(), match.start(), match.end()
+        if kind == "note":
+            yield Note(kind, text, start, end, match.group("accidental") or "", match.group("letter"),
+                       match.group("octave"), written_length(*match.group("multiplier", "slashes", "divisor")))
+        elif kind == "bar":
+            yield BarLine(kind, text, start, end, match.group("bar"), match.group("ending"))
+        elif kind == "ending_alone":
+            yield BarLine("bar", text, start, end, "", text)
+        elif kind == "field":
+            yield Field(kind, text, start, end, text[1], text[3:-1])
+        elif kind == "tuplet":
+            q, r = match.group("q", "r")
+            yield Tuplet(kind, text, start, end, int(match.group("p")), int(q) if q else None, int(r) if r else None)
+        elif kind == "chord_end":
+            lengths = match.group("chord_multiplier", "chord_slashes", "chord_divisor")
+            yield ChordEnd(kind, text, start, end, written_length(*lengths))
+        else:
+            yield Token(kind, text, start, end)
+
+
+@lru_cache(maxsize=512)  # the lengths written are few, and asked for at every note
+def written_length(multiplier: str, slashes: str, divisor: str) -> Fraction:
+    """A written length in unit notes: ``2`` is two, ``/`` or ``/2`` half, ``3/2`` one and a half, ``//`` a quarter.
+
+    >>> written = [("", "", ""), ("2", "", ""), ("", "/", ""), ("3", "/", "2"), ("", "//", "")]
+    >>> [str(written_length(*parts)) for parts in written]
+    ['1', '2', '1/2', '3/2', '1/4']
+    """
+    number = Fraction(int(multiplier) if multiplier else 1)
+    if divisor:
+        return number / int(divisor)
+    return number / 2 ** len(slashes)

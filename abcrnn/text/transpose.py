@@ -18,40 +18,22 @@ K:Gdor
 
 import re
 
-from abcrnn.text.abc import parse_field_line, split_header_body
 from abcrnn.errors import AbcrnnError
+from abcrnn.text.abc import parse_field_line, split_header_body
+from abcrnn.text.pitches import ACCIDENTAL_SHIFT, ACCIDENTAL_TEXT, ACCIDENTAL_VALUE, LETTERS, NATURAL_PITCH
+from abcrnn.text.tokens import BarLine, Field, Note, Token, scan
 
-LETTERS = "CDEFGAB"
-NATURAL_PITCH = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
-# What a sharp or flat after a key's or chord's letter adds (G#, Bb).
-ACCIDENTAL_SHIFT = {"#": 1, "b": -1, "": 0}
 # Where each letter's major key sits on the circle of fifths (sharps positive).
 MAJOR_FIFTHS = {"F": -1, "C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5}
 # How far each mode's signature sits from the major key on the same tonic.
 MODE_FIFTHS = {"maj": 0, "ion": 0, "mix": -1, "dor": -2, "min": -3, "aeo": -3, "m": -3, "phr": -4, "loc": -5,
                "lyd": 1}  # fmt: skip
 SHARP_ORDER, FLAT_ORDER = "FCGDAEB", "BEADGCF"
-ACCIDENTAL_TEXT = {-2: "__", -1: "_", 0: "=", 1: "^", 2: "^^"}
-ACCIDENTAL_VALUE = {text: value for value, text in ACCIDENTAL_TEXT.items()}
 # Ways a reader may apply a written accidental to later notes of its bar: to the letter in every
 # octave or in its own octave, and counting grace notes' accidentals or not.
 WRITTEN_READERS = (("letter", False), ("octave", False), ("letter", True), ("octave", True))
 
 _KEY = re.compile(r"^(\s*)([A-G])([#b]?)(\s*)([A-Za-z]*)(.*)$", re.DOTALL)
-# One token of a music line: what matters for transposing; everything else is copied.
-_TOKEN = re.compile(
-    r"""(?P<comment>%.*)
-    | (?P<chord>"[^"]*")
-    | (?P<decoration>![^!\n]*!|\+[A-Za-z0-9.]*\+)
-    | (?P<field>\[[A-Za-z]:[^\]]*\])
-    | (?P<note>(?:\^\^|\^|__|_|=)?[A-Ga-g][,']*)
-    | (?P<microtone>[\^_=]+[/\d])
-    | (?P<bar>[|:]+|\[\|)
-    | (?P<grace>[{}])
-    """,
-    re.VERBOSE,
-)
-
 
 class TransposeError(AbcrnnError):
     """A tune this transposer cannot move faithfully; the message says why."""
@@ -145,15 +127,6 @@ class Key:
         """
         mode = next(name for name, shift in MODE_FIFTHS.items() if shift == self.mode_fifths)
         return self.letter + self.accidental + {"maj": "", "min": "m"}.get(mode, mode)
-
-
-def pitch_class(letter: str, accidental: str = "") -> int:
-    """The pitch class of a key's or chord's root: ``pitch_class("F", "#")`` is 6.
-
-    >>> pitch_class("F", "#"), pitch_class("B", "b"), pitch_class("C")
-    (6, 10, 0)
-    """
-    return (NATURAL_PITCH[letter] + ACCIDENTAL_SHIFT[accidental]) % 12
 
 
 def transpose_tune(tune: str, semitones: int = 0, to_key: str | None = None) -> str:
@@ -304,42 +277,40 @@ class _Mover:
         self.written = {reader: {} for reader in WRITTEN_READERS}
 
     def music_line(self, line: str) -> str:
-        return _TOKEN.sub(self._token, line)
+        return "".join(self._token(token) for token in scan(line))
 
-    def _token(self, match: re.Match) -> str:
-        kind, text = match.lastgroup, match.group()
-        if kind == "note":
-            return self._note(text, match.span())
-        if kind == "chord":
+    def _token(self, token: Token) -> str:
+        kind, text = token.kind, token.text
+        if isinstance(token, Note) and not token.is_rest:
+            return self._note(token) + text[len(token.accidental) + 1 + len(token.octave_marks) :]
+        if kind == "symbol":
             return _move_chord_symbol(text, self.semitones, self.letter_steps)
-        if kind == "field" and text[1] == "K":
-            return "[K:" + self.change_key(_read_key(text[3:-1])) + "]"
-        if kind == "bar":
-            if "|" in text or "::" in text:
-                self.bar_reset()
+        if isinstance(token, Field) and token.letter == "K":
+            return "[K:" + self.change_key(_read_key(token.value)) + "]"
+        if isinstance(token, BarLine) and ("|" in token.symbol or token.symbol == "::"):
+            self.bar_reset()
         if kind == "microtone":
             raise TransposeError(f"{text!r} is an accidental with no note after it (a microtone, or e-mail's =20)")
-        if kind == "grace":
-            self.grace_accidentals = dict(self.read_accidentals) if text == "{" else None
+        if kind in ("grace_start", "grace_end"):
+            self.grace_accidentals = dict(self.read_accidentals) if kind == "grace_start" else None
         return text
 
-    def _note(self, text: str, span: tuple[int, int]) -> str:
-        accidental_text, letter, octave_marks = re.fullmatch(r"([\^_=]*)([A-Ga-g])([,']*)", text).groups()
-        upper = letter.upper()
-        octave = (1 if letter.islower() else 0) + octave_marks.count("'") - octave_marks.count(",")
+    def _note(self, token: Note) -> str:
+        upper = token.letter.upper()
         accidentals = self.read_accidentals if self.grace_accidentals is None else self.grace_accidentals
-        if accidental_text:
-            accidentals[upper] = ACCIDENTAL_VALUE[accidental_text]
+        if token.accidental:
+            accidentals[upper] = ACCIDENTAL_VALUE[token.accidental]
         accidental = accidentals.get(upper, self.old_signature[upper])
-        pitch = 12 * octave + NATURAL_PITCH[upper] + accidental + self.semitones
-        position = 7 * octave + LETTERS.index(upper) + self.letter_steps
+        pitch = 12 * token.octave + NATURAL_PITCH[upper] + accidental + self.semitones
+        position = 7 * token.octave + LETTERS.index(upper) + self.letter_steps
         new_octave, new_upper = divmod(position, 7)
         new_letter = LETTERS[new_upper]
         new_accidental = pitch - 12 * new_octave - NATURAL_PITCH[new_letter]
         if new_accidental not in ACCIDENTAL_TEXT:
-            raise TransposeError(f"{text} would need a triple accidental")
+            raise TransposeError(f"{token.accidental}{token.letter}{token.octave_marks} would need a triple accidental")
         if self.notes is not None:
-            self.notes.append((self.line_number, *span, 60 + pitch, self.grace_accidentals is not None))
+            end = token.start + len(token.accidental) + 1 + len(token.octave_marks)
+            self.notes.append((self.line_number, token.start, end, 60 + pitch, self.grace_accidentals is not None))
         return self._written(new_letter, new_octave, new_accidental)
 
     def _written(self, letter: str, octave: int, accidental: int) -> str:
