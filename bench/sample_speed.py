@@ -43,11 +43,12 @@ def copy_cost(weights: str, n: int = 100) -> tuple[float, float, int]:
     """
     from abcrnn.model.bundle import load_bundle
     from abcrnn.model.engine import log_probabilities
-    from abcrnn.sampling.streams import sample_tunes
+    from abcrnn.sampling.streams import Drawing, sample_tunes
 
     bundle = load_bundle(weights)
     with_copy = bundle.engine()
-    tunes = sample_tunes(with_copy, bundle.vocabulary, n, 0.9, 0, 0.95, seed=1, header_order=bundle.header_order)
+    tunes = sample_tunes(with_copy, bundle.vocabulary, n, Drawing(temperature=0.9, top_p=0.95), seed=1,
+                         header_order=bundle.header_order)
     ids = [bundle.vocabulary.encode(tune.text + "\n\n") for tune in tunes]
     without = bundle.engine()
     without.gate_kernel = None  # the same LSTM and softmax; initial_state then holds no copy memory

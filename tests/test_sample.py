@@ -10,7 +10,7 @@ from conftest import DATA, ROOT, assert_one_line_error, run_cli
 from abcrnn.text.abc import header_fields, split_header_body, split_tunes
 from abcrnn.model.bundle import load_bundle
 from abcrnn.model.engine import softmax
-from abcrnn.sampling.streams import cut_to_last_bar, sample_tunes
+from abcrnn.sampling.streams import Drawing, cut_to_last_bar, sample_tunes
 
 
 def test_engine_probabilities_equal_keras(tiny_bundle):
@@ -73,14 +73,15 @@ def test_sampled_tunes_are_numbered_and_forced_fields_hold(tiny_bundle, tmp_path
 def test_primer_starts_every_tune(tiny_bundle):
     bundle = load_bundle(tiny_bundle)
     primer = "X:1\nT:Primed\nM:6/8\nL:1/8\nK:G\nGAB"
-    tunes = sample_tunes(bundle.engine(), bundle.vocabulary, 3, seed=2, primer=primer, max_chars=200, first_number=7)
+    tunes = sample_tunes(bundle.engine(), bundle.vocabulary, 3, Drawing(max_chars=200), seed=2, primer=primer,
+                         first_number=7)
     for number, tune in zip((7, 8, 9), tunes):
         assert tune.text.startswith(f"X:{number}\nT:Primed\nM:6/8\nL:1/8\nK:G\nGAB")
 
 
 def test_max_chars_cuts_back_to_last_complete_bar(tiny_bundle):
     bundle = load_bundle(tiny_bundle)
-    tunes = sample_tunes(bundle.engine(), bundle.vocabulary, 4, temperature=3.0, seed=3, max_chars=120)
+    tunes = sample_tunes(bundle.engine(), bundle.vocabulary, 4, Drawing(temperature=3.0, max_chars=120), seed=3)
     truncated = [tune for tune in tunes if tune.truncated]
     assert truncated  # at temperature 3 a tiny model does not end a tune in 120 characters
     for tune in truncated:
@@ -168,14 +169,15 @@ def test_a_forced_meter_gets_only_rhythms_the_corpus_has_in_it(rhythm_bundle):
 
     bundle = load_bundle(rhythm_bundle)
     choose = rhythm_chooser("any", {"M": "9/8"}, bundle.header_statistics)
-    tunes = sample_tunes(bundle.engine(), bundle.vocabulary, 6, seed=4, forced=choose(list(range(4, 10))),
-                         max_chars=250)
+    tunes = sample_tunes(bundle.engine(), bundle.vocabulary, 6, Drawing(max_chars=250), seed=4,
+                         forced=choose(list(range(4, 10))))
     for tune in tunes:
         assert header_fields(tune.text).get("R") == "slip jig" and header_fields(tune.text)["M"] == "9/8"
     # "none" in the corpus: the R: field is left out, never sampled.
     headers = {"rhythm_meters": {"none M:3/4": 5, "reel M:C|": 9}}
     assert rhythm_chooser("any", {"M": "3/4"}, headers)([1, 2, 3]) == [{"M": "3/4", "R": ""}] * 3
-    tunes = sample_tunes(bundle.engine(), bundle.vocabulary, 4, seed=5, forced={"M": "3/4", "R": ""}, max_chars=250)
+    tunes = sample_tunes(bundle.engine(), bundle.vocabulary, 4, Drawing(max_chars=250), seed=5,
+                         forced={"M": "3/4", "R": ""})
     assert all("R" not in header_fields(tune.text) and header_fields(tune.text)["M"] == "3/4" for tune in tunes)
 
 
@@ -203,8 +205,8 @@ def test_header_temperature_applies_to_the_header_only(tiny_bundle, monkeypatch)
     monkeypatch.setattr(abcrnn.model.engine, "softmax", recorded)
     bundle = load_bundle(tiny_bundle)
     draw = lambda primer, forced: sample_tunes(  # noqa: E731
-        UniformEngine(bundle.vocabulary.size), bundle.vocabulary, 1, temperature=1.3, seed=6, max_chars=400,
-        primer=primer, forced=forced, header_temperature=0.2)  # fmt: skip
+        UniformEngine(bundle.vocabulary.size), bundle.vocabulary, 1,
+        Drawing(temperature=1.3, max_chars=400, header_temperature=0.2), seed=6, primer=primer, forced=forced)
     draw("X:1\nT:A\nM:6/8\nL:1/8\nK:G\n", {})  # the header is given: all music
     assert set(used) == {1.3}
     used.clear()
@@ -217,7 +219,7 @@ def test_header_temperature_applies_to_the_header_only(tiny_bundle, monkeypatch)
 def test_top_k_trims_the_music_but_not_the_header(tiny_bundle):
     """Header lines keep the corpus's rarer keys and titles: top-k and top-p apply to the music only."""
     bundle = load_bundle(tiny_bundle)
-    tunes = sample_tunes(bundle.engine(), bundle.vocabulary, 12, temperature=1.0, top_k=1, seed=3, max_chars=300)
+    tunes = sample_tunes(bundle.engine(), bundle.vocabulary, 12, Drawing(top_k=1, max_chars=300), seed=3)
     split = [split_header_body(tune.text) for tune in tunes]
     headers = ["\n".join(header[1:]) for header, _ in split]  # X: numbers aside
     assert len(set(headers)) > 1  # sampled from the whole distribution, not always the likeliest

@@ -75,8 +75,8 @@ def test_shipped_sampler_breaks_a_loop_the_copy_memory_would_play_a_third_time()
     real = engine.initial_state
     engine.initial_state = lambda n, break_loops=False: asked.append(break_loops) or real(n, break_loops)
     for break_loops in (True, False):
-        streams.sample_tunes(engine, bundle.vocabulary, 1, seed=1, max_chars=60, **({} if break_loops else
-                             {"break_loops": False}))  # fmt: skip
+        streams.sample_tunes(engine, bundle.vocabulary, 1, streams.Drawing(max_chars=60, break_loops=break_loops),
+                             seed=1)
     assert asked == [True, False]
 
 

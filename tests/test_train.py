@@ -189,8 +189,8 @@ def test_transpose_trains_on_moved_tunes_and_keeps_validation_as_written(tmp_pat
 
     seen = []
     real_fit = abcrnn.training.train._fit_one_epoch
-    monkeypatch.setattr(abcrnn.training.train, "_fit_one_epoch", lambda model, config, vocabulary, tunes, *rest: (
-        seen.append(list(tunes)) or real_fit(model, config, vocabulary, tunes, *rest)))  # fmt: skip
+    monkeypatch.setattr(abcrnn.training.train, "_fit_one_epoch", lambda model, run, tunes, *rest: (
+        seen.append(list(tunes)) or real_fit(model, run, tunes, *rest)))  # fmt: skip
     out = tmp_path / "moved"
     train(corpus=str(DATA / "rhythms60.abc"), out=str(out), epochs=2, transpose=True, **TINY)
     bundle = load_bundle(out)

@@ -14,7 +14,7 @@ from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit
 from abcrnn.declared import setting
 from abcrnn.errors import AbcrnnError
 from abcrnn.sampling.best_of import best_of
-from abcrnn.sampling.streams import SampledTune, sample_tunes
+from abcrnn.sampling.streams import Drawing, SampledTune, sample_tunes
 from abcrnn.sampling.titles import consistent_title
 from abcrnn.text.abc import numbered, parse_field_line, with_note
 
@@ -98,6 +98,11 @@ class SampleSettings:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def drawing(self) -> Drawing:
+        """How these settings draw each character."""
+        return Drawing(float(self.temperature), int(self.top_k), float(self.top_p), float(self.header_temperature),
+                       int(self.max_chars), bool(self.whole_bars), bool(self.break_loops))  # fmt: skip
+
     def with_seed(self) -> "SampleSettings":
         """These settings with a seed: their own, or one drawn now (print it, so the tunes can be made again)."""
         if self.seed is not None:
@@ -147,11 +152,10 @@ def sample_from(bundle, settings: SampleSettings, progress=None, stop=None) -> S
     notes: list[str] = []
     choose_rhythms = rhythm_chooser(_rhythm(settings, headers), forced, headers, notes)
     engine = bundle.engine()
+    drawing = settings.drawing()
     sample_with = lambda seeds, fields, progress: sample_tunes(  # noqa: E731
-        engine, bundle.vocabulary, len(seeds), float(settings.temperature), int(settings.top_k), float(settings.top_p),
-        seeds, settings.primer, fields, int(settings.max_chars), progress=progress,
-        header_temperature=float(settings.header_temperature), header_order=bundle.header_order, stop=stop,
-        whole_bars=bool(settings.whole_bars), break_loops=bool(settings.break_loops))  # fmt: skip
+        engine, bundle.vocabulary, len(seeds), drawing, seeds, settings.primer, fields, progress=progress,
+        header_order=bundle.header_order, stop=stop)  # fmt: skip
     draw = lambda seeds, progress: sample_with(seeds, choose_rhythms(seeds), progress)  # noqa: E731
     if settings.best_of > 1:
         # A candidate shares its tune's header, but for the fields the primer writes itself.

@@ -30,6 +30,21 @@ from abcrnn.text.tokens import BAR_LINE
 _BAR_LINE = re.compile(f"({BAR_LINE})")
 
 
+@dataclass(frozen=True)
+class Drawing:
+    """How each character is drawn, the same for every tune of a batch (a user gives them as ``SampleSettings``)."""
+
+    temperature: float = 1.0
+    top_k: int = 0  # draw the music from its k likeliest characters only (0: from all)
+    top_p: float = 1.0  # ... from the likeliest whose probabilities add up to p
+    header_temperature: float | None = None  # for header lines (default: temperature)
+    max_chars: int = 2000  # a tune this long is cut back to its last complete bar
+    # A bar line may not close a bar short of the meter, but for an anacrusis or a lead-in, nor a note
+    # start in a full bar or a length overfill it (``bar_guard``); where the model draws one, it draws again.
+    whole_bars: bool = True
+    break_loops: bool = True  # the copy memory proposes no third playing in a row of a passage (``CopyTracker``)
+
+
 @dataclass
 class SampledTune:
     """One sampled tune's text, whether it was cut at ``max_chars``, how likely the model found it, and its seed."""
@@ -136,20 +151,14 @@ def sample_tunes(
     engine,
     vocabulary,
     n: int,
-    temperature: float = 1.0,
-    top_k: int = 0,
-    top_p: float = 1.0,
+    drawing: Drawing = Drawing(),
     seed: int | list = 0,
     primer: str = "",
     forced: dict[str, str] | list[dict[str, str]] | None = None,
-    max_chars: int = 2000,
-    header_temperature: float | None = None,
     first_number: int = 1,
     progress=None,
     header_order: str = MODEL_HEADER_ORDER,
     stop=None,
-    whole_bars: bool = True,
-    break_loops: bool = True,
 ) -> list[SampledTune]:
     """Sample ``n`` tunes in parallel streams; the same arguments give the same tunes.
 
@@ -160,21 +169,17 @@ def sample_tunes(
     Args:
         engine: the numpy engine of a bundle.
         vocabulary: that bundle's vocabulary.
+        drawing: how each character is drawn (temperatures, top-k and top-p, the bar guard, loops, length).
         seed: the first tune's seed (the others follow: ``seed + 1``...), or one seed per tune
             (each an int or a tuple of ints, as numpy's ``default_rng`` takes them).
         forced: header fields to impose, letter -> value (e.g. ``{"K": "Dmix"}``; ``""`` leaves a field out),
             the same for every tune or a list with one per tune.
         first_number: the X: number of the first tune; the rest follow in order.
         progress: called with the number of finished tunes whenever one finishes.
-        header_temperature: the temperature for header lines (default ``temperature``).
         header_order: the order of header fields in the model's text (``Bundle.header_order``); tunes
             are written in the standard order.
         stop: asked before each character; when it returns a reason (text), sampling ends with that error
             (a server's time limit, or a client that went away).
-        whole_bars: a bar line may not close a bar short of the meter, but for an anacrusis or a
-            lead-in, nor a note start in a full bar or a length overfill it (``bar_guard``); where the
-            model draws one, it draws again without them.
-        break_loops: the copy memory proposes no third playing in a row of a passage (``CopyTracker``).
     """
     from abcrnn.model.engine import softmax
 
@@ -187,11 +192,12 @@ def sample_tunes(
         raise ValueError(f"{len(seeds)} seeds for {n} tunes")
     rngs = [np.random.default_rng(tune_seed) for tune_seed in seeds]
     streams = [_start_stream(primer, fields, header_order) for fields in per_tune]
-    guarded = [index[character] for character in GUARDED_CHARACTERS if character in index] if whole_bars else []
-    header_temperature = temperature if header_temperature is None else header_temperature
+    guarded = [index[character] for character in GUARDED_CHARACTERS if character in index and drawing.whole_bars]
+    temperature, top_k, top_p, max_chars = drawing.temperature, drawing.top_k, drawing.top_p, drawing.max_chars
+    header_temperature = temperature if drawing.header_temperature is None else drawing.header_temperature
     fed = [0] * n
     active = list(range(n))
-    state = engine.initial_state(n, break_loops=break_loops)
+    state = engine.initial_state(n, break_loops=drawing.break_loops)
     while active:
         if stop and (reason := stop()):
             raise AbcrnnError(reason)
@@ -211,7 +217,7 @@ def sample_tunes(
                 if drawn in guarded and not _bar_line_allowed(streams[i]):
                     refused = guarded + [index[c] for c in "\n " if c in index and streams[i].text.endswith(c)]
                     drawn = draw_without(tempered[row], refused, rngs[i], drawn, top_k, top_p)
-                elif whole_bars and (overfilling := _overfilling(streams[i], vocabulary.characters[drawn],
+                elif drawing.whole_bars and (overfilling := _overfilling(streams[i], vocabulary.characters[drawn],
                                                                   vocabulary.characters)):
                     refused = [index[c] for c in overfilling if c in index]
                     drawn = draw_without(tempered[row], refused, rngs[i], drawn, top_k, top_p)

@@ -11,7 +11,8 @@ is rewritten: the best epoch's model, plus the last one for ``--resume``.
 import hashlib
 import math
 import time
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -127,8 +128,8 @@ def train_model(
     metadata["training"] = stored
     budget = float(max_minutes) * 60 if max_minutes else math.inf
     epoch_tunes = _epoch_tunes(train_tunes, tunes, stored, report)
-    _fit_epochs(bundle, out, config, vocabulary, epoch_tunes, validation_tunes, metadata, int(epochs), verbose,
-                budget, report)  # fmt: skip
+    _fit_epochs(bundle, _Run(out, config, vocabulary, epoch_tunes, validation_tunes, metadata, int(epochs), verbose,
+                             budget, report))  # fmt: skip
 
 
 def _epoch_tunes(train_tunes: list[str], corpus_tunes: list[str], settings: dict, report):
@@ -245,25 +246,41 @@ def _compiled_model(bundle, config: ModelConfig, settings: dict):
     return model
 
 
-def _fit_epochs(bundle, out, config, vocabulary, epoch_tunes, validation_tunes, metadata, epochs, verbose, budget,
-                report):  # fmt: skip
+@dataclass
+class _Run:
+    """A training run as ``train`` prepared it, for the epochs to fit."""
+
+    out: str  # the bundle folder written after each epoch
+    config: ModelConfig
+    vocabulary: Vocabulary
+    epoch_tunes: Callable[[int], list[str]]  # each epoch's training tunes (``_epoch_tunes``)
+    validation_tunes: list[str]
+    metadata: dict  # the bundle's record: its "training" settings as stored, and the history so far
+    epochs: int
+    verbose: int
+    budget: float  # seconds of wall clock
+    report: Callable[[str], None]
+
+
+def _fit_epochs(bundle, run: _Run) -> None:
     from abcrnn.seeding import seed_everything
 
+    out, config, vocabulary, metadata, epochs, report = (run.out, run.config, run.vocabulary, run.metadata, run.epochs,
+                                                         run.report)  # fmt: skip
     settings, history = metadata["training"], metadata["history"]
     seed_everything(settings["seed"] + len(history), keras=True)
     writer = process_index()[0] == 0  # one process writes the bundle and reports
     if _finished(metadata, epochs, report):
         return
     model = _compiled_model(bundle, config, settings)
-    validation_ids = [vocabulary.encode(tune + TUNE_SEPARATOR) for tune in validation_tunes]
+    validation_ids = [vocabulary.encode(tune + TUNE_SEPARATOR) for tune in run.validation_tunes]
     caches: dict = {"copy": {}, "context": {}}  # each tune text's copy proposals and context, computed once
     first_epoch = epoch = len(history)
     started = time.perf_counter()
     try:
         for epoch in range(len(history), epochs):
-            tunes = epoch_tunes(epoch)
-            row = _fit_one_epoch(model, config, vocabulary, tunes, settings, caches, epoch, epochs,
-                                 verbose if writer else 0)
+            tunes = run.epoch_tunes(epoch)
+            row = _fit_one_epoch(model, run, tunes, caches, epoch, run.verbose if writer else 0)
             row.update(_validate(model, config, vocabulary, validation_ids))
             improved = not history or row["validation_loss"] < min(r["validation_loss"] for r in history)
             row["learning_rate"] = float(model.optimizer.learning_rate.numpy())
@@ -279,8 +296,8 @@ def _fit_epochs(bundle, out, config, vocabulary, epoch_tunes, validation_tunes, 
             if _finished(metadata, epochs, report if writer else lambda line: None):
                 break
             elapsed = time.perf_counter() - started
-            if agree(elapsed + elapsed / (epoch + 1 - first_epoch) > budget):
-                report(f"stopped: the next epoch would pass the {budget / 60:g}-minute budget")
+            if agree(elapsed + elapsed / (epoch + 1 - first_epoch) > run.budget):
+                report(f"stopped: the next epoch would pass the {run.budget / 60:g}-minute budget")
                 break
     except KeyboardInterrupt:
         report(f"\ninterrupted in epoch {epoch + 1}; {out} keeps epoch {len(history)}: "
@@ -301,9 +318,10 @@ def _finished(metadata: dict, epochs: int, report) -> bool:
     return False
 
 
-def _fit_one_epoch(model, config, vocabulary, train_tunes, settings, caches, epoch, epochs, verbose) -> dict:
+def _fit_one_epoch(model, run: _Run, train_tunes: list[str], caches: dict, epoch: int, verbose: int) -> dict:
     from abcrnn.model.model import reset_states
 
+    config, vocabulary, settings = run.config, run.vocabulary, run.metadata["training"]
     batch_size, seq_len = settings["batch_size"], settings["seq_len"]
     chunks = stream_chunks(train_tunes, settings["seed"] + epoch)
     inputs, targets = stream_windows(vocabulary.encode("".join(chunks)), batch_size, seq_len)
