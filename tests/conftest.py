@@ -57,6 +57,16 @@ def tiny_bundle(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def copy_bundle(tmp_path_factory) -> Path:
+    """A tiny model with a copy gate, trained for 1 epoch on 120 jigs: shared by the tests that need one."""
+    from abcrnn.commands.train import train
+
+    out = tmp_path_factory.mktemp("bundles") / "copy"
+    train(corpus=str(DATA / "jigs120.abc"), out=str(out), epochs=1, copy=True, **TINY)
+    return out
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Headless Chromium driven by Playwright; the tests that need it skip, saying why, without them."""

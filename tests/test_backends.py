@@ -16,6 +16,9 @@ from lag_task import STATELESS_FLOOR
 
 from abcrnn.model.bundle import load_bundle
 
+# Each trains in a fresh process under a backend: minutes in all, run by CI (see pyproject.toml).
+pytestmark = pytest.mark.slow
+
 INSTALLED = [name for name in ("tensorflow", "jax", "torch") if importlib.util.find_spec(name)]
 JIGS = str(DATA / "jigs120.abc")
 TWO_CPU_DEVICES = {"XLA_FLAGS": "--xla_force_host_platform_device_count=2"}

@@ -104,6 +104,7 @@ mutation = st.tuples(st.sampled_from(KINDS), st.floats(0, 1), st.text(alphabet=A
 
 @settings(max_examples=120, deadline=None, derandomize=True)
 @given(tune=st.sampled_from(TUNES), mutations=st.lists(mutation, min_size=1, max_size=4))
+@pytest.mark.slow
 def test_mutated_tunes_get_a_verdict_a_midi_verdict_and_a_page_within_the_limit(tmp_path_factory, tune, mutations):
     tmp_path = tmp_path_factory.mktemp("fuzz")
     mutated = mutate(tune, mutations)

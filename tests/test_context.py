@@ -3,6 +3,7 @@
 import re
 
 import numpy as np
+import pytest
 
 from abcrnn.model.context import BANDS, CONTEXTS, ContextTracker, TuneReader, context_ids
 from abcrnn.model.vocabulary import Vocabulary
@@ -82,7 +83,8 @@ def test_streams_read_alone_as_together():
     assert TuneReader().read("X") == (0, 0, 0, 0)
 
 
-def test_engine_with_a_context_equals_keras_and_a_warm_start_begins_as_its_parent(tmp_path):
+@pytest.mark.slow
+def test_engine_with_a_context_equals_keras_and_a_warm_start_begins_as_its_parent(tmp_path, copy_bundle):
     from abcrnn.commands.train import train
     from abcrnn.model.bundle import load_bundle
     from abcrnn.model.copying import copy_features
@@ -90,8 +92,7 @@ def test_engine_with_a_context_equals_keras_and_a_warm_start_begins_as_its_paren
 
     from abcrnn.model.model import build_model, copy_weights
 
-    train(corpus=str(DATA / "jigs120.abc"), out=str(tmp_path / "plain"), epochs=1, copy=True, **TINY)
-    parent = load_bundle(tmp_path / "plain")
+    parent = load_bundle(copy_bundle)
     text = model_text(load_corpus_tunes(str(DATA / "jigs120.abc"))[7]) + TUNE_SEPARATOR
     ids = parent.vocabulary.encode(text)
     # Warm-started with a context, the network starts as its parent: the context's rows are zero.
@@ -105,7 +106,7 @@ def test_engine_with_a_context_equals_keras_and_a_warm_start_begins_as_its_paren
     np.testing.assert_allclose(np.asarray(model(inputs))[0], parent_probabilities, atol=1e-5)
     # After training, the engine gives the Keras model's probabilities, and the context counts.
     train(corpus=str(DATA / "jigs120.abc"), out=str(tmp_path / "context"), epochs=1, context=True,
-          warm_start=str(tmp_path / "plain"), **TINY)  # fmt: skip
+          warm_start=str(copy_bundle), **TINY)  # fmt: skip
     bundle = load_bundle(tmp_path / "context")
     assert bundle.config.context and bundle.config.copy
     model = build_model(bundle.config, batch_size=1, seq_len=None)

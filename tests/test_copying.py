@@ -7,7 +7,7 @@ from abcrnn.model.copying import BARS_BACK, LONGEST_MATCH, SKIPPED_AT_BAR_START,
 from abcrnn.model.vocabulary import Vocabulary
 from abcrnn.training.corpus import load_corpus_tunes
 from abcrnn.text.abc import TUNE_SEPARATOR, model_text
-from conftest import DATA, TINY
+from conftest import DATA
 
 
 def slow_proposals(music: str) -> list:
@@ -127,13 +127,11 @@ def test_select_keeps_the_chosen_streams():
     assert all(np.array_equal(a, b) for a, b in zip(both, single))
 
 
-def test_engine_with_a_copy_gate_equals_keras(tmp_path):
+def test_engine_with_a_copy_gate_equals_keras(copy_bundle):
     from abcrnn.model.bundle import load_bundle
     from abcrnn.model.model import build_model, copy_weights
-    from abcrnn.commands.train import train
 
-    train(corpus=str(DATA / "jigs120.abc"), out=str(tmp_path / "copy"), epochs=1, copy=True, **TINY)
-    bundle = load_bundle(tmp_path / "copy")
+    bundle = load_bundle(copy_bundle)
     assert bundle.config.copy
     model = build_model(bundle.config, batch_size=1, seq_len=None)
     copy_weights(bundle.keras_model(), model)

@@ -85,6 +85,7 @@ def test_corpus_with_no_tune_of_the_rhythm_keeps_existing_output(tmp_path):
     assert out.read_text() == "precious\n"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, options", [("jigs.abc", {}), ("jigs-valid.abc", {"valid_only": True})])
 def test_shipped_corpora_are_rebuilt_byte_identically(tmp_path, name, options):
     out = tmp_path / name

@@ -123,6 +123,7 @@ def test_a_chorded_tune_plays_its_backing(browser, tmp_path):
     page.close()
 
 
+@pytest.mark.slow
 def test_the_page_prints_notation_only_with_contents_and_no_tune_split(browser, tmp_path):
     import shutil
     import subprocess
@@ -158,6 +159,7 @@ def test_the_page_prints_notation_only_with_contents_and_no_tune_split(browser, 
     assert all(f"{heading} " in printed for heading in headings) and len(pages) > 3
 
 
+@pytest.mark.slow
 def test_two_hundred_tunes_stay_usable(browser, tmp_path):
     tunes = (DATA / "jigs120.abc").read_text() * 2
     source = tmp_path / "many.abc"

@@ -30,6 +30,7 @@ def open_app(browser, server):
     return page, problems
 
 
+@pytest.mark.slow
 def test_compose_play_transpose_edit_save_restart_and_export(browser, tmp_path):
     db = tmp_path / "book.sqlite"
     server = Server(db)

@@ -1,5 +1,6 @@
 """The shipped folk model, as a user gets it: it loads and writes tunes of the rhythm asked for that pass validation."""
 
+import pytest
 from conftest import ROOT, run_cli
 
 from abcrnn.text.abc import header_fields, split_tunes
@@ -33,6 +34,7 @@ def test_default_sampling_writes_valid_jigs(tmp_path):
     assert valid >= 15, f"only {valid} of 20 sampled jigs pass validation"
 
 
+@pytest.mark.slow
 def test_shipped_model_writes_reels_in_reel_meters(tmp_path):
     out = tmp_path / "reels.abc"
     result = run_cli("sample", "--n", "10", "--seed", "3", "--rhythm", "reel", "--out", str(out))
@@ -42,6 +44,7 @@ def test_shipped_model_writes_reels_in_reel_meters(tmp_path):
     assert all(header_fields(tune)["M"] in ("C|", "C", "4/4", "2/4") for tune in tunes)
 
 
+@pytest.mark.slow
 def test_shipped_model_honours_forced_key(tmp_path):
     out = tmp_path / "dorian.abc"
     result = run_cli("sample", "--n", "5", "--seed", "2", "--key", "Edor", "--out", str(out))
@@ -80,6 +83,7 @@ def test_shipped_sampler_breaks_a_loop_the_copy_memory_would_play_a_third_time()
     assert asked == [True, False]
 
 
+@pytest.mark.slow
 def test_sample_with_chords_adds_them_to_the_same_tunes(tmp_path):
     """--chords writes guitar chords into the tunes the same seed gives without it, and the MIDI plays them."""
     from abcrnn.text.chords import has_chords, without_chords

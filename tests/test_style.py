@@ -17,6 +17,7 @@ def test_one_tunes_mixes():
     assert style.lengths.sum() == pytest.approx(1) and style.dotted_pairs == pytest.approx(2 / 9)
 
 
+@pytest.mark.slow
 def test_the_classifier_cannot_tell_halves_of_one_collection_but_tells_jigs_from_reels():
     jigs = read_tunes(ROOT / "corpora" / "jigs-valid.abc")
     reels = [tune for tune in read_tunes(ROOT / "corpora" / "folk.abc") if "R:reel" in tune][:300]
@@ -35,6 +36,7 @@ def test_mixes_average_the_tunes():
     assert np.allclose(list(found.values()), np.mean(vectors, axis=0))
 
 
+@pytest.mark.slow
 def test_evaluate_samples_prints_the_mixes_and_the_classifier():
     result = run_cli("evaluate", "--samples", str(DATA / "jigs120.abc"), "--corpus", str(ROOT / "corpora" / "jigs-valid.abc"))
     assert result.returncode == 0, result.stderr

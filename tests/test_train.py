@@ -38,6 +38,7 @@ def test_bundle_describes_itself(tiny_bundle):
     assert int(model.optimizer.iterations) > 0  # optimizer state travels with the model
 
 
+@pytest.mark.slow
 def test_training_is_reproducible_from_seed(tmp_path):
     first, second = tmp_path / "a", tmp_path / "b"
     for out in (first, second):
@@ -47,6 +48,7 @@ def test_training_is_reproducible_from_seed(tmp_path):
     assert rows[0]["validation_loss"] == rows[1]["validation_loss"]
 
 
+@pytest.mark.slow
 def test_resume_runs_only_the_missing_epochs(tmp_path, capfd):
     out = tmp_path / "resumed"
     train(corpus=JIGS, out=str(out), epochs=1, **{**TINY, "verbose": 2})
@@ -60,6 +62,7 @@ def test_resume_runs_only_the_missing_epochs(tmp_path, capfd):
     assert int(bundle.keras_model(last=True).optimizer.iterations) == 2 * steps_after_one
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_last_completed_epoch(tmp_path):
     out = tmp_path / "interrupted"
     process = subprocess.Popen(
@@ -168,6 +171,7 @@ def test_evaluate_counts_unseen_characters(tiny_bundle):
     assert odd["unseen_characters"] == ["\u00e9"] and math.isfinite(odd["bits_per_char"])
 
 
+@pytest.mark.slow
 def test_learning_rate_halves_after_an_epoch_without_improvement(tmp_path, monkeypatch):
     # The mechanism, not the luck of a chaotic training run: validation losses are scripted.
     import abcrnn.training.train
@@ -184,6 +188,7 @@ def test_learning_rate_halves_after_an_epoch_without_improvement(tmp_path, monke
     assert bundle.best_epoch == 3 and (out / "last.keras").exists()  # the best model is kept, the last beside it
 
 
+@pytest.mark.slow
 def test_transpose_trains_on_moved_tunes_and_keeps_validation_as_written(tmp_path, monkeypatch, capfd):
     import abcrnn.training.train
 
@@ -248,6 +253,7 @@ def test_warm_start_on_a_corpus_within_the_vocabulary_keeps_the_parents(tiny_bun
     assert child.metadata["parent"]["added_characters"] == ""
 
 
+@pytest.mark.slow
 def test_warm_start_grows_the_vocabulary_for_new_characters(tiny_bundle, tmp_path):
     from abcrnn.files import read_tunes
 
@@ -289,6 +295,7 @@ def test_a_grown_model_starts_with_the_parents_odds_between_old_characters(tiny_
     assert odds[1][-1] < 0.2 / len(odds[1])  # the new character starts rare
 
 
+@pytest.mark.slow
 def test_a_warm_started_bundle_resumes_with_its_own_vocabulary_and_network(tiny_bundle, tmp_path):
     """Resuming keeps the ids the bundle was trained with (the parent's order, not the corpus's sorted one)
     and its network, without the network options given again."""

@@ -59,6 +59,7 @@ def test_meter_lengths():
     assert meter_length("9/8") == 4.5 and meter_length("C") == 4 and meter_length("3+2/8") == 2.5
 
 
+@pytest.mark.slow
 def test_real_jigs_pass():
     """The jigs of the shipped corpus that their collection marks as jigs (R:) nearly all pass;
     the failures are genuine transcription errors (see README)."""

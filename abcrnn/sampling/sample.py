@@ -232,7 +232,7 @@ def rhythm_chooser(rhythm: str, forced: dict[str, str], headers: dict | None, no
     the corpus's frequencies, so that a forced 6/8 cannot yield a reel.
     A warning for the user is added to ``notes``.
     """
-    from abcrnn.text.rhythms import rhythm_name
+    from abcrnn.text.rhythms import rhythm_meter_pairs, rhythm_name
 
     if rhythm.strip().lower() != "any":
         name = rhythm_name(rhythm)
@@ -240,14 +240,14 @@ def rhythm_chooser(rhythm: str, forced: dict[str, str], headers: dict | None, no
         if not name or (known is not None and name not in known):
             raise AbcrnnError(f"--rhythm {rhythm!r}: the model never saw that rhythm; it knows {', '.join(known or [])}"
                               " and any")  # fmt: skip
-        if "M" in forced and headers and not headers["rhythm_meters"].get(f"{name} M:{forced['M']}"):
+        if "M" in forced and headers and not rhythm_meter_pairs(headers["rhythm_meters"]).get((name, forced["M"])):
             (notes if notes is not None else []).append(
                 f"warning: the corpus has no {name} in {forced['M']}; the tunes may not sound like one")
         return lambda seeds: [forced | {"R": name}] * len(seeds)
     if "M" not in forced or not headers:
         return lambda seeds: [forced] * len(seeds)
-    pairs = {pair.rsplit(" M:", 1)[0]: number for pair, number in headers["rhythm_meters"].items()
-             if pair.rsplit(" M:", 1)[1] == forced["M"]}  # fmt: skip
+    pairs = {name: number for (name, meter), number in rhythm_meter_pairs(headers["rhythm_meters"]).items()
+             if meter == forced["M"]}  # fmt: skip
     if not pairs:
         return lambda seeds: [forced] * len(seeds)
     names, weights = list(pairs), np.array(list(pairs.values()), float)

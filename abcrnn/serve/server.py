@@ -32,6 +32,7 @@ from abcrnn.serve.forms import (
     TransposeRequest,
 )
 from abcrnn.serve.guards import OFFLINE_PAGE_POLICY, BodyLimit, SecurityHeaders, error_line
+from abcrnn.text.rhythms import rhythm_meter_pairs
 
 SERVED = ("abcjs-basic-min.js", "player.js", "compose.js", "compose.css", "abcjs-LICENSE.md")
 MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".md": "text/plain"}
@@ -113,8 +114,8 @@ def _model_info(bundle, limits: Limits, model_name: str) -> dict:
     rhythms = sorted((name for name in headers.get("rhythms", {}) if name != "none"),
                      key=lambda name: -headers["rhythms"][name])  # fmt: skip
     meters: dict[str, list[str]] = {}
-    for pair, count in sorted(headers.get("rhythm_meters", {}).items(), key=lambda item: -item[1]):
-        rhythm, meter = pair.rsplit(" M:", 1)
+    for (rhythm, meter), count in sorted(rhythm_meter_pairs(headers.get("rhythm_meters", {})).items(),
+                                         key=lambda item: -item[1]):  # fmt: skip
         meters.setdefault(rhythm, []).append(meter)
     best = next((row for row in bundle.history if row["epoch"] == bundle.best_epoch), {})
     return {

@@ -83,3 +83,22 @@ def matches_rhythm(fields: dict[str, str], rhythm: str) -> bool:
     if tune_rhythm:
         return tune_rhythm in RHYTHM_FAMILIES.get(rhythm, {rhythm}) or tune_rhythm == rhythm
     return fields.get("M", "").replace(" ", "") == RHYTHM_METERS.get(rhythm)
+
+
+# A bundle stores how many corpus tunes have each rhythm in each meter under keys such as
+# "jig M:6/8" ("none" for tunes without R:), as JSON keys must be text; these two read and write them.
+_PAIR_SEPARATOR = " M:"
+
+
+def rhythm_meter_key(rhythm: str, meter: str) -> str:
+    """The stored key of a rhythm in a meter: ``rhythm_meter_key("reel", "C|")`` is ``'reel M:C|'``."""
+    return f"{rhythm}{_PAIR_SEPARATOR}{meter}"
+
+
+def rhythm_meter_pairs(counts: dict[str, int]) -> dict[tuple[str, str], int]:
+    """Stored rhythm-meter counts by ``(rhythm, meter)``.
+
+    >>> rhythm_meter_pairs({"slip jig M:9/8": 10, "none M:C|": 2})
+    {('slip jig', '9/8'): 10, ('none', 'C|'): 2}
+    """
+    return {tuple(key.rsplit(_PAIR_SEPARATOR, 1)): count for key, count in counts.items()}

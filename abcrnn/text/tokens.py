@@ -82,7 +82,7 @@ _SCAN = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Token:
     """A piece of music as written: its kind (``_SCAN``'s group names) and where it stands in the text."""
 
@@ -92,7 +92,7 @@ class Token:
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Note(Token):
     """A note or rest (z; x and y are spacers) with its accidental, octave marks and written length."""
 
@@ -111,7 +111,7 @@ class Note(Token):
         return int(self.letter.islower()) + self.octave_marks.count("'") - self.octave_marks.count(",")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BarLine(Token):
     """A bar line (``symbol`` as BAR_LINE spells it; empty for a bracketed ending standing alone) and the
     number of the ending it starts, if any."""
@@ -120,7 +120,7 @@ class BarLine(Token):
     ending: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Field(Token):
     """A field written inside the music, ``[K:G]``."""
 
@@ -128,7 +128,7 @@ class Field(Token):
     value: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Tuplet(Token):
     """``(p:q:r``: p notes in the time of q, for the next r notes (q and r None where not written)."""
 
@@ -137,7 +137,7 @@ class Tuplet(Token):
     r: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChordEnd(Token):
     """The ] that closes a chord, and the length written after it (in multiples of its notes' length)."""
 

@@ -21,7 +21,7 @@ from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit, map_bounded
 from abcrnn.errors import AbcrnnError
 from abcrnn.files import as_list, find_abc_files, read_text_file, read_tunes
 from abcrnn.text.parsing import parse_failure
-from abcrnn.text.rhythms import matches_rhythm, rhythm_name, with_rhythm_name
+from abcrnn.text.rhythms import matches_rhythm, rhythm_meter_key, rhythm_name, with_rhythm_name
 from abcrnn.text.tokens import CHORD_SYMBOL, DECORATION, GRACE_NOTES, INLINE_FIELD, PLUS_DECORATION
 
 DEFAULT_COLLECTIONS = ("oneills1850", "ryansMammoth")
@@ -198,7 +198,7 @@ def header_statistics(tunes: list[str]) -> dict[str, dict]:
         fields = header_fields(tune)
         rhythm = rhythm_name(fields.get("R", "")) or "none"
         rhythms[rhythm] += 1
-        pairs[f"{rhythm} M:{fields.get('M', '').replace(' ', '')}"] += 1
+        pairs[rhythm_meter_key(rhythm, fields.get("M", "").replace(" ", ""))] += 1
         try:
             keys[key_name(tune)] += 1
         except TransposeError:
