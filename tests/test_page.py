@@ -184,6 +184,20 @@ def test_page_bad_input_is_a_one_line_error(tmp_path):
     assert not (tmp_path / "x.html").exists()
 
 
+def test_explain_features_read_bars_parts_and_groups_as_abc_writes_them():
+    from abcrnn.pages.explain import musical_features
+
+    text = "X:1\nK:D\nAB c|d ::e2 fg||a|"
+    features, music = musical_features(text), text.index("AB")
+    assert features["header"][:music].all() and not features["header"][music:].any()
+    bar = features["bar"]
+    assert bar[text.index("||") + 1] > bar[text.index("||")] > bar[text.index("fg")]  # || is one bar line
+    assert bar[text.index("d")] == bar[text.index("e2")] == bar[text.index("a|")] == 0  # a new bar after each
+    assert features["part"][text.index("e2")] == 1 and not features["part"][: text.index("::") + 2].any()
+    group = features["group"]
+    assert group[music : music + 2].tolist() == [0, 1] and group[text.index("fg") + 1] == 1
+
+
 @pytest.fixture(scope="module")
 def explain_file(tmp_path_factory, tiny_bundle) -> Path:
     out = tmp_path_factory.mktemp("explain") / "explain.html"

@@ -79,6 +79,8 @@ ORNAMENTS = [
     ("K:C", "[K:G]~e3 ~g3|", [76, 78, 76, 74, 76, 79, 81, 79, 78, 79]),  # ... and an inline key's
     ("K:D", "(3~ABc B3|", [71, 69, 71, 73, 71]),  # in a triplet the note is two units: upper, note
     ("K:D", "~(A3) ~[Ac]3 ~ A3|", [69, 69, 73, 69]),  # not through a slur, on a chord, or after a space
+    ("K:D", '~"^up"A3 B3|', [69, 71]),  # nor through an annotation
+    ("K:D", "~[Ac]3 ~A3|", [69, 73, 69, 71, 69, 67, 69]),  # a roll after one that does not play
     ("K:D", "TA B3|", [71, 69, 71, 69, 71]),  # a trill: upper and note in notes of 1/8 of a quarter at 120
     ("K:D", "TA3/4 B/4 B3|", [71, 69, 71, 71, 71]),  # as many as fit
     ("K:D", "TA-A B3|", [71, 69, 71, 69, 71, 69, 71, 69, 71]),  # a tied trill lasts to the tie's end

@@ -14,10 +14,12 @@ import re
 import numpy as np
 
 from abcrnn.text.abc import TUNE_SEPARATOR, model_text
+from abcrnn.text.tokens import PART_END, BarLine, Token, scan
 from abcrnn.errors import AbcrnnError
 
 TOP_GUESSES = 5
 MOST_CHARACTERS = 3000  # per tune on the page: a longer one is cut here
+_PART_END = re.compile(PART_END)  # where the second part starts
 FEATURES = {
     "bar": "how far through the bar",
     "header": "inside a header line (T:, M:, K: ...)",
@@ -48,20 +50,31 @@ def musical_features(text: str) -> dict[str, np.ndarray]:
     values = {name: np.zeros(len(text)) for name in FEATURES}
     header_end = text.find("\nK:")
     header_end = text.find("\n", header_end + 1) if header_end >= 0 else -1
-    values["header"][: header_end + 1] = 1.0
-    bars = [match.end() for match in re.finditer(r"\|", text)]
-    starts = [header_end + 1] + bars
-    for start, end in zip(starts, bars + [len(text)]):
+    music = header_end + 1
+    values["header"][:music] = 1.0
+    tokens = scan(text[music:])
+    bars = [music + token.end for token in tokens if isinstance(token, BarLine) and token.symbol]
+    for start, end in zip([music] + bars, bars + [len(text)]):
         if end > start:
             values["bar"][start:end] = np.arange(end - start) / (end - start)
-    second = re.search(r":\||\|\|", text[header_end + 1 :])
+    second = next((token for token in tokens if isinstance(token, BarLine) and _PART_END.fullmatch(token.symbol)), None)
     if second:
-        values["part"][header_end + 1 + second.end() :] = 1.0
-    for group in re.finditer(r"[^\s|]+", text[header_end + 1 :]):
-        length = group.end() - group.start()
-        offset = header_end + 1 + group.start()
-        values["group"][offset : offset + length] = np.arange(length) / max(length - 1, 1)
+        values["part"][music + second.end :] = 1.0
+    for group in _groups(tokens):  # notes between spaces and bar lines
+        start, end = music + group[0].start, music + group[-1].end
+        values["group"][start:end] = np.arange(end - start) / max(end - start - 1, 1)
     return values
+
+
+def _groups(tokens: list[Token]) -> list[list[Token]]:
+    """The runs of tokens between spaces and bar lines: groups of beamed notes, and what is written on them."""
+    groups: list[list[Token]] = [[]]
+    for token in tokens:
+        if token.kind in ("space", "bar"):
+            groups.append([])
+        else:
+            groups[-1].append(token)
+    return [group for group in groups if group]
 
 
 def cells_that_track(cells: np.ndarray, features: dict[str, np.ndarray]) -> list[dict]:

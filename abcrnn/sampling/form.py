@@ -18,26 +18,10 @@ the MIDI numbers of its notes in order (grace notes left out, a chord by its top
 Durations are ignored: a bar that returns with one note held longer still returns.
 """
 
-import re
 from collections import Counter
 
-from abcrnn.text.pitches import pitch_class
-
 STEP, LEAP = 2, 7  # semitones
-_TONIC = re.compile(r"\s*([A-Ga-g])([#b]?)")
 _PART_ENDS = {"double", "final", "light-light", "light-heavy", "heavy-light", "heavy-heavy"}
-
-
-def tonic_pitch_class(key: str) -> int | None:
-    """The pitch class of the tonic a K: value names, if it names one.
-
-    >>> tonic_pitch_class("Ador"), tonic_pitch_class("F#m"), tonic_pitch_class("Bb"), tonic_pitch_class("none")
-    (9, 6, 10, None)
-    """
-    match = _TONIC.match(key)
-    if not match or key.strip().lower().startswith("none"):
-        return None
-    return pitch_class(match.group(1).upper(), match.group(2))
 
 
 def returning_share(items: list[tuple]) -> float:

@@ -54,7 +54,8 @@ def note_statistics(tune: str) -> tuple[Counter, Counter, dict | None]:
 
     The counts are empty and the measures None if music21 cannot parse it or finds no bars.
     """
-    from abcrnn.sampling.form import form_measures, score_bars, tonic_pitch_class
+    from abcrnn.sampling.form import form_measures, score_bars
+    from abcrnn.text.pitches import tonic_pitch_class
     from abcrnn.text.parsing import parse_abc
 
     try:

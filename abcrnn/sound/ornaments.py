@@ -30,13 +30,11 @@ from fractions import Fraction
 
 from abcrnn.text.abc import header_fields
 from abcrnn.text.pitches import LETTERS, NATURAL_PITCH
+from abcrnn.text.tokens import Field, Note, scan
 from abcrnn.text.transpose import Key, TransposeError, note_pitches
 
 ROLL, TRILL = "\x01", "\x02"  # marks an ornament leaves in the playable text, just before its note
 ORNAMENT_MARKS = {"~": ROLL, "T": TRILL, "!trill!": TRILL}
-_MARKED_NOTE = re.compile(r"([\x01\x02]+)(?=(?:\^\^|\^|__|_|=)?([A-Ga-g])([,']*))")
-_KEY_FIELD = re.compile(r"\[K:([^\]]*)\]")
-_UNIT_FIELD = re.compile(r"\[L:([^\]]*)\]")
 LONGEST_TRILL_NOTE = 0.1  # seconds
 # A grace note lasts a thirty-second note, a fiddler's quick cut, or less when the note after it is short.
 GRACE_NOTE_LENGTH = Fraction(1, 8)
@@ -65,18 +63,25 @@ def find_ornaments(tune: str) -> tuple[str, list[Ornament]]:
     marked = []  # (line, position in the unmarked line, kind, upper, lower, unit)
     fields = header_fields(tune)
     try:
-        key = Key(fields.get("K", ""))
+        header_key = Key(fields.get("K", ""))
         for number, line in enumerate(tune.split("\n")):
             if line.startswith(("X:", "T:", "R:", "M:", "L:", "Q:", "K:")) or not re.search("[\x01\x02]", line):
                 continue
-            removed = 0
-            for match in _MARKED_NOTE.finditer(line):
-                signature = _key_at(line, match.start(), key).signature()
-                kind = "trill" if TRILL in match.group(1) else "roll"
-                upper, lower = _neighbours(match.group(2), match.group(3), signature)
-                units = _UNIT_FIELD.findall(line[: match.start()]) or [fields.get("L", "1/8")]
-                marked.append((number, match.start() - removed, kind, upper, lower, 4 * Fraction(units[-1].strip())))
-                removed += len(match.group(1))
+            inline = {"K": None, "L": fields.get("L", "1/8")}  # the key (read where needed) and unit in force
+            marks, removed = "", 0
+            for token in scan(line):
+                if token.text in (ROLL, TRILL):
+                    marks, removed = marks + token.text, removed + 1
+                    continue
+                if isinstance(token, Field) and token.letter in inline:
+                    inline[token.letter] = token.value
+                elif marks and isinstance(token, Note) and not token.is_rest:
+                    kind = "trill" if TRILL in marks else "roll"
+                    key = header_key if inline["K"] is None else Key(inline["K"])
+                    upper, lower = _neighbours(token.letter, token.octave_marks, key.signature())
+                    unit = 4 * Fraction(inline["L"].strip())
+                    marked.append((number, token.start - removed, kind, upper, lower, unit))
+                marks = ""
     except (TransposeError, ValueError):  # a key or unit length abc2midi cannot read either: the notes play plain
         marked = []
     text = re.sub("[\x01\x02]", "", tune)
@@ -87,11 +92,6 @@ def find_ornaments(tune: str) -> tuple[str, list[Ornament]]:
     notes = {(line, start): (index, pitch) for index, (line, start, _, pitch) in enumerate(found)}
     return text, [Ornament(notes[line, start][0], kind, notes[line, start][1], upper, lower, unit)
                   for line, start, kind, upper, lower, unit in marked if (line, start) in notes]  # fmt: skip
-
-
-def _key_at(line: str, position: int, header_key: Key) -> Key:
-    fields = [match.group(1) for match in _KEY_FIELD.finditer(line[:position])]
-    return Key(fields[-1]) if fields else header_key
 
 
 def _neighbours(letter: str, octave_marks: str, signature: dict[str, int]) -> tuple[int, int]:

@@ -21,30 +21,20 @@ GABc |GABc |d2-d2 | e4 |d2-d2 | g4 |]
 import re
 from dataclasses import dataclass
 
-from abcrnn.text.abc import default_unit_length, parse_field_line, split_header_body, strip_comment
 from abcrnn.sound.ornaments import ORNAMENT_MARKS, Ornament, find_ornaments
+from abcrnn.text.abc import default_unit_length, parse_field_line, split_header_body, strip_comment
 from abcrnn.text.chords import read_chord
-from abcrnn.text.tokens import CHORD_SYMBOL, DECORATION_IN_LINE, GRACE_NOTES, INLINE_FIELD, MARKUP
+from abcrnn.text.tokens import BAR_CHARACTER, BarLine, Note, Token, scan
 from abcrnn.text.transpose import TransposeError, note_pitches, spelled_out
 
 # Fields inside the music that change how it sounds, kept as inline fields. The meter does not
 # (its bars are written), and without one music21 keeps each bar as it is: with one, it tries
 # to join the short bars either side of a repeat and fails ("TimeSignature already found").
 SOUNDING_FIELDS = "KLQ"
-# Shorthand decorations: a MIDI player ignores them, and music21 loses notes after some. A lone !
-# is an old line break. A tie after a bar line has no note to hold.
-_DECORATIONS = re.compile(f"{DECORATION_IN_LINE}|!|\\+[A-Za-z0-9.]*\\+|"
-                          r"[~.HLMOPSTuv]|\((?!\d)|\)|(?:(?<=[|\]:])|^)\s*-")
-_STACCATO_TIE = re.compile(r"(\.(?:\^\^|\^|__|_|=)?[A-Ga-g][,']*[\d/]*)-")
-_MARKUP = re.compile(f"{MARKUP}|{GRACE_NOTES}")
-_NOTE = re.compile(r"[A-Ga-gz]")  # a bar with a note or rest in it (what text.timing times)
-# Inline fields keep their letters and dots, and guitar chords theirs (for the accompaniment).
-_PROTECTED = re.compile(f"{INLINE_FIELD}|{CHORD_SYMBOL}")
-# A bar line (with its repeat colons, the start-repeat one perhaps on the next line: ":|\n: A")
-# and the numbered ending that may follow it.
-_BAR = re.compile(r"(?P<line>:+(?:\[\||\|\]|\|\||\|)+:*\s+:(?![:|])|:*(?:\[\||\|\]|\|\||\|)+:*|::+)"
-                  r"\s*(?P<ending>\[?\d+(?:[,-]\d+)*)?"
-                  r"|(?P<alone>\[\d+(?:[,-]\d+)*)")
+# What a MIDI player ignores, and music21 loses notes after: decorations, slurs, and the lone !
+# of an old line break. Rolls and trills leave their mark instead (see ornaments).
+_DROPPED = {"(", ")", "!"}
+_AFTER_TIE_DROPPED = {"bar", "field", "chord_end"}  # a tie after these has no note to hold
 
 
 @dataclass
@@ -81,7 +71,12 @@ def repeat_jumps(tune: str) -> list[bool]:
     """
     _, body = split_header_body(tune)
     music = " ".join(_without_decorations(line) for line in _music_parts(body))
-    return [bar.jumps_back for bar in unfold_repeats(_bars(music)) if _NOTE.search(_MARKUP.sub("", bar.music))]
+    return [bar.jumps_back for bar in unfold_repeats(_bars(music)) if _has_note(bar.music)]
+
+
+def _has_note(music: str) -> bool:
+    """Whether music holds a note or rest (what text.timing times), grace notes aside."""
+    return any(isinstance(token, Note) and token.letter not in "xy" and not token.grace for token in scan(music))
 
 
 def _without_meter(header: list[str]) -> list[str]:
@@ -106,54 +101,121 @@ def _music_parts(body: list[str]):
 
 
 def _without_decorations(music: str) -> str:
-    """The music without decorations; rolls and trills leave their mark (see ornaments).
-
-    A staccato note is not tied on (abc2midi plays the next note again).
+    """The music without decorations, slurs and annotations; rolls and trills leave their mark (see
+    ornaments), and guitar chords stay. A staccato note is not tied on (abc2midi plays the next note
+    again), nor is a tie kept with no note before it to hold.
     """
-    pieces, position = [], 0
-    for match in _PROTECTED.finditer(music):
-        kept = match.group() if match.group()[0] == "[" or read_chord(match.group()[1:-1]) else ""  # no annotations
-        pieces.append(_without_decorations_between_fields(music[position : match.start()]) + kept)
-        position = match.end()
-    return "".join(pieces) + _without_decorations_between_fields(music[position:])
+    tokens = scan(music)
+    pieces = []
+    for index, token in enumerate(tokens):
+        if token.kind == "symbol":
+            pieces.append(token.text if read_chord(token.text[1:-1]) else "")  # an annotation goes
+        elif token.kind in ("decoration", "mark") or token.text in _DROPPED:
+            pieces.append(_ornament_mark(token, music[token.end : token.end + 1]))
+        elif token.text == "-" and _holds_nothing(tokens, index):
+            while pieces and pieces[-1].isspace():
+                pieces.pop()
+        else:
+            pieces.append(token.text)
+    return "".join(pieces)
 
 
-def _without_decorations_between_fields(music: str) -> str:
-    return _DECORATIONS.sub(_ornament_mark, _STACCATO_TIE.sub(r"\1", music))
+def _holds_nothing(tokens: list[Token], index: int) -> bool:
+    """Whether the tie at ``index`` has no note to hold: it follows a bar line, a field, a chord symbol
+    or the line's start, or a staccato note (abc2midi plays the next note again)."""
+    before = next((token for token in reversed(tokens[:index]) if token.kind != "space"), None)
+    if before is None or before.kind in ("symbol", "field") or before.text[-1] in "|]:":
+        return True
+    staccato = tokens[index - 2] if index >= 2 else None
+    return (isinstance(before, Note) and before is tokens[index - 1] and not before.is_rest
+            and staccato is not None and staccato.text == "." and staccato.end == before.start)
 
 
-def _ornament_mark(match: re.Match) -> str:
-    """A roll's or trill's mark; none where a slur, grace notes or another long decoration comes between
-    it and its note, as abc2midi then plays the note plain."""
-    if match.string[match.end() : match.end() + 1] in ("(", '"', "!", "+", "{"):
+def _ornament_mark(decoration: Token, following: str) -> str:
+    """A roll's or trill's mark; none where a slur, a chord symbol, grace notes or another long
+    decoration comes between it and its note, as abc2midi then plays the note plain."""
+    if following in ("(", '"', "!", "+", "{"):
         return ""
-    return ORNAMENT_MARKS.get(match.group(), "")
+    return ORNAMENT_MARKS.get(decoration.text, "")
 
 
 def _bars(music: str) -> list[_Bar]:
+    """The bars of music on one line, each with the bar line that ends it and the ending it starts."""
     bars, position, ending = [], 0, None
-    for match in _BAR.finditer(music):
-        if match.group("alone"):  # [2 after a space: an ending for the bar that follows
-            if music[position : match.start()].strip():
-                bars.append(_Bar(music[position : match.start()], "", ending))
-            ending, position = _passes(match.group("alone")), match.end()
-            continue
-        bars.append(_Bar(music[position : match.start()], re.sub(r"\s", "", match.group("line")), ending))
-        ending = _passes(match.group("ending")) if match.group("ending") else None
-        position = match.end()
+    for start, end, line, number in _bar_lines(scan(music)):
+        if music[position:start].strip() or line:
+            bars.append(_Bar(music[position:start], line, ending))
+        ending, position = (_passes(number) if number else None), end
     if music[position:].strip():
         bars.append(_Bar(music[position:], "", ending))
     return bars
 
 
+def _bar_lines(tokens: list[Token]):
+    """Each bar line as abc2midi reads one, as (start, end, symbol, ending number or None).
+
+    abc2midi takes a run of bar symbols and colons with nothing between as one bar line
+    (``:||:``, ``::|``, ``:|]``), and a repeat's start colon may begin the next line (``:|`` then
+    ``: A``). A bracketed ending standing alone (``[2`` after a line's end) has no symbol.
+    A bar line takes the space after it; the next bar's music starts after that.
+    """
+    index = 0
+    while index < len(tokens):
+        token, index = tokens[index], index + 1
+        if isinstance(token, BarLine) and not token.symbol:
+            yield token.start, token.end, "", token.ending
+            continue
+        if not isinstance(token, BarLine) and not (token.text == ":" and _joins(tokens, index, ":")):
+            continue
+        start, symbol = token.start, _symbol(token)
+        while _ending(token) is None and _joins(tokens, index, symbol):
+            token, index = tokens[index], index + 1
+            symbol += _symbol(token)
+        end, ending = token.end, _ending(token)
+        if ending is None:
+            if symbol.startswith(":") and BAR_CHARACTER in symbol and _colon_next(tokens, index):
+                symbol, end, index = symbol + ":", tokens[index + 1].end, index + 2
+            if index < len(tokens) and tokens[index].kind == "space":
+                end, index = tokens[index].end, index + 1
+        yield start, end, symbol, ending
+
+
+def _symbol(token: Token) -> str:
+    return token.symbol if isinstance(token, BarLine) else token.text
+
+
+def _ending(token: Token) -> str | None:
+    return token.ending if isinstance(token, BarLine) else None
+
+
+def _joins(tokens: list[Token], index: int, run: str) -> bool:
+    """Whether the token at ``index`` belongs to the bar line ``run`` before it: a bar symbol or colon
+    right after it, or the ] of a thick bar; but a new bar line starts after a repeat's start."""
+    if index >= len(tokens) or tokens[index].start != tokens[index - 1].end:
+        return False
+    token = tokens[index]
+    if token.text == ":":
+        return True
+    if token.text == "]":
+        return run.endswith(BAR_CHARACTER)
+    return isinstance(token, BarLine) and token.symbol != "" and not (
+        BAR_CHARACTER in run and run.endswith(":") and token.symbol[0] in "|[")
+
+
+def _colon_next(tokens: list[Token], index: int) -> bool:
+    """Whether a repeat's start colon begins the next line, at ``index``: a space (the line's end), then
+    a lone colon."""
+    return index + 1 < len(tokens) and tokens[index].kind == "space" and tokens[index + 1].text == ":"
+
+
 def _passes(text: str) -> set[int]:
     """The passes an ending is for: ``[1``, ``2``, ``[1,3``, ``[1-3``.
 
-    >>> sorted(_passes("[1-3")), sorted(_passes("2,4"))
-    ([1, 2, 3], [2, 4])
+    >>> sorted(_passes("[1-3")), sorted(_passes("2,4")), sorted(_passes("1,"))
+    ([1, 2, 3], [2, 4], [1])
     """
     passes = set()
-    for part in text.lstrip("[").split(","):
+    for part in filter(None, text.lstrip("[").split(",")):
         low, _, high = part.partition("-")
         passes |= set(range(int(low), int(high or low) + 1))
     return passes

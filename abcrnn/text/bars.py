@@ -18,7 +18,7 @@ from fractions import Fraction
 
 from abcrnn.text.abc import header_fields, music_lines, parse_field_line, split_header_body
 from abcrnn.text.pitches import dominant_letter, key_tonic_letter
-from abcrnn.text.tokens import BAR_LINE_PATTERN, MARKUP, PART_BOUNDARY, PART_END, BarLine, Note, scan
+from abcrnn.text.tokens import BAR_LINE_PATTERN, PART_BOUNDARY, PART_END, BarLine, Note, scan
 
 _PART_BOUNDARY = re.compile(PART_BOUNDARY)
 _PART_END = re.compile(PART_END)
@@ -99,14 +99,9 @@ def strip_decorations(tune: str) -> str:
     'K:D\\n"Am"A2 B [M:3/4] c|'
     """
     header, body = split_header_body(tune)
-    protected = re.compile(f"({MARKUP})")
-    lines = []
-    for line in body:
-        if parse_field_line(line):
-            lines.append(line)
-            continue
-        pieces = protected.split(line)
-        lines.append("".join(p if i % 2 else re.sub("[HLMOPSTuv]", "", p) for i, p in enumerate(pieces)))
+    lines = [line if parse_field_line(line) else
+             "".join(token.text for token in scan(line) if not (token.kind == "mark" and token.text.isalpha()))
+             for line in body]  # fmt: skip
     return "\n".join(header + lines)
 
 
@@ -259,10 +254,8 @@ def part_finals(tune: str) -> list[str]:
 
 def _notes_and_bars(tune: str):
     """The notes (grace notes and rests aside) and bar lines of a tune's music, in order."""
-    in_grace = False
     for token in scan("\n".join(music_lines(tune))):
-        in_grace = (in_grace or token.kind == "grace_start") and token.kind != "grace_end"
-        if isinstance(token, BarLine) or (isinstance(token, Note) and not token.is_rest and not in_grace):
+        if isinstance(token, BarLine) or (isinstance(token, Note) and not token.is_rest and not token.grace):
             yield token
 
 
@@ -280,14 +273,13 @@ def home_letter(tune: str) -> str | None:
     >>> home_letter("X:1\\nK:G\\n|:GAB dBG|ABc d3:|\\n|:gfe dBG|AGF G3:|")  # a half cadence on D
     'G'
     """
-    finals, tonic = part_finals(tune), _tonic_letter(tune)
+    return _home(part_finals(tune), key_tonic_letter(header_fields(tune).get("K", "")))
+
+
+def _home(finals: list[str], tonic: str | None) -> str | None:
     if len(finals) < 2 or finals[0] == dominant_letter(tonic):
         return tonic
     return finals[0]
-
-
-def _tonic_letter(tune: str) -> str | None:
-    return key_tonic_letter(header_fields(tune).get("K", ""))
 
 
 def ends_at_home(tune: str) -> bool:
@@ -296,6 +288,6 @@ def ends_at_home(tune: str) -> bool:
     >>> ends_at_home("X:1\\nK:G\\n|:EAA ABd|edB A3:|\\n|:eaa age|dBA A3:|"), ends_at_home("X:1\\nK:D\\nDFA d3|A3|]")
     (True, False)
     """
-    notes = [token for token in _notes_and_bars(tune) if isinstance(token, Note)]
-    home = home_letter(tune)
-    return bool(notes and home and notes[-1].letter.upper() == home)
+    finals = part_finals(tune)  # the last is the last note's letter
+    home = _home(finals, key_tonic_letter(header_fields(tune).get("K", "")))
+    return bool(finals and home and finals[-1] == home)

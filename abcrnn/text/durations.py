@@ -32,10 +32,9 @@ def bar_units(bar: str) -> Fraction | None:
     lines = [line for line in bar.split("\n") if not parse_field_line(line)]  # K: or P: lines in the music
     total, factor, left = Fraction(0), Fraction(1), 0
     chord: list[Note] | None = None  # the notes of the chord being read
-    in_grace = False
-    for token in scan("\n".join(lines)):
-        if in_grace:
-            in_grace = token.kind != "grace_end"
+    tokens = scan("\n".join(lines))
+    for token in tokens:
+        if token.grace:
             continue
         if chord is not None:  # a chord's notes, to its ]: the first one's length is the chord's
             if isinstance(token, Note):
@@ -47,8 +46,6 @@ def bar_units(bar: str) -> Fraction | None:
                 left, chord = max(0, left - 1), None
         elif token.kind in _SKIPPED or token.kind == "space":
             continue
-        elif token.kind == "grace_start":
-            in_grace = True
         elif token.kind == "chord_start":
             chord = []
         elif isinstance(token, Tuplet):
@@ -63,4 +60,5 @@ def bar_units(bar: str) -> Fraction | None:
                 return None
         elif token.kind == "chord_end" or token.text in _UNSURE:
             return None
-    return None if in_grace or chord is not None else total
+    unclosed_grace = tokens and tokens[-1].grace and tokens[-1].kind != "grace_end"
+    return None if unclosed_grace or chord is not None else total

@@ -25,10 +25,9 @@ def ending_errors(tune: str) -> list[str]:
     >>> ending_errors("X:1\\nK:G\\n|:GAB|1 c3:|\\n|:def|1 g3:|\\nabc|2 d3|]")
     ['ending 1 again before a second ending', 'ending 2 does not come at the repeat that closes ending 1']
     """
-    errors, last, first_open, repeats, notes_since_repeat, in_grace = [], None, False, 0, False, False
+    errors, last, first_open, repeats, notes_since_repeat = [], None, False, 0, False
     for token in scan("\n".join(music_lines(tune))):
-        in_grace = (in_grace or token.kind == "grace_start") and token.kind != "grace_end"
-        if isinstance(token, Note) and token.letter not in "xy" and not in_grace:
+        if isinstance(token, Note) and token.letter not in "xy" and not token.grace:
             notes_since_repeat = True
         if not isinstance(token, BarLine):
             continue

@@ -22,14 +22,32 @@ def pitch_class(letter: str, accidental: str = "") -> int:
     return (NATURAL_PITCH[letter] + ACCIDENTAL_SHIFT[accidental]) % 12
 
 
-def key_tonic_letter(key: str) -> str | None:
-    """The letter a K: field's key names as its tonic (G for ``Gmix``); None for ``none`` or no key.
+def key_tonic(key: str) -> tuple[str, str] | None:
+    """The tonic a K: field's key names, as its letter and sharp or flat; None for ``none`` or no key.
 
-    >>> key_tonic_letter(" Gmix"), key_tonic_letter("f#m"), key_tonic_letter("none")
-    ('G', 'F', None)
+    >>> key_tonic(" Gmix"), key_tonic("f#m"), key_tonic("Bb"), key_tonic("none")
+    (('G', ''), ('F', '#'), ('B', 'b'), None)
     """
     key = key.strip()
-    return key[0].upper() if key[:1] and key[0].upper() in LETTERS else None
+    if not key[:1] or key[0].upper() not in LETTERS:
+        return None
+    return key[0].upper(), key[1] if key[1:2] in ("#", "b") else ""
+
+
+def key_tonic_letter(key: str) -> str | None:
+    """The letter a K: field's key names as its tonic (G for ``Gmix``)."""
+    tonic = key_tonic(key)
+    return tonic[0] if tonic else None
+
+
+def tonic_pitch_class(key: str) -> int | None:
+    """The pitch class of the tonic a K: field's key names, if it names one.
+
+    >>> tonic_pitch_class("Ador"), tonic_pitch_class("F#m"), tonic_pitch_class("Bb"), tonic_pitch_class("none")
+    (9, 6, 10, None)
+    """
+    tonic = key_tonic(key)
+    return pitch_class(*tonic) if tonic else None
 
 
 def dominant_letter(letter: str | None) -> str | None:

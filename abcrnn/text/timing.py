@@ -103,13 +103,13 @@ class _BarReader:
 
     def line(self, number: int, text: str) -> None:
         chord: list[Note] | None = None  # the notes of the chord being read
-        chord_start, in_grace = 0, False
+        chord_start = 0
         for token in scan(text):
             if token.kind == "comment":
                 break
-            if in_grace:
-                in_grace = token.kind != "grace_end"
-            elif isinstance(token, BarLine) and token.symbol:
+            if token.grace and token.kind != "grace_start":  # grace notes are not timed
+                continue
+            if isinstance(token, BarLine) and token.symbol:
                 self._close(bool(_PART_END.fullmatch(token.symbol)))
             elif chord is not None:  # a chord's notes, to its ] (what else is written in it is not timed)
                 if isinstance(token, Note):
@@ -123,7 +123,6 @@ class _BarReader:
                 self._broken(token.text)
             elif token.kind in _BEFORE_NOTE:
                 self._before_note(token)
-                in_grace = token.kind == "grace_start"
                 if token.kind == "chord_start":
                     chord, chord_start = [], token.start
             elif isinstance(token, Note) and token.letter not in "xy":  # music21 and the validator give x no time

@@ -7,10 +7,15 @@ expression sources, to be combined; compiled forms follow for the common uses.
 
 Most readers take the music from ``scan``, which reads it once into typed tokens (notes
 and rests with their spelling and written length, bar lines with their endings, chords'
-and grace notes' brackets, tuplets, fields, chord symbols, decorations): the transposer
-and pitch reader (``transpose``), the note timer (``timing``), bar lengths (``durations``)
-and the bar follower built on them (``following``), numbered endings (``endings``), and
-the bars, part endings and home of ``bars``.
+and grace notes' brackets, tuplets, fields, chord symbols, decorations; each token knows
+whether it belongs to grace notes): the transposer and pitch reader (``transpose``), the
+note timer (``timing``), bar lengths (``durations``) and the bar follower built on them
+(``following``), numbered endings (``endings``), the bars, part endings, home and
+decoration letters of ``bars``, the playable text and its ornaments (``sound.playable``,
+``sound.ornaments``), the corpus's duplicate check (``training.corpus``) and the features
+the explain page correlates cells with (``pages.explain``). The model's copy memory and
+the scorer's bar kinds read bars by ``BAR_CHARACTER`` alone, one character at a time, as
+the model does.
 
 >>> BAR_LINE_PATTERN.findall("|:AB c|d2 :|2 e||f|]")
 ['|:', '|', ':|', '||', '|]']
@@ -19,7 +24,7 @@ the bars, part endings and home of ``bars``.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 
@@ -84,12 +89,15 @@ _SCAN = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class Token:
-    """A piece of music as written: its kind (``_SCAN``'s group names) and where it stands in the text."""
+    """A piece of music as written: its kind (``_SCAN``'s group names), where it stands in the text, and
+    whether it belongs to grace notes (``{g}``, the braces included; a brace that opens or closes none
+    does not)."""
 
     kind: str
     text: str
     start: int
     end: int
+    grace: bool = field(default=False, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,26 +166,31 @@ def scan(music: str) -> list[Token]:
 
 
 def _scanned(music: str):
+    grace = False  # inside grace notes' braces
     for match in _SCAN.finditer(music):
         kind = "bar" if match.lastgroup == "ending" else match.lastgroup
         text, start, end = match.group(), match.start(), match.end()
+        grace = grace or kind == "grace_start"
         if kind == "note":
             yield Note(kind, text, start, end, match.group("accidental") or "", match.group("letter"),
-                       match.group("octave"), written_length(*match.group("multiplier", "slashes", "divisor")))
+                       match.group("octave"), written_length(*match.group("multiplier", "slashes", "divisor")),
+                       grace=grace)
         elif kind == "bar":
-            yield BarLine(kind, text, start, end, match.group("bar"), match.group("ending"))
+            yield BarLine(kind, text, start, end, match.group("bar"), match.group("ending"), grace=grace)
         elif kind == "ending_alone":
-            yield BarLine("bar", text, start, end, "", text)
+            yield BarLine("bar", text, start, end, "", text, grace=grace)
         elif kind == "field":
-            yield Field(kind, text, start, end, text[1], text[3:-1])
+            yield Field(kind, text, start, end, text[1], text[3:-1], grace=grace)
         elif kind == "tuplet":
             q, r = match.group("q", "r")
-            yield Tuplet(kind, text, start, end, int(match.group("p")), int(q) if q else None, int(r) if r else None)
+            p = int(match.group("p"))
+            yield Tuplet(kind, text, start, end, p, int(q) if q else None, int(r) if r else None, grace=grace)
         elif kind == "chord_end":
             lengths = match.group("chord_multiplier", "chord_slashes", "chord_divisor")
-            yield ChordEnd(kind, text, start, end, written_length(*lengths))
+            yield ChordEnd(kind, text, start, end, written_length(*lengths), grace=grace)
         else:
-            yield Token(kind, text, start, end)
+            yield Token(kind, text, start, end, grace=grace)
+        grace = grace and kind != "grace_end"
 
 
 @lru_cache(maxsize=512)  # the lengths written are few, and asked for at every note
