@@ -93,6 +93,22 @@ def test_best_of_with_no_acceptable_candidate_keeps_the_critics_first_valid_one(
     assert kept.text.split("\n")[:2] == ["X:1", "T:Away"] and kept.errors == [] and kept.seed == 7
 
 
+def test_best_of_samples_fresh_headers_after_a_first_candidate_whose_header_lacks_a_field():
+    """A fine-tuned model can write a title into R: and go straight on to K:; that header is not set again."""
+    headless = "X:1\nR:Brautlied, S. 18\nK:G\nGAB cBA|GAB G3|]"  # no T:, no M:
+    asked = []
+
+    def sample_with(seeds, fields, progress):
+        asked.extend(fields)
+        return [SampledTune(HOME if len(asked) > 1 else AWAY, log_likelihood=-1.0, chosen=10) for _ in seeds]
+
+    draw = lambda seeds, progress: [SampledTune(headless, log_likelihood=-1.0, chosen=10) for _ in seeds]  # noqa: E731
+    (kept,) = best_of(draw, sample_with, 4, time_limit=30, fresh_fields=lambda seed: {"R": f"rhythm of {seed}"})(
+        [7], progress=None)
+    assert asked == [{"R": "rhythm of 7"}] * 2  # the rhythm the first was given, and nothing of its broken header
+    assert kept.text.split("\n")[1] == "T:Home" and kept.errors == []
+
+
 @pytest.mark.parametrize("value, message", [(0, "--best-of must be a whole number"), (2.5, "--best-of must be")])
 def test_bad_best_of_is_refused(value, message):
     with pytest.raises(Exception, match=message):

@@ -196,6 +196,49 @@ class UniformEngine:
         return np.zeros((len(ids), self.size)), state
 
 
+class HeaderLoopingEngine:
+    """An engine that would write a header field again: at each header line's start M: (0.7) or K: (0.3),
+    then the tune "GAB cBA|]"."""
+
+    def __init__(self, characters: str):
+        self.characters, self.texts = characters, []
+
+    def initial_state(self, n: int, break_loops: bool = False):
+        from abcrnn.model.engine import State
+
+        self.texts += [""] * n  # each stream's text so far, found through its row's number in the state
+        rows = np.arange(len(self.texts) - n, len(self.texts), dtype=float)[:, None]
+        return State([(rows, rows)])
+
+    def step(self, ids, state):
+        log_probs = np.full((len(ids), len(self.characters)), -30.0)
+        for row, (character, stream) in enumerate(zip(ids, state.lstm[0][0][:, 0].astype(int))):
+            self.texts[stream] += self.characters[character]
+            text = self.texts[stream]
+            line = text[text.rfind("\n") + 1 :]
+            if "\nK:G\n" in text:
+                music = text[text.index("\nK:G\n") + 5 :]
+                likely = {"GAB cBA|]\n\n"[min(len(music), 10)]: 1.0}
+            elif line:
+                likely = {"M:6/8\n"[len(line)] if line[0] == "M" else "K:G\n"[len(line)]: 1.0}
+            else:
+                likely = {"M": 0.7, "K": 0.3}
+            for name, probability in likely.items():
+                log_probs[row, self.characters.index(name)] = np.log(probability)
+        return log_probs, state
+
+
+def test_no_header_field_is_written_twice():
+    """A model fine-tuned on a few tunes can write M: again; the sampler draws another field instead."""
+    from abcrnn.model.vocabulary import Vocabulary
+
+    vocabulary = Vocabulary.from_text("X:1\nM:6/8\nK:G\nGAB cBA|]\n")
+    tunes = sample_tunes(HeaderLoopingEngine(vocabulary.characters), vocabulary, 20, Drawing(max_chars=200), seed=1)
+    counts = [tune.text.count("M:") for tune in tunes]
+    assert max(counts) == 1 and counts.count(1) > 5  # the engine alone writes two or more in half its tunes
+    assert all(tune.text.endswith("K:G\nGAB cBA|]") for tune in tunes)
+
+
 def test_header_temperature_applies_to_the_header_only(tiny_bundle, monkeypatch):
     import abcrnn.model.engine
 

@@ -16,21 +16,25 @@ from abcrnn.sampling.streams import SampledTune
 from abcrnn.text.abc import numbered
 
 
-def best_of(draw, sample_with, candidates: int, time_limit: float):
+def best_of(draw, sample_with, candidates: int, time_limit: float, fresh_fields=lambda seed: {}):
     """A ``draw`` that samples up to ``candidates`` tunes for each one asked for and keeps the first acceptable.
 
     The first candidate is drawn whole (``draw(seeds, progress)``), and the others are sampled
     with its rhythm, meter, key and title (``sample_with(seeds, fields, progress)``), so the
     critic chooses between settings of the same tune and cannot tilt the keys towards those
-    the model finds likeliest. A tune's candidates come from its own seed (the first from the
-    seed itself, candidate ``c`` from ``(seed, c)``), and whether it needs more depends only on
-    its own, so the tune kept for a seed is the same whatever other tunes are sampled beside it.
+    the model finds likeliest. Where the first candidate's header lacks a field every tune needs
+    (a model fine-tuned on a few tunes can write a title into R: and go on to K:), there is no
+    tune to set again: the others are sampled with fresh headers, with the fields the first was
+    given (``fresh_fields(seed)``, the rhythm asked for). A tune's candidates come from its own
+    seed (the first from the seed itself, candidate ``c`` from ``(seed, c)``), and whether it
+    needs more depends only on its own, so the tune kept for a seed is the same whatever other
+    tunes are sampled beside it.
     """
 
     def draw_best(seeds: list[int], progress) -> list[SampledTune]:
         count = len(seeds)
         groups = [[tune] for tune in draw(seeds, None)]
-        headers = [_header_fields(group[0].text) for group in groups]
+        headers = [_header_fields(group[0].text) or fresh_fields(seed) for group, seed in zip(groups, seeds)]
         kept: list[SampledTune | None] = [None] * count
         checked = [0] * count  # candidates of each tune already judged
         while True:
@@ -90,9 +94,12 @@ def _critics_choice(group: list[SampledTune], time_limit: float) -> SampledTune:
     return group[order[0]]
 
 
-def _header_fields(tune: str) -> dict[str, str]:
-    """The fields a tune's other candidates are sampled with: its rhythm (or none), meter, key and title."""
-    from abcrnn.text.abc import header_fields
+def _header_fields(tune: str) -> dict[str, str] | None:
+    """The fields a tune's other candidates are sampled with: its rhythm (or none), meter, key and title;
+    None where its header lacks a field every tune needs."""
+    from abcrnn.text.abc import REQUIRED_FIELDS, header_fields
 
     fields = header_fields(tune)
+    if not all(fields.get(letter) for letter in REQUIRED_FIELDS):
+        return None
     return {letter: fields.get(letter, "") for letter in "RMKT" if fields.get(letter) or letter == "R"}

@@ -162,7 +162,8 @@ def sample_from(bundle, settings: SampleSettings, progress=None, stop=None) -> S
         in_primer = {line[0] for line in settings.primer.split("\n")[:-1] if parse_field_line(line)}
         shared = lambda seeds, fields, progress: sample_with(  # noqa: E731
             seeds, [{k: v for k, v in f.items() if k not in in_primer} for f in fields], progress)
-        draw = best_of(draw, shared, settings.best_of, settings.time_limit)
+        fresh = lambda seed: {k: v for k, v in choose_rhythms([seed])[0].items() if k not in in_primer}  # noqa: E731
+        draw = best_of(draw, shared, settings.best_of, settings.time_limit, fresh)
     n = settings.n
     if settings.valid_only:
         tunes = _sample_valid(draw, n, seed, settings.max_attempts or 10 * n + 20, progress, settings.time_limit,

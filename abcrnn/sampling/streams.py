@@ -221,6 +221,9 @@ def sample_tunes(
                                                                   vocabulary.characters)):
                     refused = [index[c] for c in overfilling if c in index]
                     drawn = draw_without(tempered[row], refused, rngs[i], drawn, top_k, top_p)
+                elif streams[i].in_header and vocabulary.characters[drawn] in (written := _written_fields(streams[i])):
+                    refused = [index[c] for c in written if c in index]  # a header field comes once
+                    drawn = draw_without(tempered[row], refused, rngs[i], drawn, top_k, top_p)
                 written = _next_characters(streams[i], vocabulary.characters[drawn])
                 if not streams[i].in_header and written == vocabulary.characters[drawn]:  # the music it chose
                     streams[i].log_likelihood += float(log_probs[row, drawn])
@@ -235,6 +238,17 @@ def sample_tunes(
                 progress(n - len(active))
     return [_finish(stream, first_number + number, tune_seed) for number, (stream, tune_seed) in
             enumerate(zip(streams, seeds))]  # fmt: skip
+
+
+def _written_fields(stream: _Stream) -> str:
+    """At the start of a header line, the letters of the fields the header already has ("" elsewhere).
+
+    No tune of the corpora writes a header field twice; a model fine-tuned on a few tunes can
+    (``M:6/8`` and then ``M:4/4``), so the sampler draws again where it would.
+    """
+    if not stream.text.endswith("\n"):
+        return ""
+    return "".join(line[0] for line in stream.text.split("\n")[:-1] if line[1:2] == ":")
 
 
 def _bar_line_allowed(stream: _Stream) -> bool:

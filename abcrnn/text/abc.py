@@ -22,6 +22,8 @@ WRITTEN_HEADER_ORDER = "".join(KEPT_HEADER_FIELDS)
 # that a tune is titled knowing what it is (written first, a jig was titled as a reel or a
 # hornpipe one time in four). Models trained before it read WRITTEN_HEADER_ORDER.
 MODEL_HEADER_ORDER = "XRMLQTK"
+# The fields every tune needs (3.1: X: and T: first, K: last; abcrnn asks for the meter too).
+REQUIRED_FIELDS = ("X", "T", "M", "K")
 
 # Field lines that change how the music that follows sounds; kept in the body.
 KEPT_BODY_FIELDS = frozenset("MKLQ")

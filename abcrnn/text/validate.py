@@ -7,13 +7,12 @@ Bar lengths are measured in ``bars.py``.
 import re
 from dataclasses import asdict, dataclass, field
 
-from abcrnn.text.abc import header_fields, parse_field_line, split_header_body, strip_comment
+from abcrnn.text.abc import REQUIRED_FIELDS, header_fields, parse_field_line, split_header_body, strip_comment
 from abcrnn.text.bars import bar_length_errors
 from abcrnn.bounded import DEFAULT_TIME_LIMIT, map_bounded
 from abcrnn.text.parsing import field_errors
 from abcrnn.text.tokens import CLOSING_BAR_LINE
 
-REQUIRED_FIELDS = ("X", "T", "M", "K")
 _CLOSING_BAR_LINE = re.compile(f"({CLOSING_BAR_LINE})\\s*$")
 
 

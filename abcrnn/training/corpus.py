@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from abcrnn.text.abc import clean_tune, header_fields, music_lines, split_tunes
+from abcrnn.text.abc import REQUIRED_FIELDS, clean_tune, header_fields, music_lines, split_tunes
 from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit, map_bounded
 from abcrnn.errors import AbcrnnError
 from abcrnn.files import as_list, find_abc_files, read_text_file, read_tunes
@@ -21,7 +21,8 @@ from abcrnn.text.tokens import Note, scan
 
 DEFAULT_COLLECTIONS = ("oneills1850", "ryansMammoth")
 
-REQUIRED_FIELDS = ("T", "M", "K")
+# What a source tune must have (cleaning numbers every tune, so its X: may be missing).
+SOURCE_FIELDS = tuple(letter for letter in REQUIRED_FIELDS if letter != "X")
 
 
 @dataclass
@@ -99,7 +100,7 @@ def select_tunes(
 def _drop_reason(tune, fields, rhythm, seen, check) -> str | None:
     if not matches_rhythm(fields, rhythm):
         return "other rhythm"
-    missing = [letter for letter in REQUIRED_FIELDS if letter not in fields]
+    missing = [letter for letter in SOURCE_FIELDS if letter not in fields]
     if missing:
         return "missing field: " + ", ".join(f"{letter}:" for letter in missing)
     keys = duplicate_keys(tune, fields)
@@ -120,7 +121,7 @@ def checked_in_advance(sources, rhythm: str, check, time_limit: float) -> dict[s
 
     candidates = sorted({clean_tune(tune) for _, text in sources for tune in split_tunes(text)
                          if matches_rhythm(fields := header_fields(tune), rhythm)
-                         and all(letter in fields for letter in REQUIRED_FIELDS) and pitch_sequence(tune)})  # fmt: skip
+                         and all(letter in fields for letter in SOURCE_FIELDS) and pitch_sequence(tune)})  # fmt: skip
     outcomes = map_bounded(check, candidates, time_limit, progress=progress_printer(len(candidates), "checked tunes:"))
     return {tune: outcome.error or outcome.value for tune, outcome in zip(candidates, outcomes)}
 
