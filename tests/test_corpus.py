@@ -86,7 +86,11 @@ def test_corpus_with_no_tune_of_the_rhythm_keeps_existing_output(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name, options", [("jigs.abc", {}), ("jigs-valid.abc", {"valid_only": True})])
+@pytest.mark.parametrize("name, options", [
+    ("jigs.abc", {}),
+    ("jigs-valid.abc", {"valid_only": True}),
+    ("folk.abc", {"rhythm": "any", "valid_only": True, "collections": "oneills1850,ryansMammoth,airdsAirs,miscFolk"}),
+])  # fmt: skip
 def test_shipped_corpora_are_rebuilt_byte_identically(tmp_path, name, options):
     out = tmp_path / name
     build_corpus(out=str(out), **options)
