@@ -12,10 +12,10 @@ whether it belongs to grace notes): the transposer and pitch reader (``transpose
 note timer (``timing``), bar lengths (``durations``) and the bar follower built on them
 (``following``), numbered endings (``endings``), the bars, part endings, home and
 decoration letters of ``bars``, the playable text and its ornaments (``sound.playable``,
-``sound.ornaments``), the corpus's duplicate check (``training.corpus``) and the features
-the explain page correlates cells with (``pages.explain``). The model's copy memory and
-the scorer's bar kinds read bars by ``BAR_CHARACTER`` alone, one character at a time, as
-the model does.
+``sound.ornaments``) and the features the explain page correlates cells with
+(``pages.explain``). The model's copy memory and the scorer's bar kinds read bars by
+``BAR_CHARACTER`` alone, one character at a time, as the model does; the corpus's duplicate
+check reads pitches as the shipped corpora were built (``training.corpus.pitch_sequence``).
 
 >>> BAR_LINE_PATTERN.findall("|:AB c|d2 :|2 e||f|]")
 ['|:', '|', ':|', '||', '|]']
