@@ -221,8 +221,8 @@ def sample_tunes(
                                                                   vocabulary.characters)):
                     refused = [index[c] for c in overfilling if c in index]
                     drawn = draw_without(tempered[row], refused, rngs[i], drawn, top_k, top_p)
-                elif streams[i].in_header and vocabulary.characters[drawn] in (written := _written_fields(streams[i])):
-                    refused = [index[c] for c in written if c in index]  # a header field comes once
+                elif streams[i].in_header and vocabulary.characters[drawn] in (present := _written_fields(streams[i])):
+                    refused = [index[c] for c in present if c in index]  # a header field comes once
                     drawn = draw_without(tempered[row], refused, rngs[i], drawn, top_k, top_p)
                 written = _next_characters(streams[i], vocabulary.characters[drawn])
                 if not streams[i].in_header and written == vocabulary.characters[drawn]:  # the music it chose

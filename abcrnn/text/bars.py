@@ -273,13 +273,17 @@ def home_letter(tune: str) -> str | None:
     >>> home_letter("X:1\\nK:G\\n|:GAB dBG|ABc d3:|\\n|:gfe dBG|AGF G3:|")  # a half cadence on D
     'G'
     """
-    return _home(part_finals(tune), key_tonic_letter(header_fields(tune).get("K", "")))
+    return _home(part_finals(tune), _tonic_letter(tune))
 
 
 def _home(finals: list[str], tonic: str | None) -> str | None:
     if len(finals) < 2 or finals[0] == dominant_letter(tonic):
         return tonic
     return finals[0]
+
+
+def _tonic_letter(tune: str) -> str | None:
+    return key_tonic_letter(header_fields(tune).get("K", ""))
 
 
 def ends_at_home(tune: str) -> bool:
@@ -289,5 +293,5 @@ def ends_at_home(tune: str) -> bool:
     (True, False)
     """
     finals = part_finals(tune)  # the last is the last note's letter
-    home = _home(finals, key_tonic_letter(header_fields(tune).get("K", "")))
+    home = _home(finals, _tonic_letter(tune))
     return bool(finals and home and finals[-1] == home)
