@@ -14,7 +14,7 @@ from fractions import Fraction
 from abcrnn.text.abc import default_unit_length, header_fields
 from abcrnn.text.bars import meter_length
 from abcrnn.text.durations import bar_units
-from abcrnn.text.tokens import PART_BOUNDARY, PART_END, BarLine, scan, written_length
+from abcrnn.text.tokens import BAR_LINE_PATTERN, PART_BOUNDARY, PART_END, BarLine, scan, written_length
 
 _PART_BOUNDARY = re.compile(PART_BOUNDARY)
 _PART_END = re.compile(PART_END)
@@ -60,6 +60,8 @@ class BarFollower:
         if self.full is not None and _CHANGE.search(music, self.checked):
             self.full = None
         start = self.checked
+        if not BAR_LINE_PATTERN.search(music, start):
+            return  # no bar line since the last: nothing to scan (the scan's bar lines are these)
         for line in scan(music[start:]):
             if not isinstance(line, BarLine) or not line.symbol:
                 continue
