@@ -67,7 +67,7 @@ def repeat_jumps(tune: str) -> list[bool]:
 
 def _has_note(music: str) -> bool:
     """Whether music holds a note or rest (what text.timing times), grace notes aside."""
-    return any(isinstance(token, Note) and token.letter not in "xy" and not token.grace for token in scan(music))
+    return any(isinstance(token, Note) and not token.is_spacer and not token.grace for token in scan(music))
 
 
 def _without_meter(header: list[str]) -> list[str]:

@@ -52,7 +52,7 @@ def bar_units(bar: str) -> Fraction | None:
             if token.p not in TUPLET_TIME and token.q is None:
                 return None
             factor, left = Fraction(token.q or TUPLET_TIME[token.p], token.p), token.r or token.p
-        elif isinstance(token, Note) and token.letter not in "xy":  # music21 (the validator) gives x no time
+        elif isinstance(token, Note) and not token.is_spacer:
             total += token.length * (factor if left else 1)
             left = max(0, left - 1)
         elif isinstance(token, BarLine):  # an ending's number has no length; |] or [| in a bar is not sure

@@ -27,7 +27,7 @@ def ending_errors(tune: str) -> list[str]:
     """
     errors, last, first_open, repeats, notes_since_repeat = [], None, False, 0, False
     for token in scan("\n".join(music_lines(tune))):
-        if isinstance(token, Note) and token.letter not in "xy" and not token.grace:
+        if isinstance(token, Note) and not token.is_spacer and not token.grace:
             notes_since_repeat = True
         if not isinstance(token, BarLine):
             continue

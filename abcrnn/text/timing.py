@@ -125,7 +125,7 @@ class _BarReader:
                 self._before_note(token)
                 if token.kind == "chord_start":
                     chord, chord_start = [], token.start
-            elif isinstance(token, Note) and token.letter not in "xy":  # music21 and the validator give x no time
+            elif isinstance(token, Note) and not token.is_spacer:
                 pitch = self.pitches.get((number, token.start))
                 self._note(number, token.start, token.length, [] if pitch is None else [pitch])
 

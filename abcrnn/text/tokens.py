@@ -114,6 +114,11 @@ class Note(Token):
         return self.letter in "zxy"
 
     @property
+    def is_spacer(self) -> bool:
+        """x or y: written, but given no time (music21 and the validator time x as nothing)."""
+        return self.letter in "xy"
+
+    @property
     def octave(self) -> int:
         """Octaves above the one from middle C (C to B): c is 1, C, is -1."""
         return int(self.letter.islower()) + self.octave_marks.count("'") - self.octave_marks.count(",")
