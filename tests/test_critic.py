@@ -71,15 +71,44 @@ def test_best_of_draws_more_only_for_tunes_without_an_acceptable_candidate_and_k
     def sample_with(seeds, fields, progress):  # the others, with the first one's header: away, home, a likelier home
         calls.append(("others", seeds, [f["T"] for f in fields]))
         texts = {1: AWAY, 2: HOME, 3: likelier_home}
-        return [SampledTune(texts[candidate], log_likelihood=-10.0 + candidate, chosen=10) for _, candidate in seeds]
+        return [SampledTune(texts.get(candidate, AWAY), log_likelihood=-10.0 + candidate, chosen=10)
+                for _, candidate in seeds]  # fmt: skip
 
     kept = best_of(draw, sample_with, 8, time_limit=30)([1, 2], progress=None)
-    # One more candidate a round for each tune still waiting; a tune's candidates come from its own seed, (seed, c).
-    assert calls == [("draw", [1, 2]), ("others", [(1, 1), (2, 1)], ["Broken 0", "Broken 1"]),
-                     ("others", [(1, 2), (2, 2)], ["Broken 0", "Broken 1"])]  # fmt: skip
+    # Few tunes wait, so each gets all its other candidates in one round (a round has 16 streams or more);
+    # a tune's candidates come from its own seed, (seed, c).
+    assert calls == [("draw", [1, 2]), ("others", [(1, c) for c in range(1, 8)] + [(2, c) for c in range(1, 8)],
+                                        ["Broken 0"] * 7 + ["Broken 1"] * 7)]  # fmt: skip
     # The first acceptable candidate is kept, not the likeliest: valid and at home, candidate 2.
     assert [tune.text.split("\n")[:2] for tune in kept] == [["X:1", "T:Home"], ["X:2", "T:Home"]]
     assert all(tune.errors == [] for tune in kept) and [tune.seed for tune in kept] == [1, 2]
+
+
+def test_the_tune_best_of_keeps_for_a_seed_does_not_depend_on_the_rounds_it_was_drawn_in():
+    """Alone a tune gets its other candidates in one wide round; among 40 it gets one or two a round."""
+
+    def candidate(seed, number):  # at home for some (seed, candidate) pairs, away for the others
+        home = (seed * 7 + number * 3) % 5 == 0
+        return SampledTune((HOME if home else AWAY).replace("T:", f"T:{seed}.{number} "), log_likelihood=-1.0,
+                           chosen=10)  # fmt: skip
+
+    rounds = []
+
+    def sample_with(seeds, fields, progress):
+        rounds.append(len(seeds))
+        return [candidate(seed, number) for seed, number in seeds]
+
+    draw = lambda seeds, progress: [candidate(seed, 0) for seed in seeds]  # noqa: E731
+    together = best_of(draw, sample_with, 8, time_limit=30)(list(range(40)), progress=None)
+    assert rounds == [32, 24, 32]  # a fifth of the tunes is kept each round: 32 wait, 24, then 16 get two each
+    for seed, kept in zip(range(40), together):
+        rounds.clear()
+        (alone,) = best_of(draw, sample_with, 8, time_limit=30)([seed], progress=None)
+        assert alone.text.split("\n")[1] == kept.text.split("\n")[1]
+        assert rounds == ([7] if seed % 5 else [])
+    # The first candidate at home is kept.
+    assert together[0].text.split("\n")[1].startswith("T:0.0 ") and together[1].text.split("\n")[1].startswith(
+        "T:1.1 ")
 
 
 def test_best_of_with_no_acceptable_candidate_keeps_the_critics_first_valid_one():
@@ -105,7 +134,7 @@ def test_best_of_samples_fresh_headers_after_a_first_candidate_whose_header_lack
     draw = lambda seeds, progress: [SampledTune(headless, log_likelihood=-1.0, chosen=10) for _ in seeds]  # noqa: E731
     (kept,) = best_of(draw, sample_with, 4, time_limit=30, fresh_fields=lambda seed: {"R": f"rhythm of {seed}"})(
         [7], progress=None)
-    assert asked == [{"R": "rhythm of 7"}] * 2  # the rhythm the first was given, and nothing of its broken header
+    assert asked == [{"R": "rhythm of 7"}] * 3  # the rhythm the first was given, and nothing of its broken header
     assert kept.text.split("\n")[1] == "T:Home" and kept.errors == []
 
 
