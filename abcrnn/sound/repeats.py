@@ -10,7 +10,7 @@ tokens (``text.tokens``); ``unfold_repeats`` puts them in the order they are pla
 
 from dataclasses import dataclass
 
-from abcrnn.text.tokens import BAR_CHARACTER, BarLine, Token, scan
+from abcrnn.text.tokens import BAR_CHARACTER, BarLine, Token, ending_passes, scan
 
 
 @dataclass
@@ -29,7 +29,7 @@ def bars(music: str) -> list[Bar]:
     for start, end, line, number in _bar_lines(scan(music)):
         if music[position:start].strip() or line:
             found.append(Bar(music[position:start], line, ending))
-        ending, position = (_passes(number) if number else None), end
+        ending, position = (ending_passes(number) if number else None), end
     if music[position:].strip():
         found.append(Bar(music[position:], "", ending))
     return found
@@ -90,19 +90,6 @@ def _colon_next(tokens: list[Token], index: int) -> bool:
     """Whether a repeat's start colon begins the next line, at ``index``: a space (the line's end), then
     a lone colon."""
     return index + 1 < len(tokens) and tokens[index].kind == "space" and tokens[index + 1].text == ":"
-
-
-def _passes(text: str) -> set[int]:
-    """The passes an ending is for: ``[1``, ``2``, ``[1,3``, ``[1-3``.
-
-    >>> sorted(_passes("[1-3")), sorted(_passes("2,4")), sorted(_passes("1,"))
-    ([1, 2, 3], [2, 4], [1])
-    """
-    passes = set()
-    for part in filter(None, text.lstrip("[").split(",")):
-        low, _, high = part.partition("-")
-        passes |= set(range(int(low), int(high or low) + 1))
-    return passes
 
 
 def _ends_repeat(line: str) -> bool:

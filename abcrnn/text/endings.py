@@ -35,7 +35,7 @@ def ending_errors(tune: str) -> list[str]:
             repeats, notes_since_repeat = repeats + 1, False
         if token.ending is None:
             continue
-        numbers = [int(number) for number in re.findall(r"\d+", token.ending)]
+        numbers = sorted(token.passes)
         if numbers[0] > 1:
             if last is None or last + 1 != numbers[0]:
                 errors.append(f"ending {numbers[0]} follows no ending {numbers[0] - 1}")

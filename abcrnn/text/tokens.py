@@ -132,6 +132,24 @@ class BarLine(Token):
     symbol: str
     ending: str | None
 
+    @property
+    def passes(self) -> set[int]:
+        """The passes the numbered ending starting here is played on (``ending_passes``)."""
+        return ending_passes(self.ending)
+
+
+def ending_passes(ending: str | None) -> set[int]:
+    """The passes a numbered ending (ENDING_NUMBER) is played on; empty for none.
+
+    >>> [sorted(ending_passes(ending)) for ending in ("[1-3", "2,4", "1,", None)]
+    [[1, 2, 3], [2, 4], [1], []]
+    """
+    passes = set()
+    for part in filter(None, (ending or "").lstrip("[").split(",")):
+        low, _, high = part.partition("-")
+        passes |= set(range(int(low), int(high or low) + 1))
+    return passes
+
 
 @dataclass(frozen=True, slots=True)
 class Field(Token):
