@@ -7,7 +7,7 @@ from abcrnn.model.copying import BARS_BACK, LONGEST_MATCH, SKIPPED_AT_BAR_START,
 from abcrnn.model.vocabulary import Vocabulary
 from abcrnn.training.corpus import load_corpus_tunes
 from abcrnn.text.abc import TUNE_SEPARATOR, model_text
-from conftest import DATA
+from conftest import DATA, ROOT
 
 
 def slow_proposals(music: str) -> list:
@@ -157,3 +157,43 @@ def softmax_without_gate(engine, ids):
         log_probs, state = engine.step(np.array([character_id]), state)
         out.append(np.exp(log_probs[0]))
     return np.array(out)
+
+
+def test_the_engine_state_says_which_characters_the_tune_s_own_past_proposes(copy_bundle):
+    from abcrnn.model.bundle import load_bundle
+
+    bundle = load_bundle(copy_bundle)
+    engine, characters = bundle.engine(), bundle.vocabulary.characters
+    _, state = engine.feed(bundle.vocabulary.encode("X:1\nM:6/8\nK:G\nGAB c2d|GAB c")[None], engine.initial_state(1))
+    # "GAB c" was followed by 2, and bar 1 back has 2 at this place: proposed; z nowhere.
+    assert state.proposes(np.array([characters.index("2")])).tolist() == [True]
+    assert state.proposes(np.array([characters.index("z")])).tolist() == [False]
+    assert state.select([0, 0]).proposes(np.array([characters.index("2")] * 2)).tolist() == [True, True]
+    plain = engine.initial_state(1)
+    plain.copy = None
+    _, plain = engine.step(np.array([0]), plain)
+    assert plain.proposes(np.array([0])) is None  # no copy memory, nothing to say
+
+
+def test_the_sampler_trims_only_where_the_tune_repeats_itself(monkeypatch):
+    """With top-p tiny where the tune repeats itself, the sampler writes what the likeliest proposal says there;
+    in new material (fresh_top_p 1.0) it draws from every character."""
+    from abcrnn.model.bundle import load_bundle
+    from abcrnn.sampling import streams
+    from abcrnn.sampling.trimming import trimmed
+
+    bundle = load_bundle(ROOT / "weights" / "folk")
+    seen = []
+
+    def recording(tempered, in_header, top_k, top_ps):
+        kept = trimmed(tempered, in_header, top_k, top_ps)
+        seen.extend(zip(top_ps[~in_header], (kept[~in_header] > 0).sum(axis=1)))
+        return kept
+
+    monkeypatch.setattr(streams, "trimmed", recording)
+    streams.sample_tunes(bundle.engine(), bundle.vocabulary, 4, streams.Drawing(top_p=0.01, fresh_top_p=1.0,
+                                                                                max_chars=400), seed=3)  # fmt: skip
+    repeating = [count for top_p, count in seen if top_p == 0.01]
+    new = [count for top_p, count in seen if top_p == 1.0]
+    assert repeating and new and set(repeating) == {1}  # one character left where the tune repeats itself
+    assert min(new) > 1  # every character the model gives a chance, in new material

@@ -23,11 +23,18 @@ class State:
     lstm: list[tuple[np.ndarray, np.ndarray]]
     copy: CopyTracker | None = field(default=None)
     context: ContextTracker | None = field(default=None)
+    # What the copy memory proposed for the character after the last one fed: an id per source, -1 for none.
+    proposed: np.ndarray | None = field(default=None)  # (streams, sources)
 
     def select(self, rows) -> "State":
         """The state of the given streams only, in that order."""
         return State([(h[rows], c[rows]) for h, c in self.lstm], self.copy.select(rows) if self.copy else None,
-                     self.context.select(rows) if self.context else None)  # fmt: skip
+                     self.context.select(rows) if self.context else None,
+                     self.proposed[rows] if self.proposed is not None else None)  # fmt: skip
+
+    def proposes(self, ids: np.ndarray) -> np.ndarray | None:
+        """Whether the tune's own past proposed each stream's ``ids`` as its next character (None: no copy memory)."""
+        return None if self.proposed is None else (self.proposed == np.asarray(ids)[:, None]).any(axis=1)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -111,11 +118,14 @@ class Engine:
             first_input = first_input + self.context_table[state.context.feed(ids) + OFFSETS].sum(axis=1)
         top, lstm_state = self._lstm_step(first_input, state.lstm)
         logits = _rows_times(top, self.dense_kernel) + self.dense_bias
+        proposed = None
         if state.copy is not None:
-            logits = logits + self._copy_boosts(top, *state.copy.feed(ids))
+            proposals, bands = state.copy.feed(ids)
+            logits = logits + self._copy_boosts(top, proposals, bands)
+            proposed = np.where(bands > 0, proposals, -1)
         log_probs = logits - logits.max(axis=1, keepdims=True)
         log_probs -= np.log(np.exp(log_probs).sum(axis=1, keepdims=True))
-        return log_probs, State(lstm_state, state.copy, state.context)
+        return log_probs, State(lstm_state, state.copy, state.context, proposed)
 
     def _copy_boosts(self, top, proposals, bands) -> np.ndarray:
         """What the copy gate adds to each character's logit, as ``model.CopyGate`` computes it."""

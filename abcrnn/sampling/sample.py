@@ -33,8 +33,11 @@ class SampleSettings:
     n: int = setting(5, "how many tunes.", {"default": 1, "ge": 1, "le": "most_tunes"})
     temperature: float = setting(0.9, "of the music: below 1 plays safe, above 1 takes risks.", {"gt": 0, "le": 5})
     top_k: int = setting(0, "sample only from the k likeliest characters (0: all).", {"ge": 0, "le": 200})
-    top_p: float = setting(0.95, "sample only from the likeliest characters holding this share of probability.",
-                           {"gt": 0, "le": 1})  # fmt: skip
+    top_p: float = setting(0.95, "where the tune repeats itself (its own past proposes the likeliest character), "
+                           "sample only from the likeliest characters holding this share of probability; everywhere "
+                           "for a model without a copy gate.", {"gt": 0, "le": 1})  # fmt: skip
+    fresh_top_p: float = setting(1.0, "the same in new material (1: from every character, keeping the style's leaps "
+                               "and dotted rhythms).", {"gt": 0, "le": 1})  # fmt: skip
     seed: int | None = setting(
         None, "the same seed and settings give the same tunes (default: a random seed, printed); tune i has seed "
         "seed + i - 1 (its N: line), and --n 1 --seed with it makes that tune again.", {"ge": 0, "le": 2**31 - 1})
@@ -74,6 +77,9 @@ class SampleSettings:
 
     def __post_init__(self):
         _check_options(self.n, self.temperature, self.top_k, self.top_p, self.max_chars, self.seed)
+        fresh_top_p = self.fresh_top_p
+        if isinstance(fresh_top_p, bool) or not isinstance(fresh_top_p, (int, float)) or not 0 < fresh_top_p <= 1:
+            raise AbcrnnError(f"--fresh-top-p must be a number in (0, 1], got {fresh_top_p!r}")
         best_of, attempts = self.best_of, self.max_attempts
         if isinstance(best_of, bool) or not isinstance(best_of, int) or best_of < 1:
             raise AbcrnnError(f"--best-of must be a whole number of candidates per tune, at least 1; got {best_of!r}")
@@ -100,8 +106,9 @@ class SampleSettings:
 
     def drawing(self) -> Drawing:
         """How these settings draw each character."""
-        return Drawing(float(self.temperature), int(self.top_k), float(self.top_p), float(self.header_temperature),
-                       int(self.max_chars), bool(self.whole_bars), bool(self.break_loops))  # fmt: skip
+        return Drawing(float(self.temperature), int(self.top_k), float(self.top_p), float(self.fresh_top_p),
+                       float(self.header_temperature), int(self.max_chars), bool(self.whole_bars),
+                       bool(self.break_loops))  # fmt: skip
 
     def with_seed(self) -> "SampleSettings":
         """These settings with a seed: their own, or one drawn now (print it, so the tunes can be made again)."""

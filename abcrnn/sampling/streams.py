@@ -23,7 +23,7 @@ from abcrnn.text.abc import (
 )
 from abcrnn.sampling.bar_guard import GUARDED_CHARACTERS, BarGuard
 from abcrnn.text.following import bar_units_of
-from abcrnn.sampling.trimming import draw_without, end_space_runs, trimmed
+from abcrnn.sampling.trimming import draw_without, end_space_runs, row_top_ps, trimmed
 from abcrnn.text.tokens import BAR_LINE
 
 # A bar line: |, ||, |], [|, :|, |:, ::, and numbered endings after them.
@@ -36,7 +36,8 @@ class Drawing:
 
     temperature: float = 1.0
     top_k: int = 0  # draw the music from its k likeliest characters only (0: from all)
-    top_p: float = 1.0  # ... from the likeliest whose probabilities add up to p
+    top_p: float = 1.0  # ... from the likeliest whose probabilities add up to p, where the tune repeats itself
+    fresh_top_p: float | None = None  # ... in new material (``trimming``; default: top_p)
     header_temperature: float | None = None  # for header lines (default: temperature)
     max_chars: int = 2000  # a tune this long is cut back to its last complete bar
     # A bar line may not close a bar short of the meter, but for an anacrusis or a lead-in, nor a note
@@ -194,6 +195,7 @@ def sample_tunes(
     streams = [_start_stream(primer, fields, header_order) for fields in per_tune]
     guarded = [index[character] for character in GUARDED_CHARACTERS if character in index and drawing.whole_bars]
     temperature, top_k, top_p, max_chars = drawing.temperature, drawing.top_k, drawing.top_p, drawing.max_chars
+    fresh_top_p = top_p if drawing.fresh_top_p is None else drawing.fresh_top_p
     header_temperature = temperature if drawing.header_temperature is None else drawing.header_temperature
     fed = [0] * n
     active = list(range(n))
@@ -207,7 +209,8 @@ def sample_tunes(
         tempered = softmax(log_probs, np.where(in_header, header_temperature, temperature))
         if space is not None:
             end_space_runs(tempered, [streams[i].text for i in active], space)
-        probabilities = trimmed(tempered, in_header[:, 0], top_k, top_p)
+        top_ps = row_top_ps(state.proposes(tempered.argmax(axis=1)), top_p, fresh_top_p, len(active))
+        probabilities = trimmed(tempered, in_header[:, 0], top_k, top_ps)
         uniforms = np.array([[rngs[i].random()] for i in active])
         draws = (probabilities.cumsum(axis=1) < uniforms).sum(axis=1)
         for row, i in enumerate(active):
@@ -216,14 +219,14 @@ def sample_tunes(
                 drawn = min(int(draws[row]), vocabulary.size - 1)
                 if drawn in guarded and not _bar_line_allowed(streams[i]):
                     refused = guarded + [index[c] for c in "\n " if c in index and streams[i].text.endswith(c)]
-                    drawn = draw_without(tempered[row], refused, rngs[i], drawn, top_k, top_p)
+                    drawn = draw_without(tempered[row], refused, rngs[i], drawn, top_k, top_ps[row])
                 elif drawing.whole_bars and (overfilling := _overfilling(streams[i], vocabulary.characters[drawn],
                                                                   vocabulary.characters)):
                     refused = [index[c] for c in overfilling if c in index]
-                    drawn = draw_without(tempered[row], refused, rngs[i], drawn, top_k, top_p)
+                    drawn = draw_without(tempered[row], refused, rngs[i], drawn, top_k, top_ps[row])
                 elif streams[i].in_header and vocabulary.characters[drawn] in (present := _written_fields(streams[i])):
                     refused = [index[c] for c in present if c in index]  # a header field comes once
-                    drawn = draw_without(tempered[row], refused, rngs[i], drawn, top_k, top_p)
+                    drawn = draw_without(tempered[row], refused, rngs[i], drawn, top_k, top_ps[row])
                 written = _next_characters(streams[i], vocabulary.characters[drawn])
                 if not streams[i].in_header and written == vocabulary.characters[drawn]:  # the music it chose
                     streams[i].log_likelihood += float(log_probs[row, drawn])

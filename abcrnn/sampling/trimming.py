@@ -1,7 +1,12 @@
 """Which characters a sampled row may draw: the trims of top-k, top-p and the header, and redraws.
 
 The sampler (``streams``) tempers the model's probabilities, then trims each row here: the
-music by ``top_k`` and ``top_p``, a header line only of the model's slips. Where a rule
+music by ``top_k`` and top-p, a header line only of the model's slips. Top-p holds a copy to
+its course: where the tune's own past proposes the likeliest character (the copy memory,
+``model.copying``), the characters outside the likeliest ``top_p`` of the probability are
+not drawn, so a phrase that comes back comes back whole. In new material every character
+may be drawn (``fresh_top_p`` 1.0): trimming there had cut the style's long tail, the leaps,
+dotted rhythms and the flat seventh. Where a rule
 refuses the character drawn (the bar guard's short bar, a run of spaces too long), the row
 is drawn again without it.
 """
@@ -44,13 +49,27 @@ def filter_probabilities(probabilities: np.ndarray, top_k: int = 0, top_p: float
     return kept / kept.sum(axis=1, keepdims=True)
 
 
-def trimmed(tempered: np.ndarray, in_header: np.ndarray, top_k: int, top_p: float) -> np.ndarray:
-    """Top-k and top-p trim the music's rows; header rows lose only the model's slips, keeping the rarer keys."""
+def trimmed(tempered: np.ndarray, in_header: np.ndarray, top_k: int, top_ps: np.ndarray) -> np.ndarray:
+    """Top-k and each row's top-p (``top_ps``, from ``row_top_ps``) trim the music's rows; header rows lose only
+    the model's slips, keeping the rarer keys."""
     rows_trimmed = np.empty_like(tempered)
-    for rows, trim in ((~in_header, dict(top_k=top_k, top_p=top_p)), (in_header, dict(min_p=HEADER_MIN_P))):
+    groups = [(~in_header & (top_ps == value), dict(top_k=top_k, top_p=float(value))) for value in np.unique(top_ps)]
+    for rows, trim in groups + [(in_header, dict(min_p=HEADER_MIN_P))]:
         if rows.any():
             rows_trimmed[rows] = filter_probabilities(tempered[rows], **trim)
     return rows_trimmed
+
+
+def row_top_ps(likeliest_repeats: np.ndarray | None, top_p: float, fresh_top_p: float, rows: int) -> np.ndarray:
+    """Each row's top-p: ``top_p`` where the tune's own past proposes the likeliest character (it is repeating
+    itself), ``fresh_top_p`` in new material; ``top_p`` everywhere for a model without a copy memory (None).
+
+    >>> row_top_ps(np.array([True, False]), 0.95, 1.0, 2).tolist(), row_top_ps(None, 0.9, 1.0, 2).tolist()
+    ([0.95, 1.0], [0.9, 0.9])
+    """
+    if likeliest_repeats is None:
+        return np.full(rows, top_p)
+    return np.where(likeliest_repeats, top_p, fresh_top_p)
 
 
 def draw_without(tempered: np.ndarray, refused: list[int], rng, drawn: int, top_k: int, top_p: float) -> int:
