@@ -6,9 +6,10 @@ its course: where the tune's own past proposes the likeliest character (the copy
 ``model.copying``), the characters outside the likeliest ``top_p`` of the probability are
 not drawn, so a phrase that comes back comes back whole. In new material every character
 may be drawn (``fresh_top_p`` 1.0): trimming there had cut the style's long tail, the leaps,
-dotted rhythms and the flat seventh. Where a rule
-refuses the character drawn (the bar guard's short bar, a run of spaces too long), the row
-is drawn again without it.
+dotted rhythms and the flat seventh (README: "Trimming only where the tune repeats itself").
+
+Where a rule refuses the character drawn (the bar guard's short bar, a run of spaces too
+long), the row is drawn again without it.
 """
 
 import numpy as np
