@@ -52,9 +52,9 @@ def best_of(draw, sample_with, candidates: int, time_limit: float, fresh_fields=
             waiting = [number for number in range(count) if kept[number] is None and len(groups[number]) < candidates]
             if not waiting:
                 break
+            width = _round_width(count, len(waiting))
             plan = [(number, candidate) for number in waiting
-                    for candidate in range(len(groups[number]), len(groups[number]) + _round_width(count, len(waiting)))
-                    if candidate < candidates]  # fmt: skip
+                    for candidate in range(len(groups[number]), min(len(groups[number]) + width, candidates))]
             drawn = sample_with([(seeds[number], candidate) for number, candidate in plan],
                                 [headers[number] for number, _ in plan], None)  # fmt: skip
             for (number, _), tune in zip(plan, drawn):

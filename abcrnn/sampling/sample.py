@@ -76,10 +76,8 @@ class SampleSettings:
                                                     "slower one is rejected.")  # fmt: skip
 
     def __post_init__(self):
-        _check_options(self.n, self.temperature, self.top_k, self.top_p, self.max_chars, self.seed)
-        fresh_top_p = self.fresh_top_p
-        if isinstance(fresh_top_p, bool) or not isinstance(fresh_top_p, (int, float)) or not 0 < fresh_top_p <= 1:
-            raise AbcrnnError(f"--fresh-top-p must be a number in (0, 1], got {fresh_top_p!r}")
+        _check_options(self.n, self.temperature, self.top_k, self.top_p, self.fresh_top_p, self.max_chars,
+                       self.seed)  # fmt: skip
         best_of, attempts = self.best_of, self.max_attempts
         if isinstance(best_of, bool) or not isinstance(best_of, int) or best_of < 1:
             raise AbcrnnError(f"--best-of must be a whole number of candidates per tune, at least 1; got {best_of!r}")
@@ -127,19 +125,22 @@ class Sampled:
     notes: list[str] = field(default_factory=list)  # cut tunes, rejected candidates, warnings
 
 
-def _check_options(n, temperature, top_k, top_p, max_chars, seed) -> None:
+def _check_options(n, temperature, top_k, top_p, fresh_top_p, max_chars, seed) -> None:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise AbcrnnError(f"--seed must be a whole number, got {seed!r}")
     if not all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in (temperature, top_p)):
         raise AbcrnnError(f"--temperature and --top-p must be numbers, got {temperature!r} and {top_p!r}")
+    if isinstance(fresh_top_p, bool) or not isinstance(fresh_top_p, (int, float)):
+        raise AbcrnnError(f"--fresh-top-p must be a number, got {fresh_top_p!r}")
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise AbcrnnError(f"--n must be a whole number of tunes, at least 1; got {n}")
     if not temperature > 0:
         raise AbcrnnError(f"--temperature must be above 0, got {temperature}")
     if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0:
         raise AbcrnnError(f"--top-k must be 0 (off) or a positive whole number, got {top_k}")
-    if not 0 < top_p <= 1:
-        raise AbcrnnError(f"--top-p must be in (0, 1], got {top_p}")
+    for name, value in (("top-p", top_p), ("fresh-top-p", fresh_top_p)):
+        if not 0 < value <= 1:
+            raise AbcrnnError(f"--{name} must be in (0, 1], got {value}")
     if isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars < 20:
         raise AbcrnnError(f"--max-chars must be a whole number of at least 20, got {max_chars}")
 
