@@ -1,9 +1,13 @@
 """The copy mechanism: the tracker's proposals against a slow reading of the tune, and the engine against Keras."""
 
+import re
+
 import numpy as np
 import pytest
 
-from abcrnn.model.copying import BARS_BACK, LONGEST_MATCH, SKIPPED_AT_BAR_START, SOURCES, CopyTracker, copy_features
+from abcrnn.model.copying import (BARS_BACK, EARLIER_SOURCES, LONGEST_MATCH, MOST_PART_BARS, SKIPPED_AT_BAR_START, SOURCES,
+                                  CopyTracker, copy_features)
+from abcrnn.text.tokens import PART_END
 from abcrnn.model.vocabulary import Vocabulary
 from abcrnn.training.corpus import load_corpus_tunes
 from abcrnn.text.abc import TUNE_SEPARATOR, model_text
@@ -19,18 +23,45 @@ def slow_proposals(music: str) -> list:
         if earlier >= 0:
             proposals[0] = music[earlier + length]
             break
-    starts = [0]
+    starts, skipped = [0], [""]
     for position, character in enumerate(music):
         empty = starts[-1] == position
         if character == "|" and not empty:
             starts.append(position + 1)
+            skipped.append("")
         elif empty and (character == "|" or character in SKIPPED_AT_BAR_START):
             starts[-1] = position + 1
+            skipped[-1] += character
     bar, offset = len(starts) - 1, len(music) - starts[-1]
     for column, back in enumerate(BARS_BACK, start=1):
         if bar - back >= 0 and starts[bar - back] + offset < len(music):
             proposals[column] = music[starts[bar - back] + offset]
+    parts, places = slow_parts(music, starts, skipped)
+    earlier = [k for k in range(bar) if parts[k] == parts[bar] - 1 and places[k] == places[bar]]
+    if parts[bar] >= 1 and places[bar] < MOST_PART_BARS and earlier and starts[earlier[-1]] + offset < len(music):
+        proposals[SOURCES.index("part")] = music[starts[earlier[-1]] + offset]
     return proposals
+
+
+def slow_parts(music: str, starts: list[int], skipped: list[str]) -> tuple[list[int], list[int]]:
+    """Each bar's part and place in it: parts close at PART_END (but ``::``, which starts no bar here), unless
+    the next bar is an ending (``:|2``); a second ending takes the place of the first."""
+    closes = [match.end() for match in re.finditer(PART_END, music) if match.group() != "::"]
+    ending = [next((character for character in prefix if character.isdigit()), None) for prefix in skipped]
+    effective = [close for close in closes
+                 if not any(start >= close and ending[k] for k, start in enumerate(starts)
+                            if start == min(s for s in starts + [len(music) + 1] if s >= close))]  # fmt: skip
+    parts, places, first_ending = [], [], {}
+    for k, start in enumerate(starts):
+        part = sum(close <= start for close in effective)
+        place = 0 if not parts or parts[-1] != part else places[-1] + 1
+        if ending[k] == "1":
+            first_ending[part] = place
+        elif ending[k] and part in first_ending:
+            place = first_ending[part]
+        parts.append(part)
+        places.append(place)
+    return parts, places
 
 
 def slow_features(text: str) -> list:
@@ -85,6 +116,27 @@ def test_a_repeated_bar_is_proposed_by_every_source_that_sees_it():
     proposed = dict(zip(SOURCES, (vocabulary.characters[p] if b else None for p, b in zip(proposals[0], bands[0]))))
     assert proposed["bar-1"] == "A" and proposed["bar-2"] == "g" and proposed["bar-4"] is None
     assert proposed["match"] == "g"  # "ABc def|" was last followed by g
+
+
+def test_the_part_before_proposes_its_bar_at_the_same_place_through_anacruses_and_endings():
+    # The first part has a pickup bar and two endings; the second ends as the first's second ending does.
+    first = "X:1\nK:G\nd|GAB dBG|1 ABc d2:|2 ABG G2||\n|:d|gfe dBG|"
+    vocabulary = Vocabulary.from_text(first + "ABG G2:|\n")
+
+    def proposed(text):
+        tracker = CopyTracker(vocabulary.characters, 1)
+        for character in text:
+            proposals, bands = tracker.feed(vocabulary.encode(character))
+        return {source: vocabulary.characters[p] for source, p, b in zip(SOURCES, proposals[0], bands[0]) if b}
+
+    # Place 2 of the second part: the first part's second ending (it took the first ending's place; had
+    # ``:|2`` closed a part, the second ending would be a part of its own, and place 2 of none).
+    assert proposed(first + "AB")["part"] == "G" and proposed(first + "ABG G")["part"] == "2"
+    assert proposed(first + "AB")["bar-4"] == "c"  # four bars back is the first ending
+    assert "part" not in proposed(first[: first.index("||")])  # the first part has no part before it
+    # A gate of an earlier bundle reads the first five sources only.
+    tracker = CopyTracker(vocabulary.characters, 1, sources=EARLIER_SOURCES)
+    assert all(len(array[0]) == EARLIER_SOURCES for array in tracker.feed(vocabulary.encode("X")))
 
 
 def test_break_loops_proposes_no_third_playing_of_a_passage():

@@ -295,6 +295,43 @@ def test_a_grown_model_starts_with_the_parents_odds_between_old_characters(tiny_
     assert odds[1][-1] < 0.2 / len(odds[1])  # the new character starts rare
 
 
+def test_a_copy_gate_grown_to_read_a_new_source_keeps_the_old_boosts_and_starts_the_new_as_the_last():
+    """A bundle made before the ``part`` source (such as the shipped one) warm-starts a gate that reads it:
+    the old sources boost as before, and the new one as the last old source would from the same run bands."""
+    import numpy as np
+
+    from abcrnn.model.copying import EARLIER_SOURCES, RUN_BUCKETS, SOURCES
+    from abcrnn.model.model import ModelConfig, build_model, copy_weights
+
+    assert load_bundle(ROOT / "weights" / "folk").config.copy_sources == EARLIER_SOURCES  # recorded without it
+    parent, child = (build_model(ModelConfig(20, 4, 1, 8, copy=True, copy_sources=sources), batch_size=1, seq_len=None)
+                     for sources in (EARLIER_SOURCES, len(SOURCES)))  # fmt: skip
+    gate = parent.get_layer("copy_gate")
+    rng = np.random.default_rng(0)
+    gate.set_weights([rng.normal(size=weight.shape).astype("float32") for weight in gate.get_weights()])
+    copy_weights(parent, child)
+    (old_kernel, old_bias), (kernel, bias) = gate.get_weights(), child.get_layer("copy_gate").get_weights()
+
+    def boosts(kernel, bias, state, bands):
+        one_hots = np.concatenate([np.eye(RUN_BUCKETS)[band] for band in bands])
+        return np.logaddexp(0, np.concatenate([state, one_hots]) @ kernel + bias)
+
+    state, bands = rng.normal(size=8), rng.integers(1, RUN_BUCKETS, size=EARLIER_SOURCES)
+    before = boosts(old_kernel, old_bias, state, bands)
+    after = boosts(kernel, bias, state, np.append(bands, bands[-1]))
+    assert np.allclose(after[:EARLIER_SOURCES], before) and np.isclose(after[-1], before[-1])
+    # The new source's boost reads its own bands: another band, another boost; the old ones' do not.
+    moved = boosts(kernel, bias, state, np.append(bands, bands[-1] % (RUN_BUCKETS - 1) + 1))
+    assert np.allclose(moved[:EARLIER_SOURCES], before) and not np.isclose(moved[-1], before[-1])
+
+
+def test_copy_sources_out_of_range_is_refused_in_one_line(tmp_path):
+    result = run_cli("train", "--corpus", str(DATA / "jigs120.abc"), "--out", str(tmp_path / "m"), "--copy",
+                     "--copy-sources", "4", *TINY_ARGS)  # fmt: skip
+    assert_one_line_error(result, "--copy-sources must be 5", "got 4")
+    assert not (tmp_path / "m").exists()
+
+
 @pytest.mark.slow
 def test_a_warm_started_bundle_resumes_with_its_own_vocabulary_and_network(tiny_bundle, tmp_path):
     """Resuming keeps the ids the bundle was trained with (the parent's order, not the corpus's sorted one)

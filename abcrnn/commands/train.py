@@ -16,6 +16,7 @@ def _train(
     embedding_dim: int | None,
     dropout: float | None,
     copy: bool | None,
+    copy_sources: int | None,
     context: bool | None,
     precision: str,
     devices: int | None,
@@ -28,19 +29,25 @@ def _train(
     verbose: int,
 ) -> None:
     from abcrnn.errors import AbcrnnError
+    from abcrnn.model.copying import EARLIER_SOURCES, SOURCES
     from abcrnn.model.model import ModelConfig
     from abcrnn.training.settings import check_positive
     from abcrnn.training.train import train_model
 
     shape = _network_shape(str(out) if resume else settings.warm_start, layers=layers, units=units,
-                           embedding_dim=embedding_dim, dropout=dropout, copy=copy, context=context)  # fmt: skip
+                           embedding_dim=embedding_dim, dropout=dropout, copy=copy, copy_sources=copy_sources,
+                           context=context)  # fmt: skip
     for name in ("layers", "units", "embedding_dim"):
         check_positive(name, shape[name])
+    if shape["copy_sources"] not in range(EARLIER_SOURCES, len(SOURCES) + 1) or isinstance(shape["copy_sources"], bool):
+        raise AbcrnnError(f"--copy-sources must be {EARLIER_SOURCES} (without the part before's bar) or "
+                          f"{len(SOURCES)}, got {shape['copy_sources']!r}")  # fmt: skip
     if isinstance(shape["dropout"], bool) or not isinstance(shape["dropout"], (int, float)) \
             or not 0 <= shape["dropout"] < 1:  # fmt: skip
         raise AbcrnnError(f"--dropout must be in [0, 1), got {shape['dropout']!r}")
     network = ModelConfig(0, int(shape["embedding_dim"]), int(shape["layers"]), int(shape["units"]),
-                          float(shape["dropout"]), bool(shape["copy"]), bool(shape["context"]))  # fmt: skip
+                          float(shape["dropout"]), bool(shape["copy"]), int(shape["copy_sources"]),
+                          bool(shape["context"]))  # fmt: skip
     placement = {"precision": precision, "devices": devices, "job_address": job_address, "processes": processes,
                  "process_id": process_id}  # fmt: skip
     train_model(str(corpus), str(out), network, settings, epochs, max_minutes, bool(resume), bool(overwrite),
@@ -66,8 +73,12 @@ train = command_from(
         ("processes", int, 1, "processes (machines) training together; each runs the same command."),
         ("process_id", int, 0, "this process's number, 0 to processes - 1; process 0 writes the bundle."),
         ("copy", bool | None, None, "add the copy gate, which lets the tune's own past (the bar 1, 2, 4 and 8 bars "
-                                    "back, and the longest earlier match) raise the likelihood of what it proposes "
+                                    "back, the same bar of the part before, and the longest earlier match) raise "
+                                    "the likelihood of what it proposes "
                                     "(default: off, or as the resumed or warm-start bundle has it)."),
+        ("copy_sources", int | None, None, "the copy gate's sources: 6 adds the same bar of the part before to the "
+                                           "five (default 6, or as the resumed or warm-start bundle has it; 6 from a "
+                                           "bundle with 5 grows the gate, the sixth starting as the eight-bar one)."),
         ("context", bool | None, None, "feed the network each character's place in its bar (how much of it is left), "
                                        "its part (bars since the part began, parts closed) and its key (the tonic "
                                        "letter), read from the text so far (default: off, or as the resumed or "

@@ -115,7 +115,7 @@ def load_bundle(path: str | os.PathLike) -> Bundle:
         raise AbcrnnError(f"{path}: made by a newer abcrnn (bundle format {version}; this one reads up to "
                           f"{FORMAT_VERSION}): upgrade abcrnn")  # fmt: skip
     try:
-        config = ModelConfig(**metadata["config"])
+        config = config_of(metadata)
         vocabulary = Vocabulary(metadata["vocabulary"])
     except (ValueError, KeyError, TypeError) as error:
         raise AbcrnnError(f"{path / METADATA}: corrupt bundle description ({error})") from None
@@ -124,6 +124,14 @@ def load_bundle(path: str | os.PathLike) -> Bundle:
             f"{path / METADATA}: corrupt: vocabulary has {vocabulary.size} characters, config says {config.vocab_size}"
         )
     return Bundle(path, config, vocabulary, metadata)
+
+
+def config_of(metadata: dict) -> ModelConfig:
+    """The network's shape a bundle records; one recorded before the copy memory's ``part`` source read
+    the first ``copying.EARLIER_SOURCES`` sources."""
+    from abcrnn.model.copying import EARLIER_SOURCES
+
+    return ModelConfig(**({"copy_sources": EARLIER_SOURCES} | metadata["config"]))
 
 
 def save_bundle(path: str | os.PathLike, model, metadata: dict, improved: bool) -> None:
@@ -135,7 +143,7 @@ def save_bundle(path: str | os.PathLike, model, metadata: dict, improved: bool) 
     from abcrnn.model.model import model_weights
 
     path = Path(path)
-    config = ModelConfig(**metadata["config"])
+    config = config_of(metadata)
     with atomic_directory(path) as folder:
         if improved:
             model.save(folder / BEST_MODEL)

@@ -104,7 +104,8 @@ class Engine:
         (``copying.CopyTracker``); the probabilities are then no longer the Keras model's.
         """
         shapes = [(streams, kernel.shape[0]) for kernel in self.recurrent_kernels]
-        copy = CopyTracker(self.characters, streams, break_loops=break_loops) if self.gate_kernel is not None else None
+        copy = CopyTracker(self.characters, streams, break_loops=break_loops,
+                           sources=len(self.gate_bias)) if self.gate_kernel is not None else None  # fmt: skip
         context = ContextTracker(self.characters, streams) if self.context_table is not None else None
         return State([(np.zeros(shape, np.float32), np.zeros(shape, np.float32)) for shape in shapes], copy, context)
 

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from abcrnn.errors import AbcrnnError
+from abcrnn.model.copying import SOURCES
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class ModelConfig:
     units: int = 384  # LSTM units per layer
     dropout: float = 0.3  # dropout after each LSTM layer, in training only
     copy: bool = False  # mix the softmax with the tune's own past (see copying.py) by a learned gate
+    copy_sources: int = len(SOURCES)  # how many of copying.SOURCES the gate reads (bundles without the field: 5)
     context: bool = False  # feed each character's place in its bar, part and key (see context.py)
 
     def to_dict(self) -> dict:
@@ -78,10 +80,8 @@ def build_model(
     dense = keras.layers.Dense(config.vocab_size, activation=activation, dtype="float32")
     outputs = keras.layers.TimeDistributed(dense, name="next_character")(x)
     if config.copy:
-        from abcrnn.model.copying import SOURCES
-
         proposals, bands = (
-            keras.Input(batch_shape=(batch_size, seq_len, len(SOURCES)), dtype="int32", name=name)
+            keras.Input(batch_shape=(batch_size, seq_len, config.copy_sources), dtype="int32", name=name)
             for name in ("proposals", "run_bands")
         )
         outputs = copy_gate_class()(name="copy_gate", dtype="float32")([x, outputs, proposals, bands])
@@ -107,7 +107,7 @@ def copy_gate_class():
     it could not fit.) Made on first use, like the LSTM class.
     """
     from abcrnn.model.backends import import_keras
-    from abcrnn.model.copying import RUN_BUCKETS, SOURCES
+    from abcrnn.model.copying import RUN_BUCKETS
 
     keras = import_keras()
     ops = keras.ops
@@ -115,15 +115,16 @@ def copy_gate_class():
     @keras.saving.register_keras_serializable(package="abcrnn")
     class CopyGate(keras.layers.Layer):
         def build(self, input_shapes):
-            features = input_shapes[0][-1] + len(SOURCES) * RUN_BUCKETS
-            self.kernel = self.add_weight(shape=(features, len(SOURCES)), initializer="zeros", name="kernel")
-            self.bias = self.add_weight(shape=(len(SOURCES),), name="bias",
+            sources = input_shapes[2][-1]  # the proposals' last axis
+            features = input_shapes[0][-1] + sources * RUN_BUCKETS
+            self.kernel = self.add_weight(shape=(features, sources), initializer="zeros", name="kernel")
+            self.bias = self.add_weight(shape=(sources,), name="bias",
                                         initializer=keras.initializers.Constant(START_BOOST_BIAS))  # fmt: skip
 
         def call(self, inputs):
             hidden, logits, proposals, bands = inputs
             one_hot_bands = ops.one_hot(bands, RUN_BUCKETS, dtype="float32")
-            flat_bands = ops.reshape(one_hot_bands, (*ops.shape(bands)[:-1], len(SOURCES) * RUN_BUCKETS))
+            flat_bands = ops.reshape(one_hot_bands, (*ops.shape(bands)[:-1], bands.shape[-1] * RUN_BUCKETS))
             features = ops.concatenate([ops.cast(hidden, "float32"), flat_bands], axis=-1)
             boosts = ops.softplus(ops.matmul(features, self.kernel) + self.bias)
             boosts = ops.where(bands > 0, boosts, 0.0)
@@ -243,7 +244,8 @@ def copy_weights(source, target) -> None:
 
     ``get_weights`` would also copy each LSTM's state, whose shape is the batch's.
     A layer the source does not have (a copy gate new to a warm-started model) keeps
-    its starting weights.
+    its starting weights; a copy gate that reads more sources than the source's starts
+    them as its last (``grown_gate``).
     """
     names = {layer.name for layer in source.layers}
     for layer in target.layers:
@@ -253,8 +255,40 @@ def copy_weights(source, target) -> None:
                 from_layer, to_layer = from_layer.cell, layer.cell
             # A context new to the network starts with no weight on the first LSTM layer: the warm start
             # begins as its parent and learns to read the context.
+            if layer.name == "copy_gate":
+                to_layer.set_weights(grown_gate(*from_layer.get_weights(), *to_layer.get_weights()))
+                continue
             to_layer.set_weights([grown(old, new, new_rows_zero=hasattr(layer, "cell"))
                                   for old, new in zip(from_layer.get_weights(), to_layer.get_weights())])  # fmt: skip
+
+
+def grown_gate(kernel, bias, target_kernel, target_bias) -> list:
+    """A copy gate's weights grown to read more sources: the old sources' as they were, each new one's as the
+    last old source's (the ``part`` source after ``bar-8``, the same bar a part back instead of eight bars).
+
+    The kernel reads the LSTM state, then each source's run bands (``RUN_BUCKETS`` rows a source),
+    and has a column per source. A new source starting silent barely learnt: its boost's gradient is
+    small while the boost is (softplus(-4) = 0.018), and a warm start's learning rate is low.
+    """
+    from abcrnn.model.copying import RUN_BUCKETS
+
+    old, new = len(bias), len(target_bias)
+    if old == new:
+        return [kernel, bias]
+    if old > new:
+        raise AbcrnnError(f"a copy gate of {old} sources does not fit one of {new}")
+    units = kernel.shape[0] - old * RUN_BUCKETS
+    bands = lambda source: slice(units + source * RUN_BUCKETS, units + (source + 1) * RUN_BUCKETS)  # noqa: E731
+    grown_kernel, grown_bias = np.zeros_like(target_kernel), np.array(target_bias)
+    grown_kernel[: kernel.shape[0], :old], grown_bias[:old] = kernel, bias
+    for source in range(old, new):
+        # The state and the other sources' bands as the last source reads them, its own bands as that one reads
+        # its own; the old sources do not read the new one's bands, so their boosts stay as they were.
+        column = grown_kernel[:, old - 1].copy()
+        column[bands(source)] = column[bands(old - 1)]
+        column[bands(old - 1)] = 0.0
+        grown_kernel[:, source], grown_bias[source] = column, bias[old - 1]
+    return [grown_kernel, grown_bias]
 
 
 def grown(source, target, new_rows_zero: bool = False):

@@ -42,17 +42,18 @@ def stream_text(tunes: list[str], seed: int) -> str:
     return "".join(stream_chunks(tunes, seed))
 
 
-def stream_copy_inputs(chunks: list[str], vocabulary, cache: dict) -> tuple[np.ndarray, np.ndarray]:
+def stream_copy_inputs(chunks: list[str], vocabulary, cache: dict, sources: int) -> tuple[np.ndarray, np.ndarray]:
     """The copy memory's proposals and run bands for every character of a stream of tunes.
 
     Each tune is read from an empty memory, as when sampling (``copying.copy_features``);
     ``cache`` keeps each text's features, since a tune comes back each epoch (in a few keys).
-    Returns two ``(characters, sources)`` arrays aligned with the stream's characters.
+    Returns two ``(characters, sources)`` arrays aligned with the stream's characters (the first ``sources``
+    of ``copying.SOURCES``, as the network's copy gate reads them).
     """
     from abcrnn.model.copying import copy_features
 
     missing = sorted({chunk for chunk in chunks if chunk not in cache})
-    features = copy_features(vocabulary.characters, [vocabulary.encode(chunk) for chunk in missing])
+    features = copy_features(vocabulary.characters, [vocabulary.encode(chunk) for chunk in missing], sources=sources)
     cache.update(zip(missing, features))
     proposals = np.concatenate([cache[chunk][0] for chunk in chunks])
     bands = np.concatenate([cache[chunk][1] for chunk in chunks])

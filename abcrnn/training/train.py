@@ -328,7 +328,7 @@ def _fit_one_epoch(model, run: _Run, train_tunes: list[str], caches: dict, epoch
     features = [inputs]
     per_character = []
     if config.copy:
-        per_character += stream_copy_inputs(chunks, vocabulary, caches["copy"])
+        per_character += stream_copy_inputs(chunks, vocabulary, caches["copy"], config.copy_sources)
     if config.context:
         per_character.append(stream_context_inputs(chunks, caches["context"]))
     features += [stream_layout(values[:-1].astype(np.int32), batch_size, seq_len) for values in per_character]
