@@ -3,7 +3,8 @@
     python bench/toolkit.py [--n 100] [--seed 1]
 
 1. Chords (``abcrnn chords``) against the human chords of the chorded tunes music21 ships
-   (its Nottingham sample, reels A-C): the chord sounding at each full bar's start, root and
+   (its Nottingham sample, reels A-C) and, where abcMIDI's examples are installed, its chorded
+   jig (coleraine.abc, its melody voice): the chord sounding at each full bar's start, root and
    major or minor, beside the tonic chord on every bar.
 2. The same chords on the 765 jigs of corpora/jigs-valid.abc: the share of bars whose first
    note is a tone of the chord written there, and chords a bar.
@@ -35,13 +36,27 @@ from abcrnn.text.transpose import Key  # noqa: E402
 from abcrnn.text.validate import validate_tunes  # noqa: E402
 
 
-def human_agreement() -> tuple[int, int, int]:
-    """(bars agreeing, bars where the tonic chord agrees, bars) on music21's chorded Nottingham tunes."""
+ABCMIDI_JIG = Path("/usr/share/doc/abcmidi/examples/coleraine.abc")  # Debian's abcmidi package
+
+
+def chorded_human_tunes() -> dict[str, list[str]]:
+    """The chorded human tunes at hand, by source: music21's Nottingham reels, and abcMIDI's jig where installed
+    (its melody voice alone: the drum voice after it is no melody)."""
     import music21
 
     path = Path(music21.__file__).parent / "corpus" / "nottingham-dataset" / "reelsa-c.abc"
+    sources = {"music21's Nottingham reels": split_tunes(path.read_text(encoding="latin-1"))}
+    if ABCMIDI_JIG.is_file():
+        melody = ABCMIDI_JIG.read_text(encoding="latin-1").split("\nV: drum")[0]
+        sources["abcMIDI's Coleraine jig"] = [
+            "\n".join(line for line in melody.splitlines() if not line.startswith(("%%", "V:")))]
+    return sources
+
+
+def human_agreement(tunes: list[str]) -> tuple[int, int, int]:
+    """(bars agreeing, bars where the tonic chord agrees, bars) on chorded human tunes, their chords chosen anew."""
     agree = tonic = bars = 0
-    for tune in split_tunes(path.read_text(encoding="latin-1")):
+    for tune in tunes:
         if not has_chords(tune):
             continue
         key = Key(header_fields(tune)["K"])
@@ -90,9 +105,14 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    agree, tonic, bars = human_agreement()
-    print(f"chords beside a human backer's (music21's Nottingham tunes, {bars} bars): {agree / bars:.1%} agree; "
-          f"the tonic chord on every bar: {tonic / bars:.1%}")
+    totals = [0, 0, 0]
+    for source, tunes in chorded_human_tunes().items():
+        agree, tonic, bars = human_agreement(tunes)
+        totals = [total + count for total, count in zip(totals, (agree, tonic, bars))]
+        print(f"chords beside a human backer's ({source}, {bars} bars): {agree / bars:.1%} agree; "
+              f"the tonic chord on every bar: {tonic / bars:.1%}")
+    agree, tonic, bars = totals
+    print(f"all {bars} chorded human bars: {agree / bars:.1%} agree; the tonic chord on every bar: {tonic / bars:.1%}")
     share, per_bar = chord_tones(read_tunes("corpora/jigs-valid.abc"))
     print(f"corpora/jigs-valid.abc with chords: {share:.1%} of bars start on a chord tone; {per_bar:.2f} chords a bar")
     with tempfile.TemporaryDirectory() as folder:

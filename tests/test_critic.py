@@ -164,3 +164,17 @@ def test_the_musicians_measures_of_a_known_tune():
 def test_the_critic_prefers_returning_phrases_to_a_loop_on_one_bar():
     loop = "X:1\nT:Loop\nM:6/8\nL:1/8\nK:G\nGAB cAF|GAB cAF|GAB cAF|GAB G3|]"
     assert critic_score(HOME, -1.0) > critic_score(loop, -1.0)
+
+
+def test_the_part_cadence_measures_count_only_tunes_of_two_parts():
+    from abcrnn.sampling.quality import mean_form, note_statistics
+
+    modal = "X:1\nT:Modal\nM:6/8\nL:1/8\nK:G\n|:EAA ABc|1 BAG E3:|2 BAG A3||\n|:eaa age|dBG A3:|"
+    drifting = "X:2\nT:Drift\nM:6/8\nL:1/8\nK:G\n|:GAB dBG|cBA G3:|\n|:gfe dBG|cBA B3:|"
+    one_part = "X:3\nT:One\nM:6/8\nL:1/8\nK:G\nGAB dBG|cBA G3|GAB dBG|cBA G3|]"
+    statistics = [note_statistics(tune) for tune in (modal, drifting, one_part)]
+    assert [form["first_part_on_tonic"] for _, _, form in statistics] == [False, True, None]
+    assert [form["ends_as_first_part"] for _, _, form in statistics] == [True, False, None]
+    means = mean_form(statistics)  # over the two tunes of two parts, not three
+    assert means["first_part_on_tonic"] == 0.5 and means["ends_as_first_part"] == 0.5
+    assert means["ends_on_tonic"] == 1 / 3  # over all three

@@ -10,6 +10,11 @@ the MIDI numbers of its notes in order (grace notes left out, a chord by its top
 - ``ends_on_tonic``: the last note is the key's tonic (``K:Ador`` -> A), in any octave;
 - ``parts_end_home``: the share of parts (ended by a repeat, a double or a final bar
   line) whose last note is the tonic or the dominant;
+- ``first_part_on_tonic``: the first part ends on the key's tonic letter, and
+  ``ends_as_first_part``: the last part ends on the letter the first part ended on (both read
+  from the text as the critic reads a tune's home, ``bars.part_finals``: a first ending does not
+  close a part; None for a tune of one part). Of the corpus jigs 84% and 90%; the shipped
+  model alone writes about half of each, which is why its tunes end on the tonic half the time;
 - ``loops``: a passage of one, two or four bars comes three times running (rare in the
   corpus: a tune that does is stuck, not answering itself);
 - ``range``: semitones from the lowest note to the highest;
@@ -19,6 +24,10 @@ Durations are ignored: a bar that returns with one note held longer still return
 """
 
 from collections import Counter
+
+from abcrnn.text.abc import header_fields
+from abcrnn.text.bars import part_finals
+from abcrnn.text.pitches import key_tonic_letter
 
 STEP, LEAP = 2, 7  # semitones
 _PART_ENDS = {"double", "final", "light-light", "light-heavy", "heavy-light", "heavy-heavy"}
@@ -85,4 +94,20 @@ def form_measures(bars: list[tuple[int, ...]], part_ends: list[bool], tonic: int
     }
 
 
-MEASURES = ("bars_return", "phrases_return", "ends_on_tonic", "parts_end_home", "loops", "range", "steps", "leaps")
+def cadence_measures(tune: str) -> dict:
+    """Where the parts of a tune end: ``first_part_on_tonic`` and ``ends_as_first_part`` (module doc).
+
+    >>> cadence_measures("X:1\\nK:G\\n|:GAB d2B|1 cBA G2A:|2 cBA G3||\\n|:gfe dBG|cBA B3:|")
+    {'first_part_on_tonic': True, 'ends_as_first_part': False}
+    >>> cadence_measures("X:1\\nK:G\\nGAB dBG|cBA G3|]")
+    {'first_part_on_tonic': None, 'ends_as_first_part': None}
+    """
+    finals = part_finals(tune)
+    tonic = key_tonic_letter(header_fields(tune).get("K", ""))
+    if len(finals) < 2 or tonic is None:
+        return {"first_part_on_tonic": None, "ends_as_first_part": None}
+    return {"first_part_on_tonic": finals[0] == tonic.upper(), "ends_as_first_part": finals[-1] == finals[0]}
+
+
+MEASURES = ("bars_return", "phrases_return", "ends_on_tonic", "parts_end_home", "first_part_on_tonic",
+            "ends_as_first_part", "loops", "range", "steps", "leaps")

@@ -54,7 +54,7 @@ def note_statistics(tune: str) -> tuple[Counter, Counter, dict | None]:
 
     The counts are empty and the measures None if music21 cannot parse it or finds no bars.
     """
-    from abcrnn.sampling.form import form_measures, score_bars
+    from abcrnn.sampling.form import cadence_measures, form_measures, score_bars
     from abcrnn.text.pitches import tonic_pitch_class
     from abcrnn.text.parsing import parse_abc
 
@@ -65,16 +65,19 @@ def note_statistics(tune: str) -> tuple[Counter, Counter, dict | None]:
     except Exception:  # a tune music21 cannot parse adds nothing
         midi, bars, part_ends = [], [], []
     intervals = Counter(max(-12, min(12, b - a)) for a, b in zip(midi, midi[1:]))
-    form = form_measures(bars, part_ends, tonic_pitch_class(header_fields(tune).get("K", ""))) if bars else None
+    form = {**form_measures(bars, part_ends, tonic_pitch_class(header_fields(tune).get("K", ""))),
+            **cadence_measures(tune)} if bars else None
     return Counter(pitch % 12 for pitch in midi), intervals, form
 
 
 def mean_form(statistics: list[tuple[Counter, Counter, dict | None]]) -> dict:
-    """Each ``form`` measure averaged over the tunes that have them (a share for ends_on_tonic)."""
+    """Each ``form`` measure averaged over the tunes that have it (a share for ends_on_tonic; the part measures
+    over the tunes of two or more parts)."""
     from abcrnn.sampling.form import MEASURES
 
     forms = [form for _, _, form in statistics if form]
-    return {name: float(np.mean([form[name] for form in forms])) if forms else float("nan") for name in MEASURES}
+    values = {name: [form[name] for form in forms if form.get(name) is not None] for name in MEASURES}
+    return {name: float(np.mean(found)) if found else float("nan") for name, found in values.items()}
 
 
 def summed(statistics: list[tuple[Counter, Counter, dict | None]]) -> tuple[Counter, Counter]:
@@ -187,6 +190,8 @@ FORM_LABELS = {
     "phrases_return": "two-bar phrases that come back",
     "ends_on_tonic": "tunes ending on the tonic",
     "parts_end_home": "parts ending on the tonic or dominant",
+    "first_part_on_tonic": "first parts ending on the tonic (tunes of two or more parts)",
+    "ends_as_first_part": "last parts ending where the first did",
     "loops": "tunes playing a passage of 1, 2 or 4 bars three times running",
     "range": "range (semitones, mean)",
     "steps": "moves of a step or less (2 semitones)",
