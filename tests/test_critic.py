@@ -178,3 +178,27 @@ def test_the_part_cadence_measures_count_only_tunes_of_two_parts():
     means = mean_form(statistics)  # over the two tunes of two parts, not three
     assert means["first_part_on_tonic"] == 0.5 and means["ends_as_first_part"] == 0.5
     assert means["ends_on_tonic"] == 1 / 3  # over all three
+
+
+def test_the_critics_choices_for_several_tunes_are_validated_together(monkeypatch):
+    import abcrnn.text.validate as validate
+
+    batches = []
+    real = validate.validate_tunes
+
+    def counted(tunes, **options):
+        batches.append(len(tunes))
+        return real(tunes, **options)
+
+    monkeypatch.setattr(validate, "validate_tunes", counted)
+
+    def draw(seeds, progress):  # a cut tune is never acceptable, nor ever validated
+        return [SampledTune(HOME.replace("|]", ""), log_likelihood=5.0, chosen=10, truncated=True) for _ in seeds]
+
+    def sample_with(seeds, fields, progress):  # ends away from home (on A): valid, never acceptable
+        return [SampledTune(AWAY, log_likelihood=-10.0, chosen=10) for _ in seeds]
+
+    kept = best_of(draw, sample_with, 3, time_limit=30)([7, 8, 9], progress=None)
+    assert [tune.seed for tune in kept] == [7, 8, 9] and all(tune.errors == [] for tune in kept)
+    assert all(tune.text.split("\n")[1] == "T:Away" for tune in kept)
+    assert batches[-1] == 3  # the three tunes' choices in one call, not one call each

@@ -59,8 +59,9 @@ def best_of(draw, sample_with, candidates: int, time_limit: float, fresh_fields=
                                 [headers[number] for number, _ in plan], None)  # fmt: skip
             for (number, _), tune in zip(plan, drawn):
                 groups[number].append(tune)
-        for number in [number for number in range(count) if kept[number] is None]:
-            kept[number] = _critics_choice(groups[number], time_limit)
+        unkept = [number for number in range(count) if kept[number] is None]
+        for number, tune in zip(unkept, _critics_choices([groups[number] for number in unkept], time_limit)):
+            kept[number] = tune
         if progress:
             progress(count)
         for number, (tune, seed) in enumerate(zip(kept, seeds)):
@@ -106,21 +107,37 @@ def _keep_acceptable(groups: list[list[SampledTune]], checked: list[int], kept: 
         pending = {number: tunes for number, tunes in pending.items() if tunes and kept[number] is None}
 
 
-def _critics_choice(group: list[SampledTune], time_limit: float) -> SampledTune:
-    """Of candidates none of which is acceptable, the critic's first valid one (or its first, invalid)."""
+def _critics_choices(groups: list[list[SampledTune]], time_limit: float) -> list[SampledTune]:
+    """For each group of candidates none of which is acceptable, the critic's first valid one (or its first, invalid).
+
+    Each group's candidates are validated in the critic's order, one at a time and only until one is valid, but the
+    groups' next candidates are validated together, in one call on every core, instead of a call each.
+    """
     from abcrnn.sampling.critic import ranked
     from abcrnn.text.validate import validate_tunes
 
-    order = ranked(group)
-    for index in order:
-        tune = group[index]
-        if tune.truncated:
-            tune.errors = ["cut at --max-chars"]
-        elif tune.errors is None:
-            tune.errors = validate_tunes([tune.text], time_limit=time_limit)[0].errors
-        if not tune.errors:
-            return tune
-    return group[order[0]]
+    orders = [ranked(group) for group in groups]
+    places = [0] * len(groups)  # each group's candidate under consideration, in the critic's order
+    chosen: list[SampledTune | None] = [None] * len(groups)
+    while True:
+        waiting = []
+        for number, (group, order) in enumerate(zip(groups, orders)):
+            while chosen[number] is None and places[number] < len(order):
+                tune = group[order[places[number]]]
+                if tune.truncated:
+                    tune.errors = ["cut at --max-chars"]
+                if tune.errors is None:
+                    waiting.append(tune)
+                    break
+                if not tune.errors:
+                    chosen[number] = tune
+                else:
+                    places[number] += 1
+        if not waiting:
+            break
+        for tune, report in zip(waiting, validate_tunes([tune.text for tune in waiting], time_limit=time_limit)):
+            tune.errors = report.errors
+    return [tune or group[order[0]] for tune, group, order in zip(chosen, groups, orders)]
 
 
 def _header_fields(tune: str) -> dict[str, str] | None:
