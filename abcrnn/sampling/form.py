@@ -25,9 +25,7 @@ Durations are ignored: a bar that returns with one note held longer still return
 
 from collections import Counter
 
-from abcrnn.text.abc import header_fields
-from abcrnn.text.bars import part_finals
-from abcrnn.text.pitches import key_tonic_letter
+from abcrnn.text.bars import part_finals, tonic_letter
 
 STEP, LEAP = 2, 7  # semitones
 _PART_ENDS = {"double", "final", "light-light", "light-heavy", "heavy-light", "heavy-heavy"}
@@ -102,11 +100,10 @@ def cadence_measures(tune: str) -> dict:
     >>> cadence_measures("X:1\\nK:G\\nGAB dBG|cBA G3|]")
     {'first_part_on_tonic': None, 'ends_as_first_part': None}
     """
-    finals = part_finals(tune)
-    tonic = key_tonic_letter(header_fields(tune).get("K", ""))
+    finals, tonic = part_finals(tune), tonic_letter(tune)
     if len(finals) < 2 or tonic is None:
         return {"first_part_on_tonic": None, "ends_as_first_part": None}
-    return {"first_part_on_tonic": finals[0] == tonic.upper(), "ends_as_first_part": finals[-1] == finals[0]}
+    return {"first_part_on_tonic": finals[0] == tonic, "ends_as_first_part": finals[-1] == finals[0]}
 
 
 MEASURES = ("bars_return", "phrases_return", "ends_on_tonic", "parts_end_home", "first_part_on_tonic",

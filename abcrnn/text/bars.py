@@ -273,7 +273,7 @@ def home_letter(tune: str) -> str | None:
     >>> home_letter("X:1\\nK:G\\n|:GAB dBG|ABc d3:|\\n|:gfe dBG|AGF G3:|")  # a half cadence on D
     'G'
     """
-    return _home(part_finals(tune), _tonic_letter(tune))
+    return _home(part_finals(tune), tonic_letter(tune))
 
 
 def _home(finals: list[str], tonic: str | None) -> str | None:
@@ -282,7 +282,8 @@ def _home(finals: list[str], tonic: str | None) -> str | None:
     return finals[0]
 
 
-def _tonic_letter(tune: str) -> str | None:
+def tonic_letter(tune: str) -> str | None:
+    """The tonic letter the tune's K: field names, in upper case (G for K:Gmix), if it names one."""
     return key_tonic_letter(header_fields(tune).get("K", ""))
 
 
@@ -293,5 +294,5 @@ def ends_at_home(tune: str) -> bool:
     (True, False)
     """
     finals = part_finals(tune)  # the last is the last note's letter
-    home = _home(finals, _tonic_letter(tune))
+    home = _home(finals, tonic_letter(tune))
     return bool(finals and home and finals[-1] == home)
