@@ -1,5 +1,7 @@
 """The bar guard: bar lengths read quickly agree with music21, corpus bar lines pass, short bars do not."""
 
+from fractions import Fraction
+
 import pytest
 from conftest import DATA
 
@@ -125,3 +127,11 @@ def test_a_full_bar_takes_no_more_notes_and_no_length_takes_it_past_the_meter():
     assert guard.overfilling("GAB cBA|", "d", characters) == ""  # the next bar
     free = BarGuard(bar_units_of("X:1\nM:none\nK:G\n"))
     assert free.overfilling("GAB cBA dBG", "d", characters) == ""  # free meter: no guard
+
+
+def test_a_zero_divisor_is_read_as_abc2midi_reads_it_not_a_crash():
+    """A model at a high temperature wrote d/0, and sampling stopped with ZeroDivisionError."""
+    guard, characters = BarGuard(bar_units_of("X:1\nM:6/8\nL:1/8\nK:G\n")), "\n |:ABCGabc0123/"
+    assert bar_units("GAB d/0BG") == Fraction(11, 2)  # d/0 is d/, as abc2midi plays it
+    assert guard.overfilling("GAB d/", "0", characters) == ""
+    assert guard.overfilling("GAB c/0BA", "d", characters) == ""  # half a unit note left

@@ -220,11 +220,13 @@ def _scanned(music: str):
 def written_length(multiplier: str, slashes: str, divisor: str) -> Fraction:
     """A written length in unit notes: ``2`` is two, ``/`` or ``/2`` half, ``3/2`` one and a half, ``//`` a quarter.
 
-    >>> written = [("", "", ""), ("2", "", ""), ("", "/", ""), ("3", "/", "2"), ("", "//", "")]
+    A divisor of 0 (``A/0``, which a model at a high temperature writes) is read as none, as abc2midi reads it.
+
+    >>> written = [("", "", ""), ("2", "", ""), ("", "/", ""), ("3", "/", "2"), ("", "//", ""), ("", "/", "0")]
     >>> [str(written_length(*parts)) for parts in written]
-    ['1', '2', '1/2', '3/2', '1/4']
+    ['1', '2', '1/2', '3/2', '1/4', '1/2']
     """
     number = Fraction(int(multiplier) if multiplier else 1)
-    if divisor:
+    if divisor and int(divisor):
         return number / int(divisor)
     return number / 2 ** len(slashes)
