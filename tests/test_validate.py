@@ -109,3 +109,24 @@ def test_validate_bad_files_give_one_line_error(tmp_path, content, problem):
     if content is not None:
         path.write_bytes(content)
     assert_one_line_error(run_cli("validate", str(path)), problem)
+
+
+def test_a_verdict_reads_without_beams_but_every_other_reading_keeps_them():
+    """parse_failure skips music21's beaming (two thirds of a reading), in its own thread only."""
+    import threading
+
+    from abcrnn.text.parsing import _unbeamed, parse_abc, parse_failure
+
+    def beams(score) -> int:
+        return sum(len(note.beams.beamsList) for note in score.recurse().notes)
+
+    beamed = beams(parse_abc(JIG))
+    assert beamed > 0 and parse_failure(JIG) is None
+    assert beams(parse_abc(JIG)) == beamed  # a score for MusicXML after a verdict: beamed as before
+    elsewhere = []
+    with _unbeamed():
+        assert beams(parse_abc(JIG)) == 0
+        reader = threading.Thread(target=lambda: elsewhere.append(beams(parse_abc(JIG))))
+        reader.start()
+        reader.join()
+    assert elsewhere == [beamed]  # another thread reading meanwhile beams its score
