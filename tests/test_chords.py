@@ -108,6 +108,10 @@ def test_bad_tunes_get_a_clear_reason():
         add_chords("X:1\nM:6/8\nL:1/8\nK:none\nGAB cde|\n")
     with pytest.raises(AbcrnnError, match="full bar"):
         add_chords("X:1\nM:6/8\nL:1/8\nK:G\nGA|\n")
+    with pytest.raises(AbcrnnError, match="malformed meter M:3/0"):  # was a ZeroDivisionError traceback
+        add_chords("X:1\nM:3/0\nL:1/8\nK:G\nGAB dBG|\n")
+    with pytest.raises(AbcrnnError, match="malformed unit length L:1/0"):
+        add_chords("X:1\nM:6/8\nL:1/0\nK:G\nGAB dBG|\n")
 
 
 def test_chords_command(tmp_path):

@@ -107,12 +107,18 @@ class Slot:
 def add_chords(tune: str, replace: bool = False) -> str:
     """The tune with guitar chords written in; a tune that has chords keeps them unless ``replace``.
 
-    Raises ``AbcrnnError`` for a tune with no key, a meter with no beat (free meter) or no full bar.
+    Raises ``AbcrnnError`` for a tune with no key, a meter with no beat (free meter) or no full bar, or a field
+    no reader may be given (``parsing.field_errors``: ``M:3/0``, ``L:1/0``).
     """
+    from abcrnn.text.parsing import field_errors
+
     if has_chords(tune):
         if not replace:
             return tune
         tune = without_chords(tune)
+    malformed = field_errors(tune)
+    if malformed:
+        raise AbcrnnError(malformed[0])
     header_key = read_key(header_fields(tune).get("K", ""))
     slots = chord_slots(tune)
     if not slots:
