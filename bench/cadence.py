@@ -35,6 +35,12 @@ from abcrnn.training.data import split_train_validation  # noqa: E402
 PART_BARS = 8
 
 
+def music_start(tune: str) -> int | None:
+    """Where the music starts: after the K: line that ends the header (None without one)."""
+    key_line = re.search(r"^K:.*\n", tune, re.MULTILINE)
+    return key_line.end() if key_line else None
+
+
 def first_part_bars(tune: str) -> list[int] | None:
     """Where the tune's first ``PART_BARS`` whole bars end (after each bar line), if they make its first part.
 
@@ -45,11 +51,11 @@ def first_part_bars(tune: str) -> list[int] | None:
     >>> first_part_bars("X:1\\nM:2/4\\nL:1/8\\nK:G\\n" + "GABc|" * 9) is None
     True
     """
-    head_end = re.search(r"^K:.*\n", tune, re.MULTILINE)
-    full = bar_units_of(tune[: head_end.end()]) if head_end else None
+    start = music_start(tune)
+    full = bar_units_of(tune[:start]) if start else None
     if not full:
         return None
-    start, ends = head_end.end(), []
+    ends = []
     for line in BAR_LINE_PATTERN.finditer(tune, start):
         bar = tune[start : line.start()]
         units = bar_units(bar)
@@ -82,7 +88,7 @@ def main() -> None:
     for bars in [int(bars) for bars in args.bars.split(",")]:
         on_tonic, written, in_eight, in_eight_on_tonic = 0, 0, 0, 0
         for tune, ends in chosen:
-            primer = tune[: ends[bars - 1]] if bars else tune[: re.search(r"^K:.*\n", tune, re.MULTILINE).end()]
+            primer = tune[: ends[bars - 1] if bars else music_start(tune)]
             settings = SampleSettings(n=args.seeds, seed=11, primer=primer, best_of=1, rhythm="any")
             for text in sample_from(bundle, settings).texts:
                 finals = part_finals(text)

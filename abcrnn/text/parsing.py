@@ -7,8 +7,8 @@ fields (``M:6:87``, ``M:9999/8``), so the fields it interprets (``M:``, ``L:``,
 
 A verdict (``parse_failure``) reads the tune without beaming it: music21 groups every
 part's eighth notes into beams after reading it, which takes two thirds of the reading
-(the 765 tunes of corpora/jigs-valid.abc: 8.7 s instead of 25.0, the same verdicts and
-messages) and nothing but the score on paper needs. Only the thread asking for a verdict
+(the 765 tunes of corpora/jigs-valid.abc: 7.7-7.9 s instead of 22.7-22.9, two runs each in
+processes of their own; the same verdicts and messages) and nothing but the score on paper needs. Only the thread asking for a verdict
 goes without beams (``_unbeamed``); a score made for MusicXML or MIDI is beamed as before.
 """
 
