@@ -79,3 +79,27 @@ def browser():
             "--disable-background-networking"])  # fmt: skip
         yield browser
         browser.close()
+
+
+def assert_header_starts_resume(bundle, primer: str = "") -> None:
+    """Streams started from the ``HeaderStart`` their tunes' draw recorded, in a batch beside a stream that writes its
+    own header, each go on exactly as a stream fed the same header as a primer (drawing the likeliest character).
+    A ``primer`` (a whole header, and music to open with) gives each draw the same header."""
+    from abcrnn.sampling.streams import Drawing, sample_tunes
+
+    engine, vocabulary, order = bundle.engine(), bundle.vocabulary, bundle.header_order
+    first = sample_tunes(engine, vocabulary, 3, Drawing(max_chars=300), seed=7, header_starts=True, header_order=order,
+                         primer=primer)  # fmt: skip
+    starts = [tune.header for tune in first]
+    assert all(start.text[: start.music_start].rstrip().split("\n")[-1].startswith("K:") for start in starts)
+    assert all(start.text.endswith(primer.split("\n")[-1]) for start in starts)  # the opening music, if any
+    assert len({start.text for start in starts}) == (1 if primer else 3)
+    likeliest = Drawing(top_k=1, max_chars=300)
+    resumed = sample_tunes(engine, vocabulary, 4, likeliest, seed=[1, 2, 3, 4], forced=[{}] * 3 + [{"K": "Dmix"}],
+                           starts=starts + [None], header_order=order)  # fmt: skip
+    for start, tune in zip(starts, resumed):
+        (primed,) = sample_tunes(engine, vocabulary, 1, likeliest, seed=9, primer=start.text, header_order=order)
+        assert tune.text.split("\n", 1)[1] == primed.text.split("\n", 1)[1]
+        assert tune.header is None and len(tune.text) > len(start.text) + 20
+    (alone,) = sample_tunes(engine, vocabulary, 1, likeliest, seed=4, forced={"K": "Dmix"}, header_order=order)
+    assert resumed[3].text.split("\n", 1)[1] == alone.text.split("\n", 1)[1] and "K:Dmix" in alone.text

@@ -11,7 +11,7 @@ from abcrnn.text.abc import TUNE_SEPARATOR, header_fields, model_text
 from abcrnn.text.bars import meter_length, read_bars
 from abcrnn.text.tokens import BAR_LINE_PATTERN
 from abcrnn.training.corpus import load_corpus_tunes
-from conftest import DATA, TINY
+from conftest import DATA, TINY, assert_header_starts_resume
 
 REMAINING, BAR_OF_PART, PARTS_CLOSED, TONIC = range(len(CONTEXTS))
 FULL = 2  # the remaining id of a full bar
@@ -114,6 +114,7 @@ def test_engine_with_a_context_equals_keras_and_a_warm_start_begins_as_its_paren
     actual = engine_probabilities(bundle.engine(), ids)
     np.testing.assert_allclose(actual, np.asarray(model(inputs))[0], atol=1e-5)
     assert np.abs(bundle.engine().context_table).max() > 1e-3  # it learned to read the context
+    assert_header_starts_resume(bundle, "X:1\nT:Context\nM:6/8\nL:1/8\nK:G\nGAB")  # best_of's later candidates carry on each stream's context from its header
 
 
 def engine_probabilities(engine, ids) -> np.ndarray:

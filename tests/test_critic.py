@@ -59,66 +59,82 @@ def test_ending_errors_are_rare_in_the_corpus_and_none_in_the_jigs():
     assert not any(ending_errors(tune) for tune in load_corpus_tunes(str(ROOT / "corpora" / "jigs.abc")))
 
 
+def batch_sampler(write, joins=None):
+    """A stand-in for ``streams.sample_tunes``: the tunes it is given all finish at once, then those its ``refill``
+    asks for join, and so on; ``write(seed, fields)`` writes each tune, and ``joins`` records each join's seeds and
+    fields. It serves as ``draw`` (``sampler(seeds, None, refill)``) and as ``sample_with``."""
+
+    def sample(seeds, fields=None, progress=None, starts=None, refill=None):
+        tunes, given = [], list(zip(seeds, fields or [None] * len(seeds)))
+        while given:
+            if joins is not None:
+                joins.append(given)
+            new = [write(seed, field) for seed, field in given]
+            tunes += new
+            more, _ = refill(list(enumerate(new, start=len(tunes) - len(new)))) if refill else ([], [])
+            given = [(seed, field) for seed, field, _ in more]
+        return tunes
+
+    return sample
+
+
+def as_draw(sample):
+    return lambda seeds, progress, refill=None: sample(seeds, None, progress, None, refill)
+
+
 def test_best_of_draws_more_only_for_tunes_without_an_acceptable_candidate_and_keeps_the_first():
-    calls = []
     likelier_home = HOME.replace("T:Home", "T:Likelier")
 
-    def draw(seeds, progress):  # each tune's first candidate: broken, though the model loves it
-        calls.append(("draw", seeds))
-        return [SampledTune(BROKEN.replace("T:Broken", f"T:Broken {i}"), log_likelihood=5.0, chosen=10)
-                for i in range(len(seeds))]  # fmt: skip
-
-    def sample_with(seeds, fields, progress):  # the others, with the first one's header: away, home, a likelier home
-        calls.append(("others", seeds, [f["T"] for f in fields]))
+    def write(seed, fields):  # each tune's first candidate broken, though the model loves it; then away, home...
+        if fields is None:
+            return SampledTune(BROKEN.replace("T:Broken", f"T:Broken {seed - 1}"), log_likelihood=5.0, chosen=10)
         texts = {1: AWAY, 2: HOME, 3: likelier_home}
-        return [SampledTune(texts.get(candidate, AWAY), log_likelihood=-10.0 + candidate, chosen=10)
-                for _, candidate in seeds]  # fmt: skip
+        return SampledTune(texts.get(seed[1], AWAY), log_likelihood=-10.0 + seed[1], chosen=10)
 
-    kept = best_of(draw, sample_with, 8, time_limit=30)([1, 2], progress=None)
-    # Few tunes wait, so each gets all its other candidates in one round (a round has 16 streams or more);
-    # a tune's candidates come from its own seed, (seed, c).
-    assert calls == [("draw", [1, 2]), ("others", [(1, c) for c in range(1, 8)] + [(2, c) for c in range(1, 8)],
-                                        ["Broken 0"] * 7 + ["Broken 1"] * 7)]  # fmt: skip
+    joins = []
+    sample = batch_sampler(write, joins)
+    kept = best_of(as_draw(sample), sample, 8, time_limit=30)([1, 2], progress=None)
+    # The broken first candidates look acceptable until validated; then, as few tunes wait, each gets all its
+    # other candidates at once (a batch has 16 streams or more); a tune's candidates come from its own seed.
+    assert [[seed for seed, _ in join] for join in joins] == [[1, 2], [(1, c) for c in range(1, 8)] + [
+        (2, c) for c in range(1, 8)]]  # fmt: skip
+    assert [fields["T"] for _, fields in joins[1]] == ["Broken 0"] * 7 + ["Broken 1"] * 7
     # The first acceptable candidate is kept, not the likeliest: valid and at home, candidate 2.
     assert [tune.text.split("\n")[:2] for tune in kept] == [["X:1", "T:Home"], ["X:2", "T:Home"]]
     assert all(tune.errors == [] for tune in kept) and [tune.seed for tune in kept] == [1, 2]
 
 
-def test_the_tune_best_of_keeps_for_a_seed_does_not_depend_on_the_rounds_it_was_drawn_in():
-    """Alone a tune gets its other candidates in one wide round; among 40 it gets one or two a round."""
+def test_the_tune_best_of_keeps_for_a_seed_does_not_depend_on_the_tunes_drawn_beside_it():
+    """Alone a tune gets its other candidates at once; among 40 it gets one or two at a time, as the batch has room."""
 
-    def candidate(seed, number):  # at home for some (seed, candidate) pairs, away for the others
+    def write(seed, fields):  # at home for some (seed, candidate) pairs, away for the others
+        seed, number = (seed, 0) if fields is None else seed
         home = (seed * 7 + number * 3) % 5 == 0
         return SampledTune((HOME if home else AWAY).replace("T:", f"T:{seed}.{number} "), log_likelihood=-1.0,
                            chosen=10)  # fmt: skip
 
-    rounds = []
-
-    def sample_with(seeds, fields, progress):
-        rounds.append(len(seeds))
-        return [candidate(seed, number) for seed, number in seeds]
-
-    draw = lambda seeds, progress: [candidate(seed, 0) for seed in seeds]  # noqa: E731
-    together = best_of(draw, sample_with, 8, time_limit=30)(list(range(40)), progress=None)
-    assert rounds == [32, 24, 32]  # a fifth of the tunes is kept each round: 32 wait, 24, then 16 get two each
+    joins = []
+    sample = batch_sampler(write, joins)
+    together = best_of(as_draw(sample), sample, 8, time_limit=30)(list(range(40)), progress=None)
+    # A fifth of the tunes is at home each time: 32 wait and join one each, then 24, then 16 two each.
+    assert [len(join) for join in joins] == [40, 32, 24, 32]
     for seed, kept in zip(range(40), together):
-        rounds.clear()
-        (alone,) = best_of(draw, sample_with, 8, time_limit=30)([seed], progress=None)
+        joins.clear()
+        (alone,) = best_of(as_draw(sample), sample, 8, time_limit=30)([seed], progress=None)
         assert alone.text.split("\n")[1] == kept.text.split("\n")[1]
-        assert rounds == ([7] if seed % 5 else [])
+        assert [len(join) for join in joins] == ([1, 7] if seed % 5 else [1])
     # The first candidate at home is kept.
     assert together[0].text.split("\n")[1].startswith("T:0.0 ") and together[1].text.split("\n")[1].startswith(
         "T:1.1 ")
 
 
 def test_best_of_with_no_acceptable_candidate_keeps_the_critics_first_valid_one():
-    def draw(seeds, progress):
-        return [SampledTune(BROKEN, log_likelihood=5.0, chosen=10) for _ in seeds]
+    def write(seed, fields):  # first broken; then ending away from home (on A): valid, never acceptable
+        return SampledTune(BROKEN if fields is None else AWAY, log_likelihood=5.0 if fields is None else -10.0,
+                           chosen=10)  # fmt: skip
 
-    def sample_with(seeds, fields, progress):  # ends away from home (on A): valid, never acceptable
-        return [SampledTune(AWAY, log_likelihood=-10.0, chosen=10) for _ in seeds]
-
-    (kept,) = best_of(draw, sample_with, 3, time_limit=30)([7], progress=None)
+    sample = batch_sampler(write)
+    (kept,) = best_of(as_draw(sample), sample, 3, time_limit=30)([7], progress=None)
     assert kept.text.split("\n")[:2] == ["X:1", "T:Away"] and kept.errors == [] and kept.seed == 7
 
 
@@ -127,12 +143,14 @@ def test_best_of_samples_fresh_headers_after_a_first_candidate_whose_header_lack
     headless = "X:1\nR:Brautlied, S. 18\nK:G\nGAB cBA|GAB G3|]"  # no T:, no M:
     asked = []
 
-    def sample_with(seeds, fields, progress):
-        asked.extend(fields)
-        return [SampledTune(HOME if len(asked) > 1 else AWAY, log_likelihood=-1.0, chosen=10) for _ in seeds]
+    def write(seed, fields):
+        if fields is None:
+            return SampledTune(headless, log_likelihood=-1.0, chosen=10)
+        asked.append(fields)
+        return SampledTune(HOME if len(asked) > 1 else AWAY, log_likelihood=-1.0, chosen=10)
 
-    draw = lambda seeds, progress: [SampledTune(headless, log_likelihood=-1.0, chosen=10) for _ in seeds]  # noqa: E731
-    (kept,) = best_of(draw, sample_with, 4, time_limit=30, fresh_fields=lambda seed: {"R": f"rhythm of {seed}"})(
+    sample = batch_sampler(write)
+    (kept,) = best_of(as_draw(sample), sample, 4, time_limit=30, fresh_fields=lambda seed: {"R": f"rhythm of {seed}"})(
         [7], progress=None)
     assert asked == [{"R": "rhythm of 7"}] * 3  # the rhythm the first was given, and nothing of its broken header
     assert kept.text.split("\n")[1] == "T:Home" and kept.errors == []
@@ -192,13 +210,13 @@ def test_the_critics_choices_for_several_tunes_are_validated_together(monkeypatc
 
     monkeypatch.setattr(validate, "validate_tunes", counted)
 
-    def draw(seeds, progress):  # a cut tune is never acceptable, nor ever validated
-        return [SampledTune(HOME.replace("|]", ""), log_likelihood=5.0, chosen=10, truncated=True) for _ in seeds]
+    def write(seed, fields):  # a cut tune is never acceptable, nor ever validated; then away: valid, not acceptable
+        if fields is None:
+            return SampledTune(HOME.replace("|]", ""), log_likelihood=5.0, chosen=10, truncated=True)
+        return SampledTune(AWAY, log_likelihood=-10.0, chosen=10)
 
-    def sample_with(seeds, fields, progress):  # ends away from home (on A): valid, never acceptable
-        return [SampledTune(AWAY, log_likelihood=-10.0, chosen=10) for _ in seeds]
-
-    kept = best_of(draw, sample_with, 3, time_limit=30)([7, 8, 9], progress=None)
+    sample = batch_sampler(write)
+    kept = best_of(as_draw(sample), sample, 3, time_limit=30)([7, 8, 9], progress=None)
     assert [tune.seed for tune in kept] == [7, 8, 9] and all(tune.errors == [] for tune in kept)
     assert all(tune.text.split("\n")[1] == "T:Away" for tune in kept)
     assert batches[-1] == 3  # the three tunes' choices in one call, not one call each

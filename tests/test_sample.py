@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DATA, ROOT, assert_one_line_error, run_cli
+from conftest import DATA, ROOT, assert_header_starts_resume, assert_one_line_error, run_cli
 
 from abcrnn.text.abc import header_fields, split_header_body, split_tunes
 from abcrnn.model.bundle import load_bundle
@@ -281,3 +281,37 @@ def test_evaluate_reports_key_and_rhythm_divergence(tmp_path):
     rhythm_line = next(line for line in result.stdout.splitlines() if line.startswith("rhythm divergence"))
     assert float(rhythm_line.split()[4]) > 0.3  # all reels against a corpus of four rhythms
     assert "rhythms: reel 100%" in result.stdout and "key divergence from corpus:" in result.stdout
+
+
+
+def test_a_candidate_started_where_its_tune_s_music_starts_goes_on_as_if_it_had_written_the_header():
+    """best_of's later candidates start from the state the first candidate's draw recorded at the end of its header
+    (``HeaderStart``); the shipped model has a copy gate (a context model: test_context)."""
+    assert_header_starts_resume(load_bundle(ROOT / "weights" / "folk"))
+
+
+def test_tunes_that_join_a_batch_or_stop_in_it_are_those_sampled_alone():
+    """``refill`` adds tunes to a batch as others finish, and stops unwanted ones: an added tune is the tune its seed
+    gives alone, and a stopped one is the start of that tune."""
+    bundle = load_bundle(ROOT / "weights" / "folk")
+    engine, vocabulary, order = bundle.engine(), bundle.vocabulary, bundle.header_order
+    drawing = Drawing(max_chars=400)
+    alone = {seed: sample_tunes(engine, vocabulary, 1, drawing, seed=[seed], header_order=order)[0].text.split("\n", 1)[1]
+             for seed in (1, 2, 3, 4, 5)}  # fmt: skip
+    asked = []
+
+    def refill(finished):
+        asked.append([index for index, _ in finished])
+        if len(asked) == 1:  # when the first tune finishes: two more join, and the tune still longest is stopped
+            return [(4, {}, None), (5, {}, None)], [max((0, 1, 2), key=lambda index: len(alone[index + 1]))]
+        return [], []
+
+    tunes = sample_tunes(engine, vocabulary, 3, drawing, seed=[1, 2, 3], header_order=order, refill=refill)
+    longest = max((0, 1, 2), key=lambda index: len(alone[index + 1]))
+    assert len(tunes) == 5 and sorted(sum(asked, [])) == [index for index in range(5) if index != longest]
+    for index, tune in enumerate(tunes):
+        music = tune.text.split("\n", 1)[1]
+        if index == longest:  # stopped: cut back to its last bar line
+            assert tune.truncated and len(music) < len(alone[index + 1]) and alone[index + 1].startswith(music)
+        else:
+            assert music == alone[index + 1]

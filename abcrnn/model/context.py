@@ -21,6 +21,7 @@ the model has written, exactly as a training tune's is: the same tracker runs ov
 beforehand for training, and one character at a time for sampling and scoring.
 """
 
+import copy
 import math
 
 import numpy as np
@@ -115,6 +116,14 @@ class ContextTracker:
         chosen = object.__new__(ContextTracker)
         chosen.characters, chosen.readers = self.characters, [self.readers[int(row)] for row in rows]
         return chosen
+
+    @classmethod
+    def joined(cls, trackers: list["ContextTracker"]) -> "ContextTracker":
+        """One tracker holding copies of the streams of several, one after another."""
+        joined = object.__new__(ContextTracker)
+        joined.characters = trackers[0].characters
+        joined.readers = [copy.deepcopy(reader) for tracker in trackers for reader in tracker.readers]
+        return joined
 
     def feed(self, ids: np.ndarray) -> np.ndarray:
         """Read one character id per stream; return each stream's context ids."""

@@ -122,9 +122,25 @@ class CopyTracker:
         """A tracker holding only the given streams, in that order."""
         chosen = object.__new__(CopyTracker)
         for name, value in vars(self).items():
-            is_per_stream = isinstance(value, np.ndarray) and name not in ("_skipped", "_closes_part", "_digit")
-            chosen.__dict__[name] = value[rows] if is_per_stream else value
+            chosen.__dict__[name] = value[rows] if _is_per_stream(name, value) else value
         return chosen
+
+    @classmethod
+    def joined(cls, trackers: list["CopyTracker"]) -> "CopyTracker":
+        """One tracker holding the streams of several, one after another (memories padded to the widest)."""
+        joined = object.__new__(CopyTracker)
+        for name, value in vars(trackers[0]).items():
+            if not _is_per_stream(name, value):
+                joined.__dict__[name] = value
+                continue
+            values = [vars(tracker)[name] for tracker in trackers]
+            if value.ndim == 2:  # the memories and bar starts grow as the music does: pad to the widest
+                width = max(array.shape[1] for array in values)
+                fill = -1 if name == "music" else 0
+                values = [np.pad(array, ((0, 0), (0, width - array.shape[1])), constant_values=fill)
+                          for array in values]  # fmt: skip
+            joined.__dict__[name] = np.concatenate(values)
+        return joined
 
     def feed(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Read one character id per stream; return the proposals and run bands for the next one."""
@@ -264,6 +280,11 @@ class CopyTracker:
             self.music = np.pad(self.music, ((0, 0), (0, extra)), constant_values=-1)
             self.runs = np.pad(self.runs, ((0, 0), (0, extra)))
             self._next_runs = np.zeros_like(self.runs)
+
+
+def _is_per_stream(name: str, value) -> bool:
+    """Whether a tracker's attribute holds a row per stream (its tables of characters do not)."""
+    return isinstance(value, np.ndarray) and name not in ("_skipped", "_closes_part", "_digit")
 
 
 @functools.lru_cache(maxsize=8)

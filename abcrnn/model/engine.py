@@ -32,6 +32,16 @@ class State:
                      self.context.select(rows) if self.context else None,
                      self.proposed[rows] if self.proposed is not None else None)  # fmt: skip
 
+    @classmethod
+    def joined(cls, states: list["State"]) -> "State":
+        """The streams of several states, one after another (each state's own are copied)."""
+        first = states[0]
+        lstm = [(np.concatenate([state.lstm[layer][0] for state in states]),
+                 np.concatenate([state.lstm[layer][1] for state in states])) for layer in range(len(first.lstm))]
+        copy = type(first.copy).joined([state.copy for state in states]) if first.copy else None
+        context = type(first.context).joined([state.context for state in states]) if first.context else None
+        return cls(lstm, copy, context)
+
     def proposes(self, ids: np.ndarray) -> np.ndarray | None:
         """Whether the tune's own past proposed each stream's ``ids`` as its next character (None: no copy memory)."""
         return None if self.proposed is None else (self.proposed == np.asarray(ids)[:, None]).any(axis=1)

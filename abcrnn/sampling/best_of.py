@@ -3,14 +3,18 @@
 ``sample.sample_from`` wraps its draw in ``best_of`` when ``--best-of`` is above 1. The
 candidates of a tune share its header. A candidate is acceptable when it is complete, its
 endings go somewhere, it ends at home and does not loop (``critic.acceptable``) and it
-passes validation. Each tune's first candidate is drawn; only the tunes without an acceptable
-one get more, in rounds, until one is or N are drawn. A round lasts as long as its longest
-tune, and a step of the sampler for a few streams costs a third of one for 200 (0.8-0.9 ms
-for 6 to 31 jigs against 2.5 ms), not a thirtieth: so a round is as wide as the first, and at
-least ``NARROWEST_ROUND`` streams, and when few tunes wait each gets several candidates at once
-(``_round_width``). Five default jigs take 1.06 s instead of 1.62 (200 jigs: 13.8 s against
-14.0). Which candidate is kept does not depend on the rounds: a tune's candidates are judged
-in order, and those after the one kept are dropped unjudged.
+passes validation.
+
+All candidates are drawn in one batch of streams (``_Candidates``): each tune's first, and as
+each candidate finishes it is judged and, unless it is acceptable, the tune's next joins the
+batch at once, starting where the tune's music starts (``streams.HeaderStart``) instead of
+writing the header again. A step of the sampler for a few streams costs a third of one for
+200 (0.8-0.9 ms for 6 to 31 jigs against 2.5 ms), not a thirtieth, so the batch is kept as
+wide as the first draw, and at least ``NARROWEST_BATCH`` streams: when few tunes wait, each
+has several candidates in it at once (``_share``), and those after an acceptable one
+stop. The acceptable candidates are then validated together; a tune whose candidate fails
+goes on drawing. Which candidate is kept does not depend on the batch: a tune's candidates
+are judged in order, and those after the one kept are dropped unjudged.
 
 The first acceptable candidate is kept, so the tune is a draw from the model's own music among
 the tunes that end well, not the likeliest of them (a likelihood term had flattened the style:
@@ -21,16 +25,19 @@ critic's ranking of all of them chooses (``critic.ranked``), as before.
 from abcrnn.sampling.streams import SampledTune
 from abcrnn.text.abc import numbered
 
-NARROWEST_ROUND = 16  # streams: a tune sampled alone gets its later candidates 16 at a time
+NARROWEST_BATCH = 16  # streams: a tune sampled alone draws its later candidates 16 at a time
 
 
 def best_of(draw, sample_with, candidates: int, time_limit: float, fresh_fields=lambda seed: {}):
     """A ``draw`` that samples up to ``candidates`` tunes for each one asked for and keeps the first acceptable.
 
     The first candidate is drawn whole (``draw(seeds, progress)``), and the others are sampled
-    with its rhythm, meter, key and title (``sample_with(seeds, fields, progress)``), so the
-    critic chooses between settings of the same tune and cannot tilt the keys towards those
-    the model finds likeliest. Where the first candidate's header lacks a field every tune needs
+    with its header (``sample_with(seeds, fields, progress, starts, refill)``), so the critic chooses
+    between settings of the same tune and cannot tilt the keys towards those the model finds
+    likeliest. They start where its music does, from the engine state its draw recorded
+    (``streams.HeaderStart``), instead of writing the header again: a fifth of a jig's
+    characters. Where there is no such state (a draw that records none), they are given its
+    rhythm, meter, key and title as ``fields`` to write. Where the first candidate's header lacks a field every tune needs
     (a model fine-tuned on a few tunes can write a title into R: and go on to K:), there is no
     tune to set again: the others are sampled with fresh headers, with the fields the first was
     given (``fresh_fields(seed)``, the rhythm asked for). A tune's candidates come from its own
@@ -41,48 +48,124 @@ def best_of(draw, sample_with, candidates: int, time_limit: float, fresh_fields=
 
     def draw_best(seeds: list[int], progress) -> list[SampledTune]:
         count = len(seeds)
-        groups = [[tune] for tune in draw(seeds, None)]
-        headers = [_header_fields(group[0].text) or fresh_fields(seed) for group, seed in zip(groups, seeds)]
+        groups: list[list[SampledTune]] = [[] for _ in seeds]
+        starts, headers = [None] * count, [None] * count
+
+        def read_header(number: int, first: SampledTune) -> None:
+            # Where the first candidate's header is whole, the others start from its end instead of writing it.
+            fields = _header_fields(first.text)
+            starts[number] = first.header if fields else None
+            headers[number] = fields or fresh_fields(seeds[number])
+
+        to_sample = lambda number, candidate: ((seeds[number], candidate), headers[number], starts[number])  # noqa
+        drawing = _Candidates(to_sample, groups, candidates)
+        drawing.draw(lambda refill: draw(seeds, None, refill), list(range(count)), read_header)
         kept: list[SampledTune | None] = [None] * count
         checked = [0] * count  # candidates of each tune already judged
         while True:
-            _keep_acceptable(groups, checked, kept, time_limit)
+            _keep_acceptable(groups, checked, kept, time_limit, drawing.judged)
             if progress:
                 progress(sum(tune is not None for tune in kept))
             waiting = [number for number in range(count) if kept[number] is None and len(groups[number]) < candidates]
             if not waiting:
                 break
-            width = _round_width(count, len(waiting))
-            plan = [(number, candidate) for number in waiting
-                    for candidate in range(len(groups[number]), min(len(groups[number]) + width, candidates))]
-            drawn = sample_with([(seeds[number], candidate) for number, candidate in plan],
-                                [headers[number] for number, _ in plan], None)  # fmt: skip
-            for (number, _), tune in zip(plan, drawn):
-                groups[number].append(tune)
+            drawing.draw(lambda refill, tunes: sample_with(*tunes, refill), waiting)
         unkept = [number for number in range(count) if kept[number] is None]
         for number, tune in zip(unkept, _critics_choices([groups[number] for number in unkept], time_limit)):
             kept[number] = tune
         if progress:
             progress(count)
         for number, (tune, seed) in enumerate(zip(kept, seeds)):
-            tune.text, tune.seed = numbered(tune.text, number + 1), seed
+            tune.text, tune.seed, tune.header = numbered(tune.text, number + 1), seed, None
         return kept
 
     return draw_best
 
 
-def _round_width(tunes: int, waiting: int) -> int:
-    """How many more candidates each waiting tune gets in a round: enough to keep the batch as wide as the first
-    round's, and at least ``NARROWEST_ROUND`` streams.
+class _Candidates:
+    """Draws tunes' candidates, in order, in one batch that stays full, until each tune has an acceptable one or
+    ``candidates`` in all, and adds them to ``groups`` in order.
 
-    >>> [_round_width(200, waiting) for waiting in (200, 122, 77, 30, 1)], _round_width(1, 1)
+    A candidate is judged as it finishes (``judged``: whether it is acceptable, by its id), and another of its
+    tune takes its place unless it is acceptable; those drawn after an acceptable one stop (and are drawn
+    again, the same, if it fails validation). Each tune has as many candidates in the batch at once as keep it
+    as wide as the first draw (``_share``), so the last tunes to wait draw several at once.
+    """
+
+    def __init__(self, to_sample, groups: list[list[SampledTune]], candidates: int):
+        self.to_sample, self.groups, self.candidates = to_sample, groups, candidates
+        self.judged: dict[int, bool] = {}
+
+    def draw(self, run, waiting: list[int], read_header=None) -> None:
+        """Draw more candidates of the waiting tunes. With ``read_header``, ``run(refill)`` draws their first
+        candidates, and each is read by ``read_header(tune, candidate)`` before its others start; without,
+        ``run(refill, (seeds, fields, progress, starts))`` draws the others."""
+        self.waiting, self.read_header = waiting, read_header
+        self.issued = {number: len(self.groups[number]) for number in waiting}
+        self.running, self.drawn = dict.fromkeys(waiting, 0), {number: {} for number in waiting}
+        self.found: dict[int, int] = {}  # each tune's first acceptable candidate so far
+        self.plan: list[tuple[int, int]] = []  # each stream's tune and candidate, in the order they join the batch
+        self.stopped: set[int] = set()
+        if read_header:
+            self.ready: set[int] = set()
+            for number in waiting:
+                self.plan.append((number, 0))
+                self.issued[number], self.running[number] = 1, 1
+            run(self.refill)
+        else:
+            self.ready = set(waiting)
+            seeds, fields, starts = zip(*self.more())
+            run(self.refill, (list(seeds), list(fields), None, list(starts)))
+        for number in waiting:  # each tune's candidates in order, up to the first that stopped
+            while len(self.groups[number]) in self.drawn[number]:
+                self.groups[number].append(self.drawn[number].pop(len(self.groups[number])))
+
+    def refill(self, finished: list[tuple[int, SampledTune]]) -> tuple[list[tuple], list[int]]:
+        """Judge the candidates that finished; return the candidates to draw next and the streams to stop."""
+        for index, tune in finished:
+            number, candidate = self.plan[index]
+            self.running[number] -= 1
+            self.drawn[number][candidate] = tune
+            if candidate == 0 and self.read_header:
+                self.read_header(number, tune)
+                self.ready.add(number)
+            if _is_acceptable(tune, self.judged) and candidate < self.found.get(number, self.candidates):
+                self.found[number] = candidate
+        unwanted = [index for index, (number, candidate) in enumerate(self.plan)
+                    if candidate > self.found.get(number, self.candidates) and candidate not in self.drawn[number]
+                    and index not in self.stopped]  # fmt: skip
+        for index in unwanted:
+            self.stopped.add(index)
+            self.running[self.plan[index][0]] -= 1
+        return self.more(), unwanted
+
+    def more(self) -> list[tuple]:
+        """The next candidates to draw: each waiting tune's, up to its share of the batch."""
+        open_ = [number for number in self.waiting if number not in self.found and self.issued[number] < self.candidates]
+        each, new = _share(len(self.groups), len(open_)) if open_ else 0, []
+        for number in open_:
+            while number in self.ready and self.running[number] < each and self.issued[number] < self.candidates:
+                new.append((number, self.issued[number]))
+                self.issued[number] += 1
+                self.running[number] += 1
+        self.plan.extend(new)
+        return [self.to_sample(number, candidate) for number, candidate in new]
+
+
+def _share(tunes: int, waiting: int) -> int:
+    """How many candidates each waiting tune has in the batch at once: enough to keep the batch as wide as the
+    first draw, and at least ``NARROWEST_BATCH`` streams.
+
+    >>> [_share(200, waiting) for waiting in (200, 122, 77, 30, 1)], _share(1, 1)
     ([1, 1, 2, 6, 200], 16)
     """
-    return max(1, max(tunes, NARROWEST_ROUND) // waiting)
+    return max(1, max(tunes, NARROWEST_BATCH) // waiting)
 
 
-def _keep_acceptable(groups: list[list[SampledTune]], checked: list[int], kept: list, time_limit: float) -> None:
-    """Judge each waiting tune's new candidates in the order drawn; keep its first acceptable one that is valid.
+def _keep_acceptable(groups: list[list[SampledTune]], checked: list[int], kept: list, time_limit: float,
+                     judged: dict[int, bool]) -> None:  # fmt: skip
+    """Judge each waiting tune's new candidates in the order drawn (or read ``judged``); keep its first acceptable
+    one that is valid.
 
     Candidates after a tune's first acceptable and valid one are neither judged nor validated.
     """
@@ -95,7 +178,7 @@ def _keep_acceptable(groups: list[list[SampledTune]], checked: list[int], kept: 
     while pending:
         firsts = {}  # each tune's next acceptable candidate
         for number, tunes in pending.items():
-            while tunes and not acceptable(tunes[0]):
+            while tunes and not _is_acceptable(tunes[0], judged):
                 tunes.pop(0)
             if tunes:
                 firsts[number] = tunes.pop(0)
@@ -105,6 +188,15 @@ def _keep_acceptable(groups: list[list[SampledTune]], checked: list[int], kept: 
             if report.valid:
                 kept[number] = tune
         pending = {number: tunes for number, tunes in pending.items() if tunes and kept[number] is None}
+
+
+def _is_acceptable(tune: SampledTune, judged: dict[int, bool]) -> bool:
+    """``critic.acceptable``, judged once for each candidate (``judged``: by its id)."""
+    from abcrnn.sampling.critic import acceptable
+
+    if id(tune) not in judged:
+        judged[id(tune)] = acceptable(tune)
+    return judged[id(tune)]
 
 
 def _critics_choices(groups: list[list[SampledTune]], time_limit: float) -> list[SampledTune]:

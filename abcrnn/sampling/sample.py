@@ -161,15 +161,17 @@ def sample_from(bundle, settings: SampleSettings, progress=None, stop=None) -> S
     choose_rhythms = rhythm_chooser(_rhythm(settings, headers), forced, headers, notes)
     engine = bundle.engine()
     drawing = settings.drawing()
-    sample_with = lambda seeds, fields, progress: sample_tunes(  # noqa: E731
+    sample_with = lambda seeds, fields, progress, starts=None, refill=None: sample_tunes(  # noqa: E731
         engine, bundle.vocabulary, len(seeds), drawing, seeds, settings.primer, fields, progress=progress,
-        header_order=bundle.header_order, stop=stop)  # fmt: skip
-    draw = lambda seeds, progress: sample_with(seeds, choose_rhythms(seeds), progress)  # noqa: E731
+        header_order=bundle.header_order, stop=stop, starts=starts, header_starts=settings.best_of > 1,
+        refill=refill)  # fmt: skip
+    draw = lambda seeds, progress, refill=None: sample_with(seeds, choose_rhythms(seeds), progress,  # noqa: E731
+                                                            refill=refill)  # fmt: skip
     if settings.best_of > 1:
         # A candidate shares its tune's header, but for the fields the primer writes itself.
         in_primer = {line[0] for line in settings.primer.split("\n")[:-1] if parse_field_line(line)}
-        shared = lambda seeds, fields, progress: sample_with(  # noqa: E731
-            seeds, [{k: v for k, v in f.items() if k not in in_primer} for f in fields], progress)
+        shared = lambda seeds, fields, progress, starts, refill: sample_with(  # noqa: E731
+            seeds, [{k: v for k, v in f.items() if k not in in_primer} for f in fields], progress, starts, refill)
         fresh = lambda seed: {k: v for k, v in choose_rhythms([seed])[0].items() if k not in in_primer}  # noqa: E731
         draw = best_of(draw, shared, settings.best_of, settings.time_limit, fresh)
     n = settings.n

@@ -1,8 +1,9 @@
 """The sampler: many tunes at once from a model bundle's numpy engine, one stream each (no TensorFlow).
 
-Every stream starts from a fresh state. A tune starts from ``X:`` (or the
-primer) and ends at the blank line that ends a tune in ABC, or at
-``max_chars``, where it is cut back to its last complete bar. Header fields the
+Every stream starts from a fresh state, or where another candidate of its tune starts its
+music (``HeaderStart``). A tune starts from ``X:`` (or the primer) and ends at the blank line
+that ends a tune in ABC, or at ``max_chars``, where it is cut back to its last complete bar.
+Streams may join a batch as others finish (``refill``), so that it stays full. Header fields the
 user fixes (title, meter, key) are fed to the model in place of the ones it
 would have written, so the rest of the tune is sampled to fit them.
 """
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from abcrnn.errors import AbcrnnError
+from abcrnn.model.engine import State
 from abcrnn.text.abc import (
     MODEL_HEADER_ORDER,
     WRITTEN_HEADER_ORDER,
@@ -46,6 +48,17 @@ class Drawing:
     break_loops: bool = True  # the copy memory proposes no third playing in a row of a passage (``CopyTracker``)
 
 
+@dataclass(frozen=True)
+class HeaderStart:
+    """Where a tune's music starts: its header as written (and any opening music the primer gives) and one
+    stream's engine state just before the header's last character, from which another candidate of the tune
+    can start instead of writing the header again (``best_of``)."""
+
+    text: str
+    music_start: int
+    state: State
+
+
 @dataclass
 class SampledTune:
     """One sampled tune's text, whether it was cut at ``max_chars``, how likely the model found it, and its seed."""
@@ -56,6 +69,7 @@ class SampledTune:
     chosen: int = 0  # characters of music the model chose
     errors: list[str] | None = None  # what validation found, once it has run
     seed: int | tuple | None = None  # what its stream's random numbers came from (``sample_tunes``'s seeds)
+    header: HeaderStart | None = field(default=None, repr=False, compare=False)  # with ``header_starts``
 
     @property
     def mean_log_likelihood(self) -> float:
@@ -160,6 +174,9 @@ def sample_tunes(
     progress=None,
     header_order: str = MODEL_HEADER_ORDER,
     stop=None,
+    starts: list[HeaderStart | None] | None = None,
+    header_starts: bool = False,
+    refill=None,
 ) -> list[SampledTune]:
     """Sample ``n`` tunes in parallel streams; the same arguments give the same tunes.
 
@@ -181,66 +198,146 @@ def sample_tunes(
             are written in the standard order.
         stop: asked before each character; when it returns a reason (text), sampling ends with that error
             (a server's time limit, or a client that went away).
+        starts: per tune, None or the ``HeaderStart`` of another candidate of it: the tune's music is sampled
+            from there, and the primer and ``forced`` are not read.
+        header_starts: record each tune's ``HeaderStart`` in its ``SampledTune.header``.
+        refill: called with ``(index, SampledTune)`` of the tunes that have just finished; it returns more
+            tunes to sample, as ``(seed, forced fields, start)``, which join the batch at once and take the
+            next indices (``best_of`` keeps the batch full this way), and the indices of tunes no longer
+            wanted, which stop where they are. All are returned, those stopped as they stood.
     """
-    from abcrnn.model.engine import softmax
-
     per_tune = forced if isinstance(forced, list) else [forced or {}] * n
     vocabulary.encode(primer + "".join(value for fields in per_tune for value in fields.values()))  # names unseen ones
-    index = {character: position for position, character in enumerate(vocabulary.characters)}
-    space = index.get(" ")
     seeds = list(seed) if isinstance(seed, (list, tuple)) else [seed + number for number in range(n)]
     if len(seeds) != n:
         raise ValueError(f"{len(seeds)} seeds for {n} tunes")
-    rngs = [np.random.default_rng(tune_seed) for tune_seed in seeds]
-    streams = [_start_stream(primer, fields, header_order) for fields in per_tune]
-    guarded = [index[character] for character in GUARDED_CHARACTERS if character in index and drawing.whole_bars]
-    temperature, top_k, top_p, max_chars = drawing.temperature, drawing.top_k, drawing.top_p, drawing.max_chars
-    fresh_top_p = top_p if drawing.fresh_top_p is None else drawing.fresh_top_p
-    header_temperature = temperature if drawing.header_temperature is None else drawing.header_temperature
-    fed = [0] * n
-    active = list(range(n))
-    state = engine.initial_state(n, break_loops=drawing.break_loops)
-    while active:
+    batch = _Batch(engine, vocabulary, drawing, primer, header_order, header_starts)
+    batch.add(list(zip(seeds, per_tune, starts or [None] * n)))
+    finished: dict[int, SampledTune] = {}
+    while batch.active:
         if stop and (reason := stop()):
             raise AbcrnnError(reason)
-        ids = np.array([index[streams[i].text[fed[i]]] for i in active])
-        log_probs, state = engine.step(ids, state)
+        done = batch.step()
+        if done:
+            if refill:
+                tunes = [(i, batch.finish(i, first_number + i)) for i in done]
+                finished.update(tunes)
+                more, unwanted = refill(tunes)
+                batch.stop(unwanted)
+                batch.add(more)
+            if progress:
+                progress(len(batch.streams) - len(batch.active))
+    return [finished.get(i) or batch.finish(i, first_number + i) for i in range(len(batch.streams))]
+
+
+class _Batch:
+    """The streams being sampled together, their random numbers and the engine's state for the active ones."""
+
+    def __init__(self, engine, vocabulary, drawing: Drawing, primer: str, header_order: str, header_starts: bool):
+        self.engine, self.vocabulary, self.drawing = engine, vocabulary, drawing
+        self.primer, self.header_order, self.header_starts = primer, header_order, header_starts
+        self.index = {character: position for position, character in enumerate(vocabulary.characters)}
+        self.guarded = [self.index[c] for c in GUARDED_CHARACTERS if c in self.index and drawing.whole_bars]
+        self.streams: list[_Stream] = []
+        self.seeds, self.rngs, self.fed, self.headers = [], [], [], []
+        self.active: list[int] = []
+        self.state: State | None = None
+        self.awaiting: set[int] = set()  # streams whose header start is still to record
+
+    def add(self, tunes: list[tuple]) -> None:
+        """Start sampling ``(seed, forced fields, start)`` tunes beside those already active."""
+        if not tunes:
+            return
+        first = len(self.streams)
+        for number, (seed, fields, start) in enumerate(tunes, start=first):
+            self.streams.append(_start_stream(self.primer, fields, self.header_order) if start is None else
+                                _Stream(start.text, {}, self.header_order, in_header=False,
+                                        music_start=start.music_start))  # fmt: skip
+            self.seeds.append(seed)
+            self.rngs.append(np.random.default_rng(seed))
+            self.fed.append(0 if start is None else start.music_start - 1)
+            self.headers.append(start)
+            if self.header_starts and start is None:
+                self.awaiting.add(number)
+        self.active += range(first, len(self.streams))
+        break_loops = self.drawing.break_loops
+        if not any(start for _, _, start in tunes):
+            added = self.engine.initial_state(len(tunes), break_loops=break_loops)
+        else:
+            fresh = self.engine.initial_state(1, break_loops=break_loops)
+            added = State.joined([fresh if start is None else start.state for _, _, start in tunes])
+        self.state = added if first == 0 else State.joined([self.state, added])
+
+    def stop(self, unwanted: list[int]) -> None:
+        """Stop sampling the given streams."""
+        keep = [row for row, i in enumerate(self.active) if i not in set(unwanted)]
+        if len(keep) < len(self.active):
+            self.active = [self.active[row] for row in keep]
+            self.state = self.state.select(keep)
+
+    def step(self) -> list[int]:
+        """Feed every active stream one character and draw the next where it is the model's to choose; return the
+        streams that finished."""
+        from abcrnn.model.engine import softmax
+
+        drawing, active, streams, fed = self.drawing, self.active, self.streams, self.fed
+        if self.awaiting:
+            _record_header_starts(streams, fed, active, self.state, self.awaiting, self.headers)
+        ids = np.array([self.index[streams[i].text[fed[i]]] for i in active])
+        log_probs, self.state = self.engine.step(ids, self.state)
         in_header = np.array([[streams[i].in_header] for i in active])
-        tempered = softmax(log_probs, np.where(in_header, header_temperature, temperature))
-        if space is not None:
+        header_temperature = drawing.temperature if drawing.header_temperature is None else drawing.header_temperature
+        tempered = softmax(log_probs, np.where(in_header, header_temperature, drawing.temperature))
+        if (space := self.index.get(" ")) is not None:
             end_space_runs(tempered, [streams[i].text for i in active], space)
-        top_ps = row_top_ps(state.proposes(tempered.argmax(axis=1)), top_p, fresh_top_p, len(active))
-        probabilities = trimmed(tempered, in_header[:, 0], top_k, top_ps)
-        uniforms = np.array([[rngs[i].random()] for i in active])
+        fresh_top_p = drawing.top_p if drawing.fresh_top_p is None else drawing.fresh_top_p
+        top_ps = row_top_ps(self.state.proposes(tempered.argmax(axis=1)), drawing.top_p, fresh_top_p, len(active))
+        probabilities = trimmed(tempered, in_header[:, 0], drawing.top_k, top_ps)
+        uniforms = np.array([[self.rngs[i].random()] for i in active])
         draws = (probabilities.cumsum(axis=1) < uniforms).sum(axis=1)
         for row, i in enumerate(active):
             fed[i] += 1
             if fed[i] == len(streams[i].text):  # nothing forced left to feed: sample
-                drawn = min(int(draws[row]), vocabulary.size - 1)
-                if drawn in guarded and not _bar_line_allowed(streams[i]):
-                    refused = guarded + [index[c] for c in "\n " if c in index and streams[i].text.endswith(c)]
-                    drawn = draw_without(tempered[row], refused, rngs[i], drawn, top_k, top_ps[row])
-                elif drawing.whole_bars and (overfilling := _overfilling(streams[i], vocabulary.characters[drawn],
-                                                                  vocabulary.characters)):
-                    refused = [index[c] for c in overfilling if c in index]
-                    drawn = draw_without(tempered[row], refused, rngs[i], drawn, top_k, top_ps[row])
-                elif streams[i].in_header and vocabulary.characters[drawn] in (present := _written_fields(streams[i])):
-                    refused = [index[c] for c in present if c in index]  # a header field comes once
-                    drawn = draw_without(tempered[row], refused, rngs[i], drawn, top_k, top_ps[row])
-                written = _next_characters(streams[i], vocabulary.characters[drawn])
-                if not streams[i].in_header and written == vocabulary.characters[drawn]:  # the music it chose
-                    streams[i].log_likelihood += float(log_probs[row, drawn])
-                    streams[i].chosen += 1
-                _advance(streams[i], written, max_chars)
-        finished = [row for row, i in enumerate(active) if streams[i].done]
-        if finished:
+                self._write(i, int(draws[row]), tempered[row], top_ps[row], log_probs[row])
+        done = [i for i in active if streams[i].done]
+        if done:
             keep = [row for row, i in enumerate(active) if not streams[i].done]
-            active = [active[row] for row in keep]
-            state = state.select(keep)
-            if progress:
-                progress(n - len(active))
-    return [_finish(stream, first_number + number, tune_seed) for number, (stream, tune_seed) in
-            enumerate(zip(streams, seeds))]  # fmt: skip
+            self.active = [active[row] for row in keep]
+            self.state = self.state.select(keep)
+        return done
+
+    def _write(self, i: int, drawn: int, tempered: np.ndarray, top_p: float, log_probs: np.ndarray) -> None:
+        """Write what stream ``i`` drew, or what it draws again where the bar guard or the header refuses that."""
+        stream, characters, index, top_k = self.streams[i], self.vocabulary.characters, self.index, self.drawing.top_k
+        drawn = min(drawn, self.vocabulary.size - 1)
+        if drawn in self.guarded and not _bar_line_allowed(stream):
+            refused = self.guarded + [index[c] for c in "\n " if c in index and stream.text.endswith(c)]
+            drawn = draw_without(tempered, refused, self.rngs[i], drawn, top_k, top_p)
+        elif self.drawing.whole_bars and (overfilling := _overfilling(stream, characters[drawn], characters)):
+            refused = [index[c] for c in overfilling if c in index]
+            drawn = draw_without(tempered, refused, self.rngs[i], drawn, top_k, top_p)
+        elif stream.in_header and characters[drawn] in (present := _written_fields(stream)):
+            refused = [index[c] for c in present if c in index]  # a header field comes once
+            drawn = draw_without(tempered, refused, self.rngs[i], drawn, top_k, top_p)
+        written = _next_characters(stream, characters[drawn])
+        if not stream.in_header and written == characters[drawn]:  # the music it chose
+            stream.log_likelihood += float(log_probs[drawn])
+            stream.chosen += 1
+        _advance(stream, written, self.drawing.max_chars)
+
+    def finish(self, i: int, number: int) -> SampledTune:
+        """Stream ``i``'s tune, numbered ``number``."""
+        tune = _finish(self.streams[i], number, self.seeds[i])
+        tune.header = self.headers[i] if self.header_starts else None
+        return tune
+
+
+def _record_header_starts(streams, fed, active, state: State, awaiting: set, headers: list) -> None:
+    """Record the ``HeaderStart`` of each awaiting stream about to be fed its header's last character."""
+    for row, i in enumerate(active):
+        if i in awaiting and not streams[i].in_header and fed[i] == streams[i].music_start - 1:
+            headers[i] = HeaderStart(streams[i].text, streams[i].music_start, State.joined([state.select([row])]))
+            awaiting.discard(i)
 
 
 def _written_fields(stream: _Stream) -> str:
