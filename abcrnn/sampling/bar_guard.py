@@ -9,8 +9,12 @@ the meter (``overfilling``), it draws again without them, so the bar line comes 
 A short bar stays allowed where the validator may allow it (``text.bars``): the first bar
 of a part (an anacrusis), a bar that with the part's or the tune's anacrusis makes a full
 one, and a bar short by no more than a lead-in (``LEAD_IN_SHARE``), which may close a part
-before the next part's lead-in. Where a bar cannot be read for sure (``text.durations``), or the meter or unit note
-changes inside the music, the guard lets the model be.
+before the next part's lead-in. The validator allows such a bar only where it closes a part and
+something makes it whole, and the guard holds the model to that: the ``|`` after it must become
+``||``, ``|]`` or ``|:`` (``closing``); where no anacrusis written so far makes it whole, the next
+part owes the lead-in that does, so its first bar may hold only that (``owed``), and the tune may
+not end before it (``may_end``). Where a bar cannot be read for sure (``text.durations``), or the
+meter or unit note changes inside the music, the guard lets the model be.
 """
 
 from fractions import Fraction
@@ -27,6 +31,8 @@ LEAD_IN_SHARE = Fraction(1, 4)
 NOTE_STARTS = "ABCDEFGabcdefgz^_="  # the characters that start a note or a rest (ABC 2.1 4.1, 4.2, 4.5)
 LENGTH_DIGITS = "0123456789"
 BROKEN_RHYTHM = "<>"  # A>B: the note after it is part of the pair already written
+PART_CLOSING_BARS = ("||", ":|", "[|")  # bar lines ending in | that close a part already
+PART_CLOSERS = "|]:"  # what makes a | close a part: ||, |], |:
 
 
 class BarGuard(BarFollower):
@@ -50,18 +56,51 @@ class BarGuard(BarFollower):
             return ""
         if BAR_CHARACTER in music[self.checked :]:  # a bar line just written: the next bar starts
             return ""
+        room = self.owed() or self.full  # a part's first bar that owes the lead-in holds only that
         if character in NOTE_STARTS:
             allowed = GUARDED_CHARACTERS + " " * (not music.endswith(" "))
-            return "" if length < self.full else "".join(c for c in characters if c not in allowed)
+            return "" if length < room else "".join(c for c in characters if c not in allowed)
         bar = music[self.checked :]
-        over = lambda digit: (units := bar_units(bar + digit)) is not None and length <= self.full < units  # noqa: E731
+        over = lambda digit: (units := bar_units(bar + digit)) is not None and length <= room < units  # noqa: E731
         return "".join(digit for digit in LENGTH_DIGITS if over(digit)) if over(character) else ""
 
     def allows_bar_line(self, music: str) -> bool:
         """Whether a bar line may come next after ``music`` (the tune's text after its K: line)."""
         length = self.bar_length(music)
-        if self.full is None or length is None or length == 0 or length >= self.full or self.first_of_part:
+        if self.full is None or length is None or length == 0 or length >= self.full:
             return True
+        if self.first_of_part:
+            return length >= (self.owed() or 0)
         if self.full - length <= self.full * LEAD_IN_SHARE:  # a part's last bar, before the next part's lead-in
             return True
         return any(lead_in is not None and length + lead_in == self.full for lead_in in (self.anacrusis, self.opening))
+
+    def owed(self) -> Fraction | None:
+        """The lead-in a part owes: where the part before it closed on a bar short of the meter that no anacrusis
+        written so far makes whole (let through by ``LEAD_IN_SHARE``), the length the validator needs this part's
+        first bar to have (``text.bars``); None where nothing is owed, or once the part's first bar is written."""
+        short = self.last_length
+        if self.full is None or not self.first_of_part or short is None or short >= self.full:
+            return None
+        if self.full - short > self.full * LEAD_IN_SHARE:  # not let through as a lead-in's: nothing to make whole
+            return None
+        if any(lead_in is not None and short + lead_in == self.full for lead_in in (self.anacrusis, self.opening)):
+            return None
+        return self.full - short
+
+    def may_end(self, music: str) -> bool:
+        """Whether the tune may end after ``music``: not while a part owes its lead-in."""
+        self.catch_up(music)
+        return self.owed() is None
+
+    def closing(self, music: str) -> str:
+        """Where ``music`` ends with a plain bar line's ``|`` after a bar short of the meter (not a part's first
+        bar), the characters that make it close a part (``||``, ``|]``, ``|:``), as the validator needs of a
+        short bar (``text.bars``); "" where anything may come."""
+        if not music.endswith(BAR_CHARACTER) or music.endswith(PART_CLOSING_BARS):
+            return ""
+        self.catch_up(music)  # the bar line at the very end is not passed yet: the bar it closes is being written
+        length = bar_units(music[self.checked : -1].rstrip("["))
+        if self.full is None or length is None or self.first_of_part or not 0 < length < self.full:
+            return ""
+        return PART_CLOSERS

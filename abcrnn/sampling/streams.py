@@ -42,8 +42,9 @@ class Drawing:
     fresh_top_p: float | None = None  # ... in new material (``trimming``; default: top_p)
     header_temperature: float | None = None  # for header lines (default: temperature)
     max_chars: int = 2000  # a tune this long is cut back to its last complete bar
-    # A bar line may not close a bar short of the meter, but for an anacrusis or a lead-in, nor a note
-    # start in a full bar or a length overfill it (``bar_guard``); where the model draws one, it draws again.
+    # A bar line may not close a bar short of the meter, but for an anacrusis or a part's end short by a lead-in
+    # that the next part makes whole, nor a note start in a full bar or a length overfill it (``bar_guard``);
+    # where the model draws one, it draws again.
     whole_bars: bool = True
     break_loops: bool = True  # the copy memory proposes no third playing in a row of a passage (``CopyTracker``)
 
@@ -310,12 +311,17 @@ class _Batch:
         """Write what stream ``i`` drew, or what it draws again where the bar guard or the header refuses that."""
         stream, characters, index, top_k = self.streams[i], self.vocabulary.characters, self.index, self.drawing.top_k
         drawn = min(drawn, self.vocabulary.size - 1)
-        if drawn in self.guarded and not _bar_line_allowed(stream):
+        if self.drawing.whole_bars and (closers := _part_closers(stream)) and characters[drawn] not in closers:
+            refused = [index[c] for c in characters if c not in closers]  # a short bar's | must close a part
+            drawn = draw_without(tempered, refused, self.rngs[i], drawn, top_k, top_p)
+        elif drawn in self.guarded and not _bar_line_allowed(stream):
             refused = self.guarded + [index[c] for c in "\n " if c in index and stream.text.endswith(c)]
             drawn = draw_without(tempered, refused, self.rngs[i], drawn, top_k, top_p)
         elif self.drawing.whole_bars and (overfilling := _overfilling(stream, characters[drawn], characters)):
             refused = [index[c] for c in overfilling if c in index]
             drawn = draw_without(tempered, refused, self.rngs[i], drawn, top_k, top_p)
+        elif self.drawing.whole_bars and characters[drawn] == "\n" and not _may_end(stream):
+            drawn = draw_without(tempered, [index["\n"]], self.rngs[i], drawn, top_k, top_p)
         elif stream.in_header and characters[drawn] in (present := _written_fields(stream)):
             refused = [index[c] for c in present if c in index]  # a header field comes once
             drawn = draw_without(tempered, refused, self.rngs[i], drawn, top_k, top_p)
@@ -363,6 +369,20 @@ def _overfilling(stream: _Stream, character: str, characters: str) -> str:
     if stream.in_header:
         return ""
     return _guard(stream).overfilling(stream.text[stream.music_start :], character, characters)
+
+
+def _part_closers(stream: _Stream) -> str:
+    """What may come next where a bar line just written after a short bar must close a part ("" in the header)."""
+    if stream.in_header or not stream.text.endswith("|"):
+        return ""
+    return _guard(stream).closing(stream.text[stream.music_start :])
+
+
+def _may_end(stream: _Stream) -> bool:
+    """Whether the guard lets the tune end at a line break drawn next (not while a part owes its lead-in)."""
+    if stream.in_header or not stream.text.endswith("\n"):
+        return True
+    return _guard(stream).may_end(stream.text[stream.music_start :])
 
 
 def _guard(stream: _Stream) -> BarGuard:

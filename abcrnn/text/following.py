@@ -48,6 +48,7 @@ class BarFollower:
         self.bars = 0  # bars with notes completed so far
         self.part_bars = 0  # of those, since the part began
         self.part_ends = 0  # bar lines that closed a part (:| :: || |])
+        self.last_length: Fraction | None = None  # the last bar with notes completed, in unit notes
 
     def bar_length(self, music: str) -> Fraction | None:
         """How long the bar being written at the end of ``music`` is so far, in unit notes; None if unsure."""
@@ -75,6 +76,7 @@ class BarFollower:
                     if self.opening is None and self.anacrusis is not None and not self.bars:
                         self.opening = length
                 self.bars += 1
+                self.last_length = length
                 self.part_bars += 1
                 self.first_of_part = False
             if _PART_BOUNDARY.fullmatch(line.symbol):
