@@ -91,6 +91,7 @@ class _Stream:
     guard: BarGuard | None = None  # follows the bars, made for the header's meter when first asked (whole_bars)
     music_start: int = 0  # where the music starts in ``text`` (once the header is written)
     done: bool = field(default=False)
+    end_refused: bool = False  # the guard has kept it from ending once (``_may_end``)
     log_likelihood: float = 0.0  # of the music the model chose, at temperature 1
     chosen: int = 0
 
@@ -321,6 +322,7 @@ class _Batch:
             refused = [index[c] for c in overfilling if c in index]
             drawn = draw_without(tempered, refused, self.rngs[i], drawn, top_k, top_p)
         elif self.drawing.whole_bars and characters[drawn] == "\n" and not _may_end(stream):
+            stream.end_refused = True  # once: a model that tries again ends as it would have
             drawn = draw_without(tempered, [index["\n"]], self.rngs[i], drawn, top_k, top_p)
         elif stream.in_header and characters[drawn] in (present := _written_fields(stream)):
             refused = [index[c] for c in present if c in index]  # a header field comes once
@@ -379,8 +381,9 @@ def _part_closers(stream: _Stream) -> str:
 
 
 def _may_end(stream: _Stream) -> bool:
-    """Whether the guard lets the tune end at a line break drawn next (not while a part owes its lead-in)."""
-    if stream.in_header or not stream.text.endswith("\n"):
+    """Whether the guard lets the tune end at a line break drawn next: not while a part owes its lead-in, the first
+    time it tries (a tune kept from ending can ramble on to --max-chars)."""
+    if stream.in_header or stream.end_refused or not stream.text.endswith("\n"):
         return True
     return _guard(stream).may_end(stream.text[stream.music_start :])
 
