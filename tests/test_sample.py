@@ -296,8 +296,8 @@ def test_tunes_that_join_a_batch_or_stop_in_it_are_those_sampled_alone():
     bundle = load_bundle(ROOT / "weights" / "folk")
     engine, vocabulary, order = bundle.engine(), bundle.vocabulary, bundle.header_order
     drawing = Drawing(max_chars=400)
-    alone = {seed: sample_tunes(engine, vocabulary, 1, drawing, seed=[seed], header_order=order)[0].text.split("\n", 1)[1]
-             for seed in (1, 2, 3, 4, 5)}  # fmt: skip
+    alone = {seed: sample_tunes(engine, vocabulary, 1, drawing, seed=[seed], header_order=order)[0].text.split(
+        "\n", 1)[1] for seed in (1, 2, 3, 4, 5)}  # fmt: skip
     asked = []
 
     def refill(finished):

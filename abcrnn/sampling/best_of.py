@@ -32,18 +32,18 @@ def best_of(draw, sample_with, candidates: int, time_limit: float, fresh_fields=
     """A ``draw`` that samples up to ``candidates`` tunes for each one asked for and keeps the first acceptable.
 
     The first candidate is drawn whole (``draw(seeds, progress)``), and the others are sampled
-    with its header (``sample_with(seeds, fields, progress, starts, refill)``), so the critic chooses
-    between settings of the same tune and cannot tilt the keys towards those the model finds
-    likeliest. They start where its music does, from the engine state its draw recorded
+    with its header (``sample_with(seeds, fields, progress, starts, refill)``), so the critic
+    chooses between settings of the same tune and cannot tilt the keys towards those the model
+    finds likeliest. They start where its music does, from the engine state its draw recorded
     (``streams.HeaderStart``), instead of writing the header again: a fifth of a jig's
     characters. Where there is no such state (a draw that records none), they are given its
-    rhythm, meter, key and title as ``fields`` to write. Where the first candidate's header lacks a field every tune needs
-    (a model fine-tuned on a few tunes can write a title into R: and go on to K:), there is no
-    tune to set again: the others are sampled with fresh headers, with the fields the first was
-    given (``fresh_fields(seed)``, the rhythm asked for). A tune's candidates come from its own
-    seed (the first from the seed itself, candidate ``c`` from ``(seed, c)``), and whether it
-    needs more depends only on its own, so the tune kept for a seed is the same whatever other
-    tunes are sampled beside it.
+    rhythm, meter, key and title as ``fields`` to write. Where the first candidate's header
+    lacks a field every tune needs (a model fine-tuned on a few tunes can write a title into R:
+    and go on to K:), there is no tune to set again: the others are sampled with fresh headers,
+    with the fields the first was given (``fresh_fields(seed)``, the rhythm asked for). A tune's
+    candidates come from its own seed (the first from the seed itself, candidate ``c`` from
+    ``(seed, c)``), and whether it needs more depends only on its own, so the tune kept for a
+    seed is the same whatever other tunes are sampled beside it.
     """
 
     def draw_best(seeds: list[int], progress) -> list[SampledTune]:
@@ -141,7 +141,8 @@ class _Candidates:
 
     def more(self) -> list[tuple]:
         """The next candidates to draw: each waiting tune's, up to its share of the batch."""
-        open_ = [number for number in self.waiting if number not in self.found and self.issued[number] < self.candidates]
+        open_ = [number for number in self.waiting
+                 if number not in self.found and self.issued[number] < self.candidates]  # fmt: skip
         each, new = _share(len(self.groups), len(open_)) if open_ else 0, []
         for number in open_:
             while number in self.ready and self.running[number] < each and self.issued[number] < self.candidates:
