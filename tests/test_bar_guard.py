@@ -16,6 +16,14 @@ from abcrnn.training.corpus import load_corpus_tunes
 SLIP_JIG_HEADER = "X:1\nR:slip jig\nM:9/8\nL:1/8\nK:G\n"
 
 
+def valid_corpus_tunes(name: str) -> tuple[list[str], list[str]]:
+    """The tunes of a test corpus file, and those of them that pass validation."""
+    from abcrnn.text.validate import validate_tunes
+
+    tunes = load_corpus_tunes(DATA / name)
+    return tunes, [tune for tune, report in zip(tunes, validate_tunes(tunes)) if report.valid]
+
+
 def split(tune: str) -> tuple[str, str]:
     header, _ = split_header_body(tune)
     head = "\n".join(header) + "\n"
@@ -49,10 +57,7 @@ def test_bar_lengths_read_from_the_text_agree_with_music21(name):
 
 @pytest.mark.parametrize("name", ["jigs120.abc", "rhythms60.abc", "good_jigs.abc"])
 def test_every_bar_line_of_the_valid_corpus_tunes_passes_the_guard(name):
-    from abcrnn.text.validate import validate_tunes
-
-    tunes = load_corpus_tunes(DATA / name)
-    valid = [tune for tune, report in zip(tunes, validate_tunes(tunes)) if report.valid]
+    tunes, valid = valid_corpus_tunes(name)
     assert len(valid) > 0.8 * len(tunes)
     assert [(tune[:40], refusals(tune)) for tune in valid if refusals(tune)] == []
 
@@ -113,10 +118,7 @@ def overfilled(tune: str) -> list[str]:
 
 @pytest.mark.parametrize("name", ["jigs120.abc", "good_jigs.abc"])
 def test_no_character_of_the_valid_corpus_tunes_overfills_its_bar(name):
-    from abcrnn.text.validate import validate_tunes
-
-    tunes = load_corpus_tunes(DATA / name)
-    valid = [tune for tune, report in zip(tunes, validate_tunes(tunes)) if report.valid]
+    _, valid = valid_corpus_tunes(name)
     assert [(tune[:40], overfilled(tune)) for tune in valid if overfilled(tune)] == []
 
 
@@ -163,10 +165,7 @@ def objections(tune: str) -> list[str]:
 
 @pytest.mark.parametrize("name", ["jigs120.abc", "good_jigs.abc", "rhythms60.abc"])
 def test_the_valid_corpus_tunes_close_their_short_bars_and_end_as_the_guard_asks(name):
-    from abcrnn.text.validate import validate_tunes
-
-    tunes = load_corpus_tunes(DATA / name)
-    valid = [tune for tune, report in zip(tunes, validate_tunes(tunes)) if report.valid]
+    _, valid = valid_corpus_tunes(name)
     assert [(tune[:40], objections(tune)) for tune in valid if objections(tune)] == []
 
 

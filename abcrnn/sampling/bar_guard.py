@@ -71,9 +71,7 @@ class BarGuard(BarFollower):
             return True
         if self.first_of_part:
             return length >= (self.owed() or 0)
-        if self.full - length <= self.full * LEAD_IN_SHARE:  # a part's last bar, before the next part's lead-in
-            return True
-        return any(lead_in is not None and length + lead_in == self.full for lead_in in (self.anacrusis, self.opening))
+        return self._short_by_a_lead_in(length) or self._made_whole(length)  # a part's last bar, before a lead-in
 
     def owed(self) -> Fraction | None:
         """The lead-in a part owes: where the part before it closed on a bar short of the meter that no anacrusis
@@ -82,11 +80,17 @@ class BarGuard(BarFollower):
         short = self.last_length
         if self.full is None or not self.first_of_part or short is None or short >= self.full:
             return None
-        if self.full - short > self.full * LEAD_IN_SHARE:  # not let through as a lead-in's: nothing to make whole
-            return None
-        if any(lead_in is not None and short + lead_in == self.full for lead_in in (self.anacrusis, self.opening)):
+        if not self._short_by_a_lead_in(short) or self._made_whole(short):
             return None
         return self.full - short
+
+    def _short_by_a_lead_in(self, length: Fraction) -> bool:
+        """Whether a bar of ``length`` is short of the meter by no more than a lead-in (``LEAD_IN_SHARE``)."""
+        return self.full - length <= self.full * LEAD_IN_SHARE
+
+    def _made_whole(self, length: Fraction) -> bool:
+        """Whether a bar of ``length`` makes a full one with the part's or the tune's anacrusis."""
+        return any(lead_in is not None and length + lead_in == self.full for lead_in in (self.anacrusis, self.opening))
 
     def may_end(self, music: str) -> bool:
         """Whether the tune may end after ``music``: not while a part owes its lead-in."""

@@ -170,7 +170,6 @@ def _keep_acceptable(groups: list[list[SampledTune]], checked: list[int], kept: 
 
     Candidates after a tune's first acceptable and valid one are neither judged nor validated.
     """
-    from abcrnn.sampling.critic import acceptable
     from abcrnn.text.validate import validate_tunes
 
     pending = {number: group[checked[number] :] for number, group in enumerate(groups) if kept[number] is None}

@@ -240,6 +240,9 @@ class _Batch:
         self.primer, self.header_order, self.header_starts = primer, header_order, header_starts
         self.index = {character: position for position, character in enumerate(vocabulary.characters)}
         self.guarded = [self.index[c] for c in GUARDED_CHARACTERS if c in self.index and drawing.whole_bars]
+        self.header_temperature = drawing.temperature if drawing.header_temperature is None else \
+            drawing.header_temperature
+        self.fresh_top_p = drawing.top_p if drawing.fresh_top_p is None else drawing.fresh_top_p
         self.streams: list[_Stream] = []
         self.seeds, self.rngs, self.fed, self.headers = [], [], [], []
         self.active: list[int] = []
@@ -272,7 +275,8 @@ class _Batch:
 
     def stop(self, unwanted: list[int]) -> None:
         """Stop sampling the given streams."""
-        keep = [row for row, i in enumerate(self.active) if i not in set(unwanted)]
+        unwanted = set(unwanted)
+        keep = [row for row, i in enumerate(self.active) if i not in unwanted]
         if len(keep) < len(self.active):
             self.active = [self.active[row] for row in keep]
             self.state = self.state.select(keep)
@@ -280,7 +284,7 @@ class _Batch:
     def step(self) -> list[int]:
         """Feed every active stream one character and draw the next where it is the model's to choose; return the
         streams that finished."""
-        from abcrnn.model.engine import softmax
+        from abcrnn.model.engine import softmax  # looked up here, where a test can replace it
 
         drawing, active, streams, fed = self.drawing, self.active, self.streams, self.fed
         if self.awaiting:
@@ -288,12 +292,10 @@ class _Batch:
         ids = np.array([self.index[streams[i].text[fed[i]]] for i in active])
         log_probs, self.state = self.engine.step(ids, self.state)
         in_header = np.array([[streams[i].in_header] for i in active])
-        header_temperature = drawing.temperature if drawing.header_temperature is None else drawing.header_temperature
-        tempered = softmax(log_probs, np.where(in_header, header_temperature, drawing.temperature))
+        tempered = softmax(log_probs, np.where(in_header, self.header_temperature, drawing.temperature))
         if (space := self.index.get(" ")) is not None:
             end_space_runs(tempered, [streams[i].text for i in active], space)
-        fresh_top_p = drawing.top_p if drawing.fresh_top_p is None else drawing.fresh_top_p
-        top_ps = row_top_ps(self.state.proposes(tempered.argmax(axis=1)), drawing.top_p, fresh_top_p, len(active))
+        top_ps = row_top_ps(self.state.proposes(tempered.argmax(axis=1)), drawing.top_p, self.fresh_top_p, len(active))
         probabilities = trimmed(tempered, in_header[:, 0], drawing.top_k, top_ps)
         uniforms = np.array([[self.rngs[i].random()] for i in active])
         draws = (probabilities.cumsum(axis=1) < uniforms).sum(axis=1)
