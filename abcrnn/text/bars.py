@@ -242,21 +242,34 @@ def part_finals(tune: str) -> list[str]:
     >>> part_finals("X:1\\nK:G\\n|:EAA ABd|1 edB A2G:|2 edB A3||\\n|:eaa age|dBA E3:|")
     ['A', 'E']
     """
-    finals, last = [], None
-    for token in _notes_and_bars(tune):
+    return [letter for _, _, letter in part_endings("\n".join(music_lines(tune)))]
+
+
+def part_endings(music: str) -> list[tuple[int, int, str]]:
+    """Where each part of ``music`` ends, as ``part_finals`` reads the parts: its last bar's start (after the bar
+    line before its last note), the end of the bar line closing it (the first after that note where the music
+    ends without a part's closing one, else the music's end) and its last note's letter.
+
+    >>> music = "|:EAA ABd|1 edB A2G:|2 edB A3||\\n|:eaa age|dBA E3:|"
+    >>> [(music[start:end], letter) for start, end, letter in part_endings(music)]
+    [(' edB A3||', 'A'), ('dBA E3:|', 'E')]
+    >>> music = "GAB c2d|dBA G3|"
+    >>> [music[start:end] for start, end, _ in part_endings(music)]
+    ['dBA G3|']
+    """
+    endings, last, bar_start, last_bar, after_last = [], None, 0, 0, None
+    for token in scan(music):
         if isinstance(token, Note):
-            last = token.letter.upper()
-        elif _PART_END.fullmatch(token.symbol) and token.ending is None and last:
-            finals.append(last)
-            last = None
-    return finals + [last] if last else finals
-
-
-def _notes_and_bars(tune: str):
-    """The notes (grace notes and rests aside) and bar lines of a tune's music, in order."""
-    for token in scan("\n".join(music_lines(tune))):
-        if isinstance(token, BarLine) or (isinstance(token, Note) and not token.is_rest and not token.grace):
-            yield token
+            if not token.is_rest and not token.grace:
+                last, last_bar, after_last = token.letter.upper(), bar_start, None
+        elif isinstance(token, BarLine):
+            if last and _PART_END.fullmatch(token.symbol) and token.ending is None:
+                endings.append((last_bar, token.end, last))
+                last = None
+            elif last and after_last is None:
+                after_last = token.end
+            bar_start = token.end
+    return endings + [(last_bar, after_last or len(music), last)] if last else endings
 
 
 def home_letter(tune: str) -> str | None:

@@ -5,13 +5,13 @@ A stateful LSTM needs batch row ``i`` of window ``k + 1`` to continue batch row
 ``batch_size`` contiguous streams and lays their windows out in that order.
 """
 
-import re
-
 import numpy as np
 
 from abcrnn.errors import AbcrnnError
 from abcrnn.text.abc import TUNE_SEPARATOR
-from abcrnn.text.tokens import BAR_LINE_PATTERN, PART_END
+from abcrnn.text.bars import part_endings
+
+ENDING_TAIL = 2  # characters after a closing bar line that belong to a part's ending: where the tune goes on or stops
 
 def split_train_validation(tunes: list[str], fraction: float, seed: int) -> tuple[list[str], list[str]]:
     """Hold out about ``fraction`` of the tunes (at least one), chosen from ``seed``.
@@ -73,25 +73,31 @@ def stream_context_inputs(chunks: list[str], cache: dict) -> np.ndarray:
     return np.concatenate([cache[chunk] for chunk in chunks])
 
 
-def ending_weights(chunk: str, weight: float) -> np.ndarray:
-    """How much predicting each character of a tune weighs in the loss: ``weight`` on each part's ending.
+def ending_spans(tune: str) -> list[tuple[int, int, str]]:
+    """Each part's ending in a tune's text, and its last note's letter: its last bar through the closing bar
+    line and the ``ENDING_TAIL`` characters after it, where the tune goes on or stops (``bars.part_endings``
+    reads the parts; the header is never an ending).
 
-    A part's ending is its last bar (from the bar line before it) through the closing bar line
-    and the two characters after it, where the tune either goes on or stops: the cadence and
-    the decision to end. Everything else weighs 1. The header is never an ending.
+    >>> tune = "X:1\\nK:G\\n|:GAB dBG|ABc d3:|\\ngfe dBG|AGF G3|]\\n"
+    >>> [(tune[start:end], letter) for start, end, letter in ending_spans(tune)]
+    [('ABc d3:|\\ng', 'D'), ('AGF G3|]\\n', 'G')]
+    """
+    key_line = tune.find("K:")
+    music = tune.find("\n", key_line) + 1 if key_line >= 0 else 0
+    return [(music + start, min(music + end + ENDING_TAIL, len(tune)), letter)
+            for start, end, letter in part_endings(tune[music:])]  # fmt: skip
+
+
+def ending_weights(chunk: str, weight: float) -> np.ndarray:
+    """How much predicting each character of a tune weighs in the loss: ``weight`` on each part's ending
+    (``ending_spans``: the cadence and the decision to end), 1 everywhere else.
 
     >>> ending_weights("K:G\\nGA|Bc:|\\n\\n", 3.0).tolist()
     [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0]
     """
     weights = np.ones(len(chunk), np.float32)
-    key_line = chunk.find("K:")
-    music = chunk.find("\n", key_line) + 1 if key_line >= 0 else 0
-    bar_start = music
-    bar_lines = list(BAR_LINE_PATTERN.finditer(chunk, music))
-    for index, bar_line in enumerate(bar_lines):
-        if re.fullmatch(PART_END, bar_line.group()) or index == len(bar_lines) - 1:
-            weights[bar_start : bar_line.end() + 2] = weight
-        bar_start = bar_line.end()
+    for start, end, _ in ending_spans(chunk):
+        weights[start:end] = weight
     return weights
 
 

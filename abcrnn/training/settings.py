@@ -38,6 +38,16 @@ class TrainSettings:
     ending_weight: float = setting(
         1.0, "the loss on each part's ending (its last bar, closing bar line and what follows: the cadence and the "
         "choice to go on or stop) weighs this much against 1 elsewhere; validation is unweighted.")
+    reward_endings: float = setting(
+        0.0, "teach the model its own endings (with --warm-start): each epoch, sample --reward-samples tunes from the "
+        "model as it stands and train on them beside the corpus, the loss on each first and last part's ending "
+        "weighing this much times its reward (1 if its last note is the key's tonic, else 0) less the epoch's mean "
+        "reward; every other character of them weighs nothing (0: off; see training/rewards.py).")
+    reward_samples: int = setting(2000, "with --reward-endings, the tunes sampled each epoch.")
+    reward_anchor: float = setting(
+        1.0, "with --reward-endings, keep the model's own music near its warm start's: each character of its tunes "
+        "weighs this much times how much likelier (log) the model finds it than the warm start did, against it (a "
+        "KL penalty; 0: none).")
 
     def oversampling(self) -> dict[str, int]:
         """The meters to oversample and their factors, from "9/8=4,3/2=2".
@@ -68,9 +78,13 @@ class TrainSettings:
                 object.__setattr__(self, item.name, float(value))
         object.__setattr__(self, "transpose", bool(self.transpose))
         for name in ("batch_size", "seq_len", "learning_rate", "lr_decay", "clip_norm", "val_fraction", "patience",
-                     "ending_weight"):
+                     "ending_weight", "reward_samples"):
             check_positive(name, getattr(self, name))
-        for name in ("batch_size", "seq_len", "patience"):
+        for name, zero in (("reward_endings", "off"), ("reward_anchor", "none")):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise AbcrnnError(f"--{name.replace('_', '-')} must be 0 ({zero}) or positive, got {value!r}")
+        for name in ("batch_size", "seq_len", "patience", "reward_samples"):
             if not isinstance(getattr(self, name), int):
                 raise AbcrnnError(f"--{name.replace('_', '-')} must be a whole number, got {getattr(self, name)!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):

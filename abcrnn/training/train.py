@@ -49,6 +49,7 @@ from abcrnn.training.settings import TrainSettings, check_positive
 
 # Settings that must match for --resume to continue the same run.
 OVERSAMPLE_SEED_STEP = 100_003  # a repeated tune's key is drawn from a seed far from the epochs' own
+OWN_TUNES_SEED = 7_000_000  # the model's own tunes of epoch e (--reward-endings) are sampled from this + e x their number
 RESUME_SETTINGS = ("batch_size", "seq_len", "val_fraction", "seed", "transpose", "header_order")
 
 
@@ -282,7 +283,9 @@ def _fit_epochs(bundle, run: _Run) -> None:
             tunes = run.epoch_tunes(epoch)
             row = _fit_one_epoch(model, run, tunes, caches, epoch, run.verbose if writer else 0)
             row.update(_validate(model, config, vocabulary, validation_ids))
-            improved = not history or row["validation_loss"] < min(r["validation_loss"] for r in history)
+            # Taught its own endings, the network is meant to move away from the corpus's likeliest: each epoch's is kept.
+            improved = bool(settings.get("reward_endings")) or not history or \
+                row["validation_loss"] < min(r["validation_loss"] for r in history)  # fmt: skip
             row["learning_rate"] = float(model.optimizer.learning_rate.numpy())
             history.append(row)
             if improved:
@@ -323,7 +326,10 @@ def _fit_one_epoch(model, run: _Run, train_tunes: list[str], caches: dict, epoch
 
     config, vocabulary, settings = run.config, run.vocabulary, run.metadata["training"]
     batch_size, seq_len = settings["batch_size"], settings["seq_len"]
-    chunks = stream_chunks(train_tunes, settings["seed"] + epoch)
+    rewarded: dict[str, np.ndarray] = {}
+    if settings.get("reward_endings"):
+        rewarded, tonic_shares = _own_endings(model, run, epoch)
+    chunks = stream_chunks(train_tunes + [chunk[: -len(TUNE_SEPARATOR)] for chunk in rewarded], settings["seed"] + epoch)
     inputs, targets = stream_windows(vocabulary.encode("".join(chunks)), batch_size, seq_len)
     features = [inputs]
     per_character = []
@@ -337,7 +343,7 @@ def _fit_one_epoch(model, run: _Run, train_tunes: list[str], caches: dict, epoch
     local_batch = batch_size // processes
     local_rows = lambda rows: rows.reshape(-1, batch_size, *rows.shape[1:])[  # noqa: E731
         :, process * local_batch : (process + 1) * local_batch].reshape(-1, *rows.shape[1:])  # fmt: skip
-    weights = _target_weights(chunks, settings.get("ending_weight", 1.0), batch_size, seq_len)
+    weights = _target_weights(chunks, settings.get("ending_weight", 1.0), batch_size, seq_len, rewarded)
     reset_states(model)
     started = time.perf_counter()
     result = model.fit(
@@ -346,22 +352,52 @@ def _fit_one_epoch(model, run: _Run, train_tunes: list[str], caches: dict, epoch
         batch_size=local_batch, epochs=epoch + 1, initial_epoch=epoch, shuffle=False, verbose=verbose,
     )  # fmt: skip
     seconds = time.perf_counter() - started
+    for cache in caches.values():  # the model's own tunes are read once: their features are not kept
+        for chunk in rewarded:
+            cache.pop(chunk, None)
     loss = float(result.history["loss"][-1])
-    return {
+    row = {
         "epoch": epoch + 1, "train_loss": round(loss, 5), "train_bits_per_char": round(loss / math.log(2), 5),
         "seconds": round(seconds, 1), "chars_per_second": round(inputs.size / seconds),
     }  # fmt: skip
+    if rewarded:  # the share of the model's own tunes (sampled before this epoch) whose parts ended on the tonic
+        row.update({f"own_{kind}_parts_on_tonic": round(share, 4) for kind, share in tonic_shares.items()})
+    return row
 
 
-def _target_weights(chunks: list[str], ending_weight: float, batch_size: int, seq_len: int):
+def _own_endings(model, run: _Run, epoch: int) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """The tunes the network writes as it stands, each as a training chunk with its loss weights, and the share of
+    their first and last parts that end on the tonic (``rewards``)."""
+    from abcrnn.training.rewards import own_endings
+
+    settings = run.metadata["training"]
+    started = time.perf_counter()
+    rewarded, shares = own_endings(model, run.config, run.vocabulary, run.metadata,
+                                   seed=OWN_TUNES_SEED + settings["reward_samples"] * epoch)  # fmt: skip
+    run.report(f"epoch {epoch + 1}: sampled {len(rewarded)} of the model's own tunes in "
+               f"{time.perf_counter() - started:.0f} s; parts ending on the tonic: "
+               + ", ".join(f"{kind} {share:.1%}" for kind, share in shares.items()))  # fmt: skip
+    return rewarded, shares
+
+
+def _target_weights(chunks: list[str], ending_weight: float, batch_size: int, seq_len: int,
+                    rewarded: dict[str, np.ndarray] | None = None):  # fmt: skip
     """Each target character's weight in the loss, laid out as the targets; None where all weigh 1.
 
-    Scaled to a mean of 1, so that the training loss stays comparable with an unweighted run's.
+    The corpus tunes' are scaled to a mean of 1, so that the training loss stays comparable with an
+    unweighted run's; the model's own tunes (``rewarded``, by chunk) weigh as their rewards say.
     """
-    if ending_weight == 1:
+    rewarded = rewarded or {}
+    if ending_weight == 1 and not rewarded:
         return None
-    weights = np.concatenate([ending_weights(chunk, ending_weight) for chunk in chunks])[1:]
-    return stream_layout(weights / weights.mean(), batch_size, seq_len)
+    weights = [rewarded.get(chunk) for chunk in chunks]
+    corpus = [index for index, chunk in enumerate(chunks) if chunk not in rewarded]
+    for index in corpus:
+        weights[index] = ending_weights(chunks[index], ending_weight)
+    mean = np.concatenate([weights[index] for index in corpus]).mean() if corpus else 1.0
+    for index in corpus:
+        weights[index] = weights[index] / mean
+    return stream_layout(np.concatenate(weights)[1:], batch_size, seq_len)
 
 
 def _validate(model, config: ModelConfig, vocabulary: Vocabulary, validation_ids) -> dict:

@@ -1,0 +1,77 @@
+"""Training on the model's own endings (``abcrnn train --reward-endings``, ``training/rewards.py``)."""
+
+import numpy as np
+import pytest
+from conftest import DATA, TINY, TINY_ARGS, assert_one_line_error, run_cli
+
+from abcrnn.commands.train import train
+from abcrnn.model.bundle import load_bundle
+from abcrnn.model.engine import log_probabilities
+from abcrnn.training.rewards import ending_rewards, reward_weights
+
+JIGS = str(DATA / "jigs120.abc")
+HEADER = "X:1\nM:6/8\nL:1/8\nT:Tune {}\nK:G\n"  # the model's header order (X R M L Q T K)
+OPENING = "|:GAB dBG|ABc d2B|GAB dBG|AGF "
+
+
+def test_the_first_and_last_parts_endings_are_rewarded_by_their_last_note_and_a_first_ending_closes_no_part():
+    tune = HEADER.format(1) + "|:GAB dBG|1 ABc d3:|2 ABc B3||\n|:gfe dBG|AGF A3:|\n"
+    endings = ending_rewards(tune)
+    assert [(tune[start:end], kind, reward) for start, end, kind, reward in endings] == [
+        (" ABc B3||\n|", "first", 0.0), ("AGF A3:|\n", "last", 0.0)]
+    assert [kind for *_, kind, _ in ending_rewards(HEADER.format(2) + "GAB dBG|AGF G3|]")] == ["last"]
+
+
+def test_weights_are_the_reward_less_the_mean_of_its_kind_on_the_ending_and_nothing_elsewhere():
+    tunes = [HEADER.format(n) + OPENING + final + "3:|" for n, final in enumerate("GGGA")]
+    weights, shares = reward_weights(tunes, 4.0)
+    assert shares == {"last": 0.75}
+    home, away = weights[tunes[0] + "\n\n"], weights[tunes[3] + "\n\n"]
+    assert np.allclose(home[home != 0], 4.0 * 0.25) and np.allclose(away[away != 0], -4.0 * 0.75)
+    assert (home != 0).sum() == len("AGF G3:|\n\n") and home[: tunes[0].index("AGF G")].sum() == 0
+    same, _ = reward_weights(tunes[:3], 4.0)  # all at home: nothing to learn
+    assert not any(w.any() for w in same.values())
+
+
+def _tonic_odds(bundle_path) -> float:
+    """log P(G) - log P(A) for the last note of OPENING's fourth bar: a tonic ending against a supertonic one."""
+    bundle = load_bundle(bundle_path)
+    prefix = HEADER.format(0) + OPENING
+    ids = [bundle.vocabulary.encode(prefix + final) for final in "GA"]
+    home, away = (scores[-1] for scores in log_probabilities(bundle.engine(), ids))
+    return float(home - away)
+
+
+@pytest.mark.slow
+def test_rewarded_endings_make_the_tonic_ending_likelier_than_the_corpus_alone_does(tiny_bundle, tmp_path, monkeypatch):
+    """With the model's own tunes replaced by fixed ones (half ending on the tonic), a rewarded epoch raises the
+    odds of the tonic ending against the other, compared with an epoch on the corpus alone from the same start."""
+    import abcrnn.training.rewards
+
+    own = [HEADER.format(n) + OPENING + "GA"[n % 2] + "3:|" for n in range(80)]
+    monkeypatch.setattr(abcrnn.training.rewards, "own_tunes", lambda standing, n, seed: own)
+    settings = {**TINY, "learning_rate": 0.003}
+    train(corpus=JIGS, out=str(tmp_path / "rewarded"), epochs=1, warm_start=str(tiny_bundle), reward_endings=20.0,
+          **settings)  # fmt: skip
+    train(corpus=JIGS, out=str(tmp_path / "corpus"), epochs=1, warm_start=str(tiny_bundle), **settings)
+    start, rewarded, corpus = (_tonic_odds(path) for path in (tiny_bundle, tmp_path / "rewarded", tmp_path / "corpus"))
+    assert rewarded - start > (corpus - start) + 0.5, (start, rewarded, corpus)
+    row = load_bundle(tmp_path / "rewarded").history[0]
+    assert row["own_last_parts_on_tonic"] == 0.5
+
+
+@pytest.mark.slow
+def test_reward_epochs_sample_the_model_as_it_stands_and_keep_each_epoch(tiny_bundle, tmp_path):
+    out = tmp_path / "own"
+    result = run_cli("train", "--corpus", JIGS, "--out", str(out), "--warm-start", str(tiny_bundle), "--epochs", "2",
+                     "--reward-endings", "2", "--reward-samples", "12", *TINY_ARGS)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("of the model's own tunes") == 2
+    bundle = load_bundle(out)
+    assert len(bundle.history) == 2 and bundle.best_epoch == 2 and bundle.metadata["training"]["reward_endings"] == 2
+
+
+@pytest.mark.parametrize("option, value", [("--reward-endings", "-1"), ("--reward-samples", "0"), ("--reward-anchor", "-2")])
+def test_bad_reward_options_are_refused_in_one_line(tmp_path, option, value):
+    result = run_cli("train", "--corpus", JIGS, "--out", str(tmp_path / "x"), option, value, *TINY_ARGS)
+    assert_one_line_error(result, option)
