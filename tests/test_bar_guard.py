@@ -178,12 +178,12 @@ def test_a_zero_divisor_is_read_as_abc2midi_reads_it_not_a_crash():
 
 
 def test_a_tune_owing_a_lead_in_is_kept_from_ending_once():
-    from abcrnn.sampling.streams import _may_end, _Stream
+    from abcrnn.sampling.writing import Stream, may_end
 
     header = "X:1\nM:6/8\nL:1/8\nK:G\n"
-    owing = _Stream(header + "GAB cBA|GAB c2||\n", {}, "XRMLQTK", in_header=False, music_start=len(header))
-    assert not _may_end(owing)
+    owing = Stream(header + "GAB cBA|GAB c2||\n", {}, "XRMLQTK", in_header=False, music_start=len(header))
+    assert not may_end(owing)
     owing.end_refused = True  # the sampler kept it from ending once: a tune that tries again ends as it wanted
-    assert _may_end(owing)
-    whole = _Stream(header + "GAB cBA|GAB cBA||\n", {}, "XRMLQTK", in_header=False, music_start=len(header))
-    assert _may_end(whole)
+    assert may_end(owing)
+    whole = Stream(header + "GAB cBA|GAB cBA||\n", {}, "XRMLQTK", in_header=False, music_start=len(header))
+    assert may_end(whole)

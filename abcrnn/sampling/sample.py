@@ -216,7 +216,7 @@ def _with_chords(text: str, notes: list[str]) -> str:
 def check_job(bundle, settings: SampleSettings) -> None:
     """Raise now what ``sample_from`` would find wrong only once started: a rhythm the model never saw, a
     character of the primer or a forced field it cannot read, a field set by both the primer and an option."""
-    from abcrnn.sampling.streams import check_primer
+    from abcrnn.sampling.writing import check_primer
 
     forced = _forced_fields(settings)
     rhythm_chooser(_rhythm(settings, bundle.header_statistics), forced, bundle.header_statistics)

@@ -5,7 +5,8 @@ music (``HeaderStart``). A tune starts from ``X:`` (or the primer) and ends at t
 that ends a tune in ABC, or at ``max_chars``, where it is cut back to its last complete bar.
 Streams may join a batch as others finish (``refill``), so that it stays full. Header fields the
 user fixes (title, meter, key) are fed to the model in place of the ones it
-would have written, so the rest of the tune is sampled to fit them.
+would have written, so the rest of the tune is sampled to fit them. What a stream is fed and
+what the bar guard lets it write next are ``writing``'s; drawing them for a batch is here.
 """
 
 import re
@@ -15,16 +16,9 @@ import numpy as np
 
 from abcrnn.errors import AbcrnnError
 from abcrnn.model.engine import State
-from abcrnn.text.abc import (
-    MODEL_HEADER_ORDER,
-    WRITTEN_HEADER_ORDER,
-    model_text,
-    numbered,
-    parse_field_line,
-    reorder_header,
-)
-from abcrnn.sampling.bar_guard import GUARDED_CHARACTERS, BarGuard
-from abcrnn.text.following import bar_units_of
+from abcrnn.sampling import writing
+from abcrnn.sampling.bar_guard import GUARDED_CHARACTERS
+from abcrnn.text.abc import MODEL_HEADER_ORDER, WRITTEN_HEADER_ORDER, numbered, reorder_header
 from abcrnn.sampling.trimming import draw_without, end_space_runs, row_top_ps, trimmed
 from abcrnn.text.tokens import BAR_LINE
 
@@ -78,27 +72,6 @@ class SampledTune:
         return self.log_likelihood / max(1, self.chosen)
 
 
-@dataclass
-class _Stream:
-    """The text of one tune being sampled, and what must be fed next instead of sampled."""
-
-    text: str
-    forced: dict[str, str]  # header fields still to force: letter -> value ("" leaves the field out)
-    header_order: str  # the order of header fields in the model's text
-    pending: str = ""  # characters to feed before sampling again
-    in_header: bool = True
-    opening: str = ""  # music to feed once the header is written (a primer without header lines)
-    guard: BarGuard | None = None  # follows the bars, made for the header's meter when first asked (whole_bars)
-    music_start: int = 0  # where the music starts in ``text`` (once the header is written)
-    done: bool = field(default=False)
-    end_refused: bool = False  # the guard has kept it from ending once (``_may_end``)
-    log_likelihood: float = 0.0  # of the music the model chose, at temperature 1
-    chosen: int = 0
-
-    def line(self) -> str:
-        return self.text[self.text.rfind("\n") + 1 :]
-
-
 def cut_to_last_bar(text: str) -> str:
     """Cut an unfinished tune back to its last complete bar (or to its header).
 
@@ -109,59 +82,6 @@ def cut_to_last_bar(text: str) -> str:
     body_start = header_end.end() if header_end else 0
     bars = list(_BAR_LINE.finditer(text, body_start))
     return text[: bars[-1].end()] if bars else text[:body_start]
-
-
-def _start_stream(primer: str, forced: dict[str, str], header_order: str) -> _Stream:
-    """A stream that starts with the primer: the start of a tune, or (with no header line) its opening music."""
-    if primer and not primer.startswith("X:") and not any(parse_field_line(line) for line in primer.split("\n")):
-        return _Stream(text="X:1\n", forced=dict(forced), header_order=header_order, opening=primer)
-    text = model_text(primer if primer.startswith("X:") else "X:1\n" + primer, header_order)
-    stream = _Stream(text=text, forced=dict(forced), header_order=header_order)
-    position = 0
-    for line in text.split("\n")[:-1] if "\n" in text else []:
-        position += len(line) + 1
-        if line[:2] in {f"{letter}:" for letter in header_order}:
-            if line[0] in stream.forced:
-                raise AbcrnnError(f"the primer already sets {line[:2]}; leave out the option that sets it too")
-            if stream.in_header and line[0] == "K":  # the primer writes the whole header: its music follows
-                stream.in_header, stream.music_start = False, position
-    return stream
-
-
-def check_primer(primer: str, forced: dict[str, str], header_order: str = MODEL_HEADER_ORDER) -> None:
-    """Raise ``AbcrnnError`` if the primer sets a header field that ``forced`` sets too."""
-    _start_stream(primer, forced, header_order)
-
-
-def _next_characters(stream: _Stream, sampled: str) -> str:
-    """What a stream writes next, given the character the model sampled for it.
-
-    At the start of a header line, a forced field that comes at or before the
-    sampled field (in the corpus's header order) is written instead.
-    """
-    order = stream.header_order
-    if stream.in_header and stream.text.endswith("\n") and stream.forced:
-        position = order.find(sampled) if sampled in order else len(order)
-        due = [letter for letter in order[: position + 1] if letter in stream.forced]
-        if due and stream.forced[due[0]] == "":  # a field left out: the next forced one comes instead
-            stream.forced.pop(due[0])
-            due = [letter for letter in order if stream.forced.get(letter)][:1]
-        if due:
-            return f"{due[0]}:{stream.forced.pop(due[0])}\n"
-    return sampled
-
-
-def _advance(stream: _Stream, characters: str, max_chars: int) -> None:
-    """Append characters to a stream and note where its header and the tune end."""
-    for character in characters:
-        stream.text += character
-        if stream.in_header and character == "\n" and stream.text.rstrip("\n").split("\n")[-1].startswith("K:"):
-            stream.in_header = False
-            stream.music_start = len(stream.text)
-            stream.text, stream.opening = stream.text + stream.opening, ""  # fed before the model writes on
-        if stream.text.endswith("\n\n") or stream.text.endswith("\nX:") or len(stream.text) >= max_chars:
-            stream.done = True
-            return
 
 
 def sample_tunes(
@@ -243,7 +163,7 @@ class _Batch:
         self.header_temperature = drawing.temperature if drawing.header_temperature is None else \
             drawing.header_temperature
         self.fresh_top_p = drawing.top_p if drawing.fresh_top_p is None else drawing.fresh_top_p
-        self.streams: list[_Stream] = []
+        self.streams: list[writing.Stream] = []
         self.seeds, self.rngs, self.fed, self.headers = [], [], [], []
         self.active: list[int] = []
         self.state: State | None = None
@@ -255,8 +175,8 @@ class _Batch:
             return
         first = len(self.streams)
         for number, (seed, fields, start) in enumerate(tunes, start=first):
-            self.streams.append(_start_stream(self.primer, fields, self.header_order) if start is None else
-                                _Stream(start.text, {}, self.header_order, in_header=False,
+            self.streams.append(writing.start_stream(self.primer, fields, self.header_order) if start is None else
+                                writing.Stream(start.text, {}, self.header_order, in_header=False,
                                         music_start=start.music_start))  # fmt: skip
             self.seeds.append(seed)
             self.rngs.append(np.random.default_rng(seed))
@@ -314,26 +234,26 @@ class _Batch:
         """Write what stream ``i`` drew, or what it draws again where the bar guard or the header refuses that."""
         stream, characters, index, top_k = self.streams[i], self.vocabulary.characters, self.index, self.drawing.top_k
         drawn = min(drawn, self.vocabulary.size - 1)
-        if self.drawing.whole_bars and (closers := _part_closers(stream)) and characters[drawn] not in closers:
+        if self.drawing.whole_bars and (closers := writing.part_closers(stream)) and characters[drawn] not in closers:
             refused = [index[c] for c in characters if c not in closers]  # a short bar's | must close a part
             drawn = draw_without(tempered, refused, self.rngs[i], drawn, top_k, top_p)
-        elif drawn in self.guarded and not _bar_line_allowed(stream):
+        elif drawn in self.guarded and not writing.bar_line_allowed(stream):
             refused = self.guarded + [index[c] for c in "\n " if c in index and stream.text.endswith(c)]
             drawn = draw_without(tempered, refused, self.rngs[i], drawn, top_k, top_p)
-        elif self.drawing.whole_bars and (overfilling := _overfilling(stream, characters[drawn], characters)):
+        elif self.drawing.whole_bars and (overfilling := writing.overfilling(stream, characters[drawn], characters)):
             refused = [index[c] for c in overfilling if c in index]
             drawn = draw_without(tempered, refused, self.rngs[i], drawn, top_k, top_p)
-        elif self.drawing.whole_bars and characters[drawn] == "\n" and not _may_end(stream):
+        elif self.drawing.whole_bars and characters[drawn] == "\n" and not writing.may_end(stream):
             stream.end_refused = True  # once: a model that tries again ends as it would have
             drawn = draw_without(tempered, [index["\n"]], self.rngs[i], drawn, top_k, top_p)
-        elif stream.in_header and characters[drawn] in (present := _written_fields(stream)):
+        elif stream.in_header and characters[drawn] in (present := writing.written_fields(stream)):
             refused = [index[c] for c in present if c in index]  # a header field comes once
             drawn = draw_without(tempered, refused, self.rngs[i], drawn, top_k, top_p)
-        written = _next_characters(stream, characters[drawn])
+        written = writing.next_characters(stream, characters[drawn])
         if not stream.in_header and written == characters[drawn]:  # the music it chose
             stream.log_likelihood += float(log_probs[drawn])
             stream.chosen += 1
-        _advance(stream, written, self.drawing.max_chars)
+        writing.advance(stream, written, self.drawing.max_chars)
 
     def finish(self, i: int, number: int) -> SampledTune:
         """Stream ``i``'s tune, numbered ``number``."""
@@ -350,53 +270,7 @@ def _record_header_starts(streams, fed, active, state: State, awaiting: set, hea
             awaiting.discard(i)
 
 
-def _written_fields(stream: _Stream) -> str:
-    """At the start of a header line, the letters of the fields the header already has ("" elsewhere).
-
-    No tune of the corpora writes a header field twice; a model fine-tuned on a few tunes can
-    (``M:6/8`` and then ``M:4/4``), so the sampler draws again where it would.
-    """
-    if not stream.text.endswith("\n"):
-        return ""
-    return "".join(line[0] for line in stream.text.split("\n")[:-1] if line[1:2] == ":")
-
-
-def _bar_line_allowed(stream: _Stream) -> bool:
-    """Whether the guard lets a bar line come next (always in the header, and inside a bar line)."""
-    if stream.in_header or stream.text[-1:] in GUARDED_CHARACTERS:
-        return True
-    return _guard(stream).allows_bar_line(stream.text[stream.music_start :])
-
-
-def _overfilling(stream: _Stream, character: str, characters: str) -> str:
-    """The characters the guard refuses next if ``character`` would overfill the bar ("" in the header)."""
-    if stream.in_header:
-        return ""
-    return _guard(stream).overfilling(stream.text[stream.music_start :], character, characters)
-
-
-def _part_closers(stream: _Stream) -> str:
-    """What may come next where a bar line just written after a short bar must close a part ("" in the header)."""
-    if stream.in_header or not stream.text.endswith("|"):
-        return ""
-    return _guard(stream).closing(stream.text[stream.music_start :])
-
-
-def _may_end(stream: _Stream) -> bool:
-    """Whether the guard lets the tune end at a line break drawn next: not while a part owes its lead-in, the first
-    time it tries (a tune kept from ending can ramble on to --max-chars)."""
-    if stream.in_header or stream.end_refused or not stream.text.endswith("\n"):
-        return True
-    return _guard(stream).may_end(stream.text[stream.music_start :])
-
-
-def _guard(stream: _Stream) -> BarGuard:
-    if stream.guard is None:
-        stream.guard = BarGuard(bar_units_of(stream.text[: stream.music_start]))
-    return stream.guard
-
-
-def _finish(stream: _Stream, number: int, seed) -> SampledTune:
+def _finish(stream: writing.Stream, number: int, seed) -> SampledTune:
     text = reorder_header(stream.text, WRITTEN_HEADER_ORDER)
     complete = text.endswith("\n\n") or text.endswith("\nX:")
     text = text[:-2] if text.endswith("\nX:") else text
