@@ -75,3 +75,12 @@ def test_reward_epochs_sample_the_model_as_it_stands_and_keep_each_epoch(tiny_bu
 def test_bad_reward_options_are_refused_in_one_line(tmp_path, option, value):
     result = run_cli("train", "--corpus", JIGS, "--out", str(tmp_path / "x"), option, value, *TINY_ARGS)
     assert_one_line_error(result, option)
+
+
+def test_the_anchor_weighs_each_character_against_the_models_drift_from_its_warm_start():
+    tunes = [HEADER.format(n) + OPENING + final + "3:|" for n, final in enumerate("GA")]
+    drift = [np.linspace(-1, 1, len(tune) + 1) for tune in tunes]  # log-likelihood now less at the warm start
+    weights, _ = reward_weights(tunes, 0.0, drift, anchor=2.0)
+    for tune, moved in zip(tunes, drift):
+        chunk = weights[tune + "\n\n"]
+        assert chunk[0] == 0 and np.allclose(chunk[1:], -2.0 * moved)
