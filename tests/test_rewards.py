@@ -49,7 +49,7 @@ def test_rewarded_endings_make_the_tonic_ending_likelier_than_the_corpus_alone_d
     import abcrnn.training.rewards
 
     own = [HEADER.format(n) + OPENING + "GA"[n % 2] + "3:|" for n in range(80)]
-    monkeypatch.setattr(abcrnn.training.rewards, "own_tunes", lambda standing, n, seed: own)
+    monkeypatch.setattr(abcrnn.training.rewards, "own_tunes", lambda standing, n, seed, progress: own)
     settings = {**TINY, "learning_rate": 0.003}
     train(corpus=JIGS, out=str(tmp_path / "rewarded"), epochs=1, warm_start=str(tiny_bundle), reward_endings=20.0,
           **settings)  # fmt: skip

@@ -84,18 +84,18 @@ class _Standing:
         return self._engine
 
 
-def own_endings(model, config, vocabulary, metadata: dict, seed: int) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+def own_endings(model, config, vocabulary, metadata: dict, seed: int, progress=None):
     """Tunes the network writes as it stands, as training chunks with their loss weights (``reward_weights``,
     with the settings ``metadata["training"]`` records), and the share of their first and last parts on the tonic.
 
-    They are sampled from ``seed`` (``own_tunes``).
+    They are sampled from ``seed`` (``own_tunes``); ``progress`` is called with the tunes sampled so far.
     """
     from abcrnn.model.bundle import load_bundle
     from abcrnn.model.engine import log_probabilities
 
     settings = metadata["training"]
     standing = _Standing(model, config, vocabulary, metadata)
-    tunes = own_tunes(standing, settings["reward_samples"], seed)
+    tunes = own_tunes(standing, settings["reward_samples"], seed, progress)
     drift = None
     start = load_bundle(settings["warm_start"]) if settings.get("warm_start") else None
     if settings.get("reward_anchor") and start and start.vocabulary == vocabulary:
@@ -105,12 +105,12 @@ def own_endings(model, config, vocabulary, metadata: dict, seed: int) -> tuple[d
     return reward_weights(tunes, settings["reward_endings"], drift, settings.get("reward_anchor", 0.0))
 
 
-def own_tunes(standing, n: int, seed: int) -> list[str]:
+def own_tunes(standing, n: int, seed: int, progress=None) -> list[str]:
     """``n`` tunes sampled as ``abcrnn sample --rhythm any --best-of 1`` samples them, the other settings at their
     defaults, read as the model reads a tune (``text.abc.model_text``); those cut at ``--max-chars`` are left out
     (their ending is not theirs)."""
     from abcrnn.sampling.sample import SampleSettings, sample_from
 
-    sampled = sample_from(standing, SampleSettings(n=n, seed=seed, rhythm="any", best_of=1))
+    sampled = sample_from(standing, SampleSettings(n=n, seed=seed, rhythm="any", best_of=1), progress)
     return [model_text(clean_tune(text), standing.header_order)
             for text, tune in zip(sampled.texts, sampled.tunes) if not tune.truncated]  # fmt: skip

@@ -49,7 +49,7 @@ from abcrnn.training.settings import TrainSettings, check_positive
 
 # Settings that must match for --resume to continue the same run.
 OVERSAMPLE_SEED_STEP = 100_003  # a repeated tune's key is drawn from a seed far from the epochs' own
-OWN_TUNES_SEED = 7_000_000  # the model's own tunes of epoch e (--reward-endings) are sampled from this + e x their number
+OWN_TUNES_SEED = 7_000_000  # the model's own tunes of epoch e (--reward-endings) come from this + e x their count
 RESUME_SETTINGS = ("batch_size", "seq_len", "val_fraction", "seed", "transpose", "header_order")
 
 
@@ -283,7 +283,7 @@ def _fit_epochs(bundle, run: _Run) -> None:
             tunes = run.epoch_tunes(epoch)
             row = _fit_one_epoch(model, run, tunes, caches, epoch, run.verbose if writer else 0)
             row.update(_validate(model, config, vocabulary, validation_ids))
-            # Taught its own endings, the network is meant to move away from the corpus's likeliest: each epoch's is kept.
+            # Taught its own endings, the network is meant to leave the corpus's likeliest: each epoch is kept.
             improved = bool(settings.get("reward_endings")) or not history or \
                 row["validation_loss"] < min(r["validation_loss"] for r in history)  # fmt: skip
             row["learning_rate"] = float(model.optimizer.learning_rate.numpy())
@@ -328,8 +328,9 @@ def _fit_one_epoch(model, run: _Run, train_tunes: list[str], caches: dict, epoch
     batch_size, seq_len = settings["batch_size"], settings["seq_len"]
     rewarded: dict[str, np.ndarray] = {}
     if settings.get("reward_endings"):
-        rewarded, tonic_shares = _own_endings(model, run, epoch)
-    chunks = stream_chunks(train_tunes + [chunk[: -len(TUNE_SEPARATOR)] for chunk in rewarded], settings["seed"] + epoch)
+        rewarded, tonic_shares = _own_endings(model, run, epoch, verbose)
+    own = [chunk[: -len(TUNE_SEPARATOR)] for chunk in rewarded]
+    chunks = stream_chunks(train_tunes + own, settings["seed"] + epoch)
     inputs, targets = stream_windows(vocabulary.encode("".join(chunks)), batch_size, seq_len)
     features = [inputs]
     per_character = []
@@ -365,15 +366,19 @@ def _fit_one_epoch(model, run: _Run, train_tunes: list[str], caches: dict, epoch
     return row
 
 
-def _own_endings(model, run: _Run, epoch: int) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+def _own_endings(model, run: _Run, epoch: int, verbose: int) -> tuple[dict[str, np.ndarray], dict[str, float]]:
     """The tunes the network writes as it stands, each as a training chunk with its loss weights, and the share of
-    their first and last parts that end on the tonic (``rewards``)."""
+    their first and last parts that end on the tonic (``rewards``); their sampling shows its progress unless
+    ``verbose`` is 0."""
+    from abcrnn.progress import progress_printer
     from abcrnn.training.rewards import own_endings
 
     settings = run.metadata["training"]
     started = time.perf_counter()
-    rewarded, shares = own_endings(model, run.config, run.vocabulary, run.metadata,
-                                   seed=OWN_TUNES_SEED + settings["reward_samples"] * epoch)  # fmt: skip
+    progress = progress_printer(settings["reward_samples"], f"epoch {epoch + 1}: sampling the model's own tunes") \
+        if verbose else None  # fmt: skip
+    seed = OWN_TUNES_SEED + settings["reward_samples"] * epoch
+    rewarded, shares = own_endings(model, run.config, run.vocabulary, run.metadata, seed, progress)
     run.report(f"epoch {epoch + 1}: sampled {len(rewarded)} of the model's own tunes in "
                f"{time.perf_counter() - started:.0f} s; parts ending on the tonic: "
                + ", ".join(f"{kind} {share:.1%}" for kind, share in shares.items()))  # fmt: skip
