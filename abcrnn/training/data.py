@@ -13,6 +13,7 @@ from abcrnn.text.bars import part_endings
 
 ENDING_TAIL = 2  # characters after a closing bar line that belong to a part's ending: where the tune goes on or stops
 
+
 def split_train_validation(tunes: list[str], fraction: float, seed: int) -> tuple[list[str], list[str]]:
     """Hold out about ``fraction`` of the tunes (at least one), chosen from ``seed``.
 

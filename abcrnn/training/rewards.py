@@ -22,6 +22,7 @@ from abcrnn.text.abc import TUNE_SEPARATOR, clean_tune, model_text
 from abcrnn.text.bars import tonic_letter
 from abcrnn.training.data import ending_spans
 
+
 def ending_rewards(tune: str) -> list[tuple[int, int, str, float]]:
     """The rewarded endings of a tune: its first part's (where it has two or more) and its last part's, each as
     (start, end, "first" or "last", 1.0 if its last note is the tonic letter K: names else 0.0).
@@ -97,8 +98,9 @@ def own_endings(model, config, vocabulary, metadata: dict, seed: int, progress=N
     standing = _Standing(model, config, vocabulary, metadata)
     tunes = own_tunes(standing, settings["reward_samples"], seed, progress)
     drift = None
-    start = load_bundle(settings["warm_start"]) if settings.get("warm_start") else None
-    if settings.get("reward_anchor") and start and start.vocabulary == vocabulary:
+    anchored = settings.get("reward_anchor") and settings.get("warm_start")
+    start = load_bundle(settings["warm_start"]) if anchored else None
+    if start and start.vocabulary == vocabulary:
         chunks = [vocabulary.encode(tune + TUNE_SEPARATOR) for tune in tunes]
         now, before = (log_probabilities(engine, chunks, streams=256) for engine in (standing.engine(), start.engine()))
         drift = [a - b for a, b in zip(now, before)]

@@ -395,13 +395,10 @@ def _target_weights(chunks: list[str], ending_weight: float, batch_size: int, se
     rewarded = rewarded or {}
     if ending_weight == 1 and not rewarded:
         return None
-    weights = [rewarded.get(chunk) for chunk in chunks]
-    corpus = [index for index, chunk in enumerate(chunks) if chunk not in rewarded]
-    for index in corpus:
-        weights[index] = ending_weights(chunks[index], ending_weight)
-    mean = np.concatenate([weights[index] for index in corpus]).mean() if corpus else 1.0
-    for index in corpus:
-        weights[index] = weights[index] / mean
+    corpus = {index: ending_weights(chunk, ending_weight)
+              for index, chunk in enumerate(chunks) if chunk not in rewarded}  # fmt: skip
+    mean = np.concatenate(list(corpus.values())).mean() if corpus else 1.0
+    weights = [corpus[index] / mean if index in corpus else rewarded[chunk] for index, chunk in enumerate(chunks)]
     return stream_layout(np.concatenate(weights)[1:], batch_size, seq_len)
 
 
