@@ -77,10 +77,73 @@ def test_bad_reward_options_are_refused_in_one_line(tmp_path, option, value):
     assert_one_line_error(result, option)
 
 
-def test_the_anchor_weighs_each_character_against_the_models_drift_from_its_warm_start():
+class _Always:
+    """An engine that predicts id ``favourite`` with probability ``share`` and id 0 otherwise."""
+
+    def __init__(self, favourite: int, share: float, size: int):
+        self.favourite, self.share, self.size = favourite, share, size
+
+    def initial_state(self, streams: int):
+        return streams
+
+    def step(self, ids, state):
+        probabilities = np.full((len(ids), self.size), 1e-12)
+        probabilities[:, 0], probabilities[:, self.favourite] = 1 - self.share, self.share
+        return np.log(probabilities), state
+
+
+def test_the_anchor_draws_targets_from_the_warm_start_outside_the_endings_and_keeps_the_endings_own():
+    from abcrnn.model.vocabulary import Vocabulary
+    from abcrnn.training.rewards import anchored_targets
+
     tunes = [HEADER.format(n) + OPENING + final + "3:|" for n, final in enumerate("GA")]
-    drift = [np.linspace(-1, 1, len(tune) + 1) for tune in tunes]  # log-likelihood now less at the warm start
-    weights, _ = reward_weights(tunes, 0.0, drift, anchor=2.0)
-    for tune, moved in zip(tunes, drift):
-        chunk = weights[tune + "\n\n"]
-        assert chunk[0] == 0 and np.allclose(chunk[1:], -2.0 * moved)
+    vocabulary = Vocabulary.from_text("".join(tunes) + "\n\n")
+    weights, _ = reward_weights(tunes, 2.0)
+    endings = {chunk: weights[chunk] != 0 for chunk in weights}
+    favourite = vocabulary.encode("z")[0] if "z" in vocabulary.characters else vocabulary.size - 1
+    targets = anchored_targets(_Always(favourite, 0.75, vocabulary.size), vocabulary, weights, 0.5, seed=1)
+    drawn = []
+    for tune in tunes:
+        chunk = tune + "\n\n"
+        own, free = vocabulary.encode(chunk), ~endings[chunk]
+        free[0] = False
+        assert np.array_equal(targets[chunk][~free], own[~free])  # the endings and the first character: its own
+        reward = -1.0 if tune[-4] == "A" else 1.0  # 2 x (1 - 0.5) at home, 2 x (0 - 0.5) away
+        assert np.allclose(weights[chunk][free], 0.5) and np.allclose(weights[chunk][endings[chunk]], reward)
+        assert set(targets[chunk][free].tolist()) <= {0, favourite}
+        drawn += targets[chunk][free].tolist()
+    assert abs(np.mean(np.equal(drawn, favourite)) - 0.75) < 0.1  # drawn as the warm start predicts
+
+
+def _drift(start_path, model_path, tunes) -> float:
+    """The mean KL divergence (nats per character) from the warm start's predictions to the model's over tunes."""
+    from abcrnn.model.engine import read_sequences
+
+    start, model = load_bundle(start_path), load_bundle(model_path)
+    ids = [start.vocabulary.encode(tune + "\n\n") for tune in tunes]
+    before, after = (read_sequences(bundle.engine(), ids, lambda log_probs, _: log_probs) for bundle in (start, model))
+    return float(np.mean([(np.exp(b) * (b - a)).sum(axis=1).mean() for b, a in zip(before, after)]))
+
+
+@pytest.mark.slow
+def test_the_anchor_keeps_the_models_own_music_nearer_its_warm_starts(tiny_bundle, tmp_path, monkeypatch):
+    """With the same fixed tunes as the model's own, an anchored epoch leaves the model's predictions over them
+    nearer the warm start's than an epoch without the anchor does."""
+    import abcrnn.training.rewards
+
+    own = [HEADER.format(n) + OPENING + "GA"[n % 2] + "3:|" + "\n|:gfe dBG|AGF G3:|" * (n % 3) for n in range(80)]
+    monkeypatch.setattr(abcrnn.training.rewards, "own_tunes", lambda standing, n, seed, progress: own)
+    settings = {**TINY, "learning_rate": 0.003, "warm_start": str(tiny_bundle), "reward_endings": 1.0}
+    train(corpus=JIGS, out=str(tmp_path / "anchored"), epochs=1, reward_anchor=2.0, **settings)
+    train(corpus=JIGS, out=str(tmp_path / "free"), epochs=1, **settings)
+    anchored, free = (_drift(tiny_bundle, tmp_path / name, own) for name in ("anchored", "free"))
+    assert anchored < 0.7 * free, (anchored, free)
+
+
+def test_the_anchor_needs_a_warm_start_that_reads_every_character_of_the_corpus(tiny_bundle, tmp_path):
+    corpus = tmp_path / "more.abc"
+    corpus.write_text(open(JIGS).read() + "\nX:999\nT:The Jaunting Car\nM:6/8\nL:1/8\nK:D\n|:d2j fed|Add fed:|\n")
+    result = run_cli("train", "--corpus", str(corpus), "--out", str(tmp_path / "x"), "--warm-start", str(tiny_bundle),
+                     "--reward-endings", "2", "--reward-anchor", "1", *TINY_ARGS)  # fmt: skip
+    assert_one_line_error(result, "--reward-anchor")
+    assert not (tmp_path / "x").exists()

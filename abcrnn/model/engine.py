@@ -225,10 +225,20 @@ def log_probabilities(engine: Engine, sequences: list[np.ndarray], streams: int 
     """Natural-log probability of each id of each sequence after the first.
 
     Each sequence is scored from a fresh state: its first id is given and every
-    later id is predicted from those before it. Sequences are run ``streams``
-    at a time, the shortest together; padding past a sequence's end is dropped.
+    later id is predicted from those before it (``read_sequences``).
     """
-    scores: list[np.ndarray] = [np.zeros(0)] * len(sequences)
+    return read_sequences(engine, sequences, lambda log_probs, after: log_probs[np.arange(len(after)), after], streams)
+
+
+def read_sequences(engine: Engine, sequences: list[np.ndarray], pick, streams: int = 64) -> list[np.ndarray]:
+    """What ``pick`` takes from the engine's prediction of each id of each sequence after the first.
+
+    Each sequence is read from a fresh state: its first id is given and every later id is predicted from
+    those before it; ``pick(log_probs, next_ids)`` gets each step's ``(rows, vocabulary)`` log-probabilities
+    and the ids that come next, and returns one value per row. Sequences are run ``streams`` at a time, the
+    shortest together; padding past a sequence's end is dropped.
+    """
+    values: list[np.ndarray] = [np.zeros(0)] * len(sequences)
     order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
     for start in range(0, len(order), streams):
         group = order[start : start + streams]
@@ -236,11 +246,12 @@ def log_probabilities(engine: Engine, sequences: list[np.ndarray], streams: int 
         padded = np.zeros((len(group), max(lengths)), dtype=np.int64)
         for row, i in enumerate(group):
             padded[row, : lengths[row]] = sequences[i]
-        picked = np.zeros((len(group), max(lengths) - 1))
+        picked = []
         state = engine.initial_state(len(group))
         for column in range(max(lengths) - 1):
             log_probs, state = engine.step(padded[:, column], state)
-            picked[:, column] = log_probs[np.arange(len(group)), padded[:, column + 1]]
+            picked.append(pick(log_probs, padded[:, column + 1]))
+        picked = np.stack(picked, axis=1) if picked else np.zeros((len(group), 0))
         for row, i in enumerate(group):
-            scores[i] = picked[row, : lengths[row] - 1]
-    return scores
+            values[i] = picked[row, : lengths[row] - 1]
+    return values

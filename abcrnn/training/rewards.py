@@ -40,13 +40,9 @@ def ending_rewards(tune: str) -> list[tuple[int, int, str, float]]:
     return [(start, end, kind, float(letter == tonic)) for (start, end, letter), kind in chosen]
 
 
-def reward_weights(tunes: list[str], scale: float, drift: list[np.ndarray] | None = None, anchor: float = 0.0):
+def reward_weights(tunes: list[str], scale: float):
     """Each tune's loss weights as a training chunk (``tune`` + the separator, as ``data.stream_chunks`` joins
     them, by that chunk's text), and each kind of ending's mean reward (the baseline; the share on the tonic).
-
-    ``drift``: for each tune, how much likelier (log) the model as it stands finds each character of its chunk
-    after the first than the warm start did; each character weighs ``-anchor`` times that besides (a KL penalty,
-    as in the RL Tuner), so that where its own music drifts from the warm start's it is pulled back.
 
     >>> home, away = "X:1\\nK:G\\nGAB dBG|AGF G3|]", "X:1\\nK:G\\nGAB dBG|AGF A3|]"
     >>> weights, baseline = reward_weights([home, away], 2.0)
@@ -60,14 +56,41 @@ def reward_weights(tunes: list[str], scale: float, drift: list[np.ndarray] | Non
             rewards.setdefault(kind, []).append(reward)
     baseline = {kind: float(np.mean(values)) for kind, values in sorted(rewards.items())}
     weights = {}
-    for number, (tune, endings) in enumerate(zip(tunes, rewarded)):
+    for tune, endings in zip(tunes, rewarded):
         chunk_weights = np.zeros(len(tune) + len(TUNE_SEPARATOR), np.float32)
-        if drift is not None:
-            chunk_weights[1:] = -anchor * drift[number]
         for start, end, kind, reward in endings:
             chunk_weights[start:end] += scale * (reward - baseline[kind])
         weights[tune + TUNE_SEPARATOR] = chunk_weights
     return weights, baseline
+
+
+def anchored_targets(start, vocabulary, weights: dict[str, np.ndarray], anchor: float, seed: int) -> dict:
+    """Outside their endings, the model's own tunes teach what the warm start (``start``, an engine) would
+    write there: each such character's target is drawn from the warm start's prediction at that point, and
+    weighs ``anchor`` (``weights`` is changed in place). Returns each chunk's targets, its own ids at its
+    endings (those that ``weights`` rewards) and the drawn ones elsewhere; the first character is its own.
+
+    The expected gradient is that of the cross-entropy from the warm start's predictions to the model's (a KL
+    anchor, as the RL Tuner's, but read from the warm start's whole prediction rather than from the one
+    character sampled), so the music between the cadences keeps the warm start's mix of notes and rhythms
+    while the endings learn from their rewards.
+    """
+    from abcrnn.model.engine import read_sequences
+
+    rng = np.random.default_rng(seed)
+    chunks = list(weights)
+    ids = [vocabulary.encode(chunk) for chunk in chunks]
+    gumbel = lambda log_probs, _: np.argmax(log_probs + rng.gumbel(size=log_probs.shape), axis=1)  # noqa: E731
+    drawn = read_sequences(start, ids, gumbel, streams=256)
+    targets = {}
+    for chunk, own, guesses in zip(chunks, ids, drawn):
+        free = np.ones(len(chunk), bool)  # outside the rewarded endings
+        free[0] = False
+        for start_at, end, _, _ in ending_rewards(chunk):
+            free[start_at:end] = False
+        targets[chunk] = np.where(free, np.concatenate([own[:1], guesses]), own)
+        weights[chunk][free] = anchor
+    return targets
 
 
 class _Standing:
@@ -87,24 +110,23 @@ class _Standing:
 
 def own_endings(model, config, vocabulary, metadata: dict, seed: int, progress=None):
     """Tunes the network writes as it stands, as training chunks with their loss weights (``reward_weights``,
-    with the settings ``metadata["training"]`` records), and the share of their first and last parts on the tonic.
+    with the settings ``metadata["training"]`` records), the targets that replace their own characters where
+    ``--reward-anchor`` draws them from the warm start (``anchored_targets``; else none), and the share of their
+    first and last parts on the tonic.
 
     They are sampled from ``seed`` (``own_tunes``); ``progress`` is called with the tunes sampled so far.
     """
     from abcrnn.model.bundle import load_bundle
-    from abcrnn.model.engine import log_probabilities
 
     settings = metadata["training"]
     standing = _Standing(model, config, vocabulary, metadata)
     tunes = own_tunes(standing, settings["reward_samples"], seed, progress)
-    drift = None
-    anchored = settings.get("reward_anchor") and settings.get("warm_start")
-    start = load_bundle(settings["warm_start"]) if anchored else None
-    if start and start.vocabulary == vocabulary:
-        chunks = [vocabulary.encode(tune + TUNE_SEPARATOR) for tune in tunes]
-        now, before = (log_probabilities(engine, chunks, streams=256) for engine in (standing.engine(), start.engine()))
-        drift = [a - b for a, b in zip(now, before)]
-    return reward_weights(tunes, settings["reward_endings"], drift, settings.get("reward_anchor", 0.0))
+    weights, baseline = reward_weights(tunes, settings["reward_endings"])
+    targets = {}
+    if settings.get("reward_anchor") and settings.get("warm_start"):
+        start = load_bundle(settings["warm_start"])  # with the model's vocabulary (``train`` checked it)
+        targets = anchored_targets(start.engine(), vocabulary, weights, settings["reward_anchor"], seed)
+    return weights, targets, baseline
 
 
 def own_tunes(standing, n: int, seed: int, progress=None) -> list[str]:

@@ -45,9 +45,9 @@ class TrainSettings:
         "reward; every other character of them weighs nothing (0: off; see training/rewards.py).")
     reward_samples: int = setting(2000, "with --reward-endings, the tunes sampled each epoch.")
     reward_anchor: float = setting(
-        0.0, "with --reward-endings, pull the model's own music back towards its warm start's: each character of its "
-        "tunes weighs this much times how much likelier (log) the model finds it than the warm start did, against it "
-        "(a KL penalty; 0: none).")
+        0.0, "with --reward-endings, keep the model's own music between its endings as the warm start wrote it: "
+        "there each character's target is drawn from what the warm start predicts at that point, and weighs this "
+        "much (a KL anchor; 0: none).")
 
     def oversampling(self) -> dict[str, int]:
         """The meters to oversample and their factors, from "9/8=4,3/2=2".

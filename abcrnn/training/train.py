@@ -113,6 +113,9 @@ def train_model(
     stream_windows(vocabulary.encode(stream_text(train_tunes, settings.seed)), settings.batch_size, settings.seq_len)
     if parent:
         _check_warm_start(parent, config)
+        if settings.reward_anchor and parent.vocabulary != vocabulary:
+            raise AbcrnnError(f"--reward-anchor: {parent.path} lacks some of this corpus's characters, so it "
+                              "cannot say what it would write in the model's own tunes; leave --reward-anchor out")
     stored = settings.to_dict() | _placement(placement.get("precision", "auto"), placement.get("devices"),
                                              settings.batch_size)  # fmt: skip
     if bundle:
@@ -327,11 +330,15 @@ def _fit_one_epoch(model, run: _Run, train_tunes: list[str], caches: dict, epoch
     config, vocabulary, settings = run.config, run.vocabulary, run.metadata["training"]
     batch_size, seq_len = settings["batch_size"], settings["seq_len"]
     rewarded: dict[str, np.ndarray] = {}
+    drawn: dict[str, np.ndarray] = {}  # the model's own tunes' targets, where --reward-anchor draws them
     if settings.get("reward_endings"):
-        rewarded, tonic_shares = _own_endings(model, run, epoch, verbose)
+        rewarded, drawn, tonic_shares = _own_endings(model, run, epoch, verbose)
     own = [chunk[: -len(TUNE_SEPARATOR)] for chunk in rewarded]
     chunks = stream_chunks(train_tunes + own, settings["seed"] + epoch)
     inputs, targets = stream_windows(vocabulary.encode("".join(chunks)), batch_size, seq_len)
+    if drawn:
+        ids = [drawn[chunk] if chunk in drawn else vocabulary.encode(chunk) for chunk in chunks]
+        targets = stream_layout(np.concatenate(ids)[1:], batch_size, seq_len)
     features = [inputs]
     per_character = []
     if config.copy:
@@ -366,10 +373,10 @@ def _fit_one_epoch(model, run: _Run, train_tunes: list[str], caches: dict, epoch
     return row
 
 
-def _own_endings(model, run: _Run, epoch: int, verbose: int) -> tuple[dict[str, np.ndarray], dict[str, float]]:
-    """The tunes the network writes as it stands, each as a training chunk with its loss weights, and the share of
-    their first and last parts that end on the tonic (``rewards``); their sampling shows its progress unless
-    ``verbose`` is 0."""
+def _own_endings(model, run: _Run, epoch: int, verbose: int):
+    """The tunes the network writes as it stands, each as a training chunk with its loss weights and, with
+    ``--reward-anchor``, its targets; and the share of their first and last parts that end on the tonic
+    (``rewards.own_endings``). Their sampling shows its progress unless ``verbose`` is 0."""
     from abcrnn.progress import progress_printer
     from abcrnn.training.rewards import own_endings
 
@@ -378,11 +385,11 @@ def _own_endings(model, run: _Run, epoch: int, verbose: int) -> tuple[dict[str, 
     progress = progress_printer(settings["reward_samples"], f"epoch {epoch + 1}: sampling the model's own tunes") \
         if verbose else None  # fmt: skip
     seed = OWN_TUNES_SEED + settings["reward_samples"] * epoch
-    rewarded, shares = own_endings(model, run.config, run.vocabulary, run.metadata, seed, progress)
+    rewarded, drawn, shares = own_endings(model, run.config, run.vocabulary, run.metadata, seed, progress)
     run.report(f"epoch {epoch + 1}: sampled {len(rewarded)} of the model's own tunes in "
                f"{time.perf_counter() - started:.0f} s; parts ending on the tonic: "
                + ", ".join(f"{kind} {share:.1%}" for kind, share in shares.items()))  # fmt: skip
-    return rewarded, shares
+    return rewarded, drawn, shares
 
 
 def _target_weights(chunks: list[str], ending_weight: float, batch_size: int, seq_len: int,
