@@ -249,3 +249,44 @@ def test_the_sampler_trims_only_where_the_tune_repeats_itself(monkeypatch):
     new = [count for top_p, count in seen if top_p == 1.0]
     assert repeating and new and set(repeating) == {1}  # one character left where the tune repeats itself
     assert min(new) > 1  # every character the model gives a chance, in new material
+
+
+def test_new_material_is_drawn_at_its_own_temperature(monkeypatch):
+    """With --fresh-temperature, the rows where the tune's own past proposes the likeliest character are tempered
+    at --temperature and the others (new material) at the fresh one; the header at its own."""
+    from abcrnn.model import engine
+    from abcrnn.model.bundle import load_bundle
+    from abcrnn.sampling import streams
+    from abcrnn.sampling.trimming import trimmed
+
+    bundle = load_bundle(ROOT / "weights" / "folk")
+    temperatures, seen, softmax = [], [], engine.softmax
+
+    def recording_softmax(logits, temperature=1.0):
+        temperatures.append(np.broadcast_to(temperature, (len(logits), 1))[:, 0].copy())
+        return softmax(logits, temperature)
+
+    def recording_trimmed(tempered, in_header, top_k, top_ps):
+        seen.extend(zip(in_header, top_ps, temperatures[-1]))  # the last tempering of this step is the one drawn
+        return trimmed(tempered, in_header, top_k, top_ps)
+
+    monkeypatch.setattr(engine, "softmax", recording_softmax)
+    monkeypatch.setattr(streams, "trimmed", recording_trimmed)
+    drawing = streams.Drawing(temperature=0.5, top_p=0.9, fresh_top_p=1.0, fresh_temperature=2.0,
+                              header_temperature=1.5, max_chars=400)  # fmt: skip
+    streams.sample_tunes(bundle.engine(), bundle.vocabulary, 4, drawing, seed=3)
+    by_kind = {}
+    for in_header, top_p, temperature in seen:
+        by_kind.setdefault("header" if in_header else "repeating" if top_p == 0.9 else "new", set()).add(temperature)
+    assert by_kind == {"header": {1.5}, "repeating": {0.5}, "new": {2.0}}
+
+
+def test_the_fresh_temperature_defaults_to_the_temperature_and_changes_only_what_it_names():
+    from abcrnn.model.bundle import load_bundle
+    from abcrnn.sampling.sample import SampleSettings, sample_from
+
+    bundle = load_bundle(ROOT / "weights" / "folk")
+    texts = {fresh: sample_from(bundle, SampleSettings(n=3, seed=5, best_of=1, fresh_temperature=fresh)).texts
+             for fresh in (None, 0.9, 1.6)}  # fmt: skip
+    assert texts[None] == texts[0.9]  # unset, new material is drawn at --temperature (0.9)
+    assert texts[1.6] != texts[None]

@@ -89,6 +89,7 @@ BAD_COMPOSE = [
     ({"best_of": 0}, 422, "best_of"),
     ({"top_p": 1.5}, 422, "top_p"),
     ({"fresh_top_p": 0}, 422, "fresh_top_p"),
+    ({"fresh_temperature": 0}, 422, "fresh_temperature"),
     ({"seed": -1}, 422, "seed"),
     ({"key": "H#lydian"}, 400, "not a key"),
     ({"start": "|:GA€B"}, 400, "'€'"),

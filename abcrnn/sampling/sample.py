@@ -38,6 +38,9 @@ class SampleSettings:
                            "for a model without a copy gate.", {"gt": 0, "le": 1})  # fmt: skip
     fresh_top_p: float = setting(1.0, "the same in new material (1: from every character, keeping the style's leaps "
                                "and dotted rhythms).", {"gt": 0, "le": 1})  # fmt: skip
+    fresh_temperature: float | None = setting(
+        None, "the temperature of new material, where the tune's own past does not propose the likeliest character "
+        "(default: --temperature).", {"gt": 0, "le": 5})
     seed: int | None = setting(
         None, "the same seed and settings give the same tunes (default: a random seed, printed); tune i has seed "
         "seed + i - 1 (its N: line), and --n 1 --seed with it makes that tune again.", {"ge": 0, "le": 2**31 - 1})
@@ -84,10 +87,10 @@ class SampleSettings:
             raise AbcrnnError(f"--best-of must be a whole number of candidates per tune, at least 1; got {best_of!r}")
         if attempts is not None and (isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1):
             raise AbcrnnError(f"--max-attempts must be a whole number, at least 1; got {attempts!r}")
-        header_temperature = self.header_temperature
-        if isinstance(header_temperature, bool) or not isinstance(header_temperature, (int, float)) \
-                or not header_temperature > 0:  # fmt: skip
-            raise AbcrnnError(f"--header-temperature must be a number above 0, got {header_temperature!r}")
+        for name, value in (("header-temperature", self.header_temperature),
+                            ("fresh-temperature", 1.0 if self.fresh_temperature is None else self.fresh_temperature)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise AbcrnnError(f"--{name} must be a number above 0, got {value!r}")
         if self.key is not None and str(self.key).strip().lower() not in ("none", "hp"):
             from abcrnn.text.transpose import Key, TransposeError
 
@@ -105,7 +108,8 @@ class SampleSettings:
 
     def drawing(self) -> Drawing:
         """How these settings draw each character."""
-        return Drawing(float(self.temperature), int(self.top_k), float(self.top_p), float(self.fresh_top_p),
+        fresh = None if self.fresh_temperature is None else float(self.fresh_temperature)
+        return Drawing(float(self.temperature), int(self.top_k), float(self.top_p), float(self.fresh_top_p), fresh,
                        float(self.header_temperature), int(self.max_chars), bool(self.whole_bars),
                        bool(self.break_loops))  # fmt: skip
 

@@ -34,6 +34,7 @@ class Drawing:
     top_k: int = 0  # draw the music from its k likeliest characters only (0: from all)
     top_p: float = 1.0  # ... from the likeliest whose probabilities add up to p, where the tune repeats itself
     fresh_top_p: float | None = None  # ... in new material (``trimming``; default: top_p)
+    fresh_temperature: float | None = None  # the temperature in new material (default: temperature)
     header_temperature: float | None = None  # for header lines (default: temperature)
     max_chars: int = 2000  # a tune this long is cut back to its last complete bar
     # A bar line may not close a bar short of the meter, but for an anacrusis or a part's end short by a lead-in
@@ -163,6 +164,8 @@ class _Batch:
         self.header_temperature = drawing.temperature if drawing.header_temperature is None else \
             drawing.header_temperature
         self.fresh_top_p = drawing.top_p if drawing.fresh_top_p is None else drawing.fresh_top_p
+        self.fresh_temperature = drawing.temperature if drawing.fresh_temperature is None else \
+            drawing.fresh_temperature
         self.streams: list[writing.Stream] = []
         self.seeds, self.rngs, self.fed, self.headers = [], [], [], []
         self.active: list[int] = []
@@ -204,18 +207,17 @@ class _Batch:
     def step(self) -> list[int]:
         """Feed every active stream one character and draw the next where it is the model's to choose; return the
         streams that finished."""
-        from abcrnn.model.engine import softmax  # looked up here, where a test can replace it
-
         drawing, active, streams, fed = self.drawing, self.active, self.streams, self.fed
         if self.awaiting:
             _record_header_starts(streams, fed, active, self.state, self.awaiting, self.headers)
         ids = np.array([self.index[streams[i].text[fed[i]]] for i in active])
         log_probs, self.state = self.engine.step(ids, self.state)
         in_header = np.array([[streams[i].in_header] for i in active])
-        tempered = softmax(log_probs, np.where(in_header, self.header_temperature, drawing.temperature))
-        if (space := self.index.get(" ")) is not None:
-            end_space_runs(tempered, [streams[i].text for i in active], space)
-        top_ps = row_top_ps(self.state.proposes(tempered.argmax(axis=1)), drawing.top_p, self.fresh_top_p, len(active))
+        tempered = self._tempered(log_probs, in_header, np.ones(len(active), bool))
+        repeating = self.state.proposes(tempered.argmax(axis=1))  # the tune's own past proposes the likeliest
+        if repeating is not None and self.fresh_temperature != drawing.temperature and not repeating.all():
+            tempered = self._tempered(log_probs, in_header, repeating)  # new material at its own temperature
+        top_ps = row_top_ps(repeating, drawing.top_p, self.fresh_top_p, len(active))
         probabilities = trimmed(tempered, in_header[:, 0], drawing.top_k, top_ps)
         uniforms = np.array([[self.rngs[i].random()] for i in active])
         draws = (probabilities.cumsum(axis=1) < uniforms).sum(axis=1)
@@ -229,6 +231,17 @@ class _Batch:
             self.active = [active[row] for row in keep]
             self.state = self.state.select(keep)
         return done
+
+    def _tempered(self, log_probs: np.ndarray, in_header: np.ndarray, repeating: np.ndarray) -> np.ndarray:
+        """The rows' probabilities at their temperatures: the header's, the music's where it repeats itself, and
+        that of new material elsewhere; with no run of spaces longer than ``trimming.LONGEST_SPACE_RUN``."""
+        from abcrnn.model.engine import softmax  # looked up here, where a test can replace it
+
+        music = np.where(repeating[:, None], self.drawing.temperature, self.fresh_temperature)
+        tempered = softmax(log_probs, np.where(in_header, self.header_temperature, music))
+        if (space := self.index.get(" ")) is not None:
+            end_space_runs(tempered, [self.streams[i].text for i in self.active], space)
+        return tempered
 
     def _write(self, i: int, drawn: int, tempered: np.ndarray, top_p: float, log_probs: np.ndarray) -> None:
         """Write what stream ``i`` drew, or what it draws again where the bar guard or the header refuses that."""

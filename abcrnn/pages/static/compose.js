@@ -53,7 +53,9 @@ async function loadModel() {
   form.rhythm.value = model.rhythms.includes("jig") ? "jig" : model.rhythms[0] || "any";
   fillMeters();
   fillSelect(form.key, model.keys, ["", "(any)"]);
-  for (const name of ["temperature", "header_temperature", "top_p", "fresh_top_p", "best_of"]) form[name].value = model.defaults[name];
+  for (const name of ["temperature", "header_temperature", "top_p", "fresh_top_p", "fresh_temperature", "best_of"]) {
+    form[name].value = model.defaults[name] ?? "";
+  }
   form.n.max = model.limits.tunes;
   form.best_of.max = model.limits.best_of;
   fillSelect(document.getElementById("book-filter"), model.rhythms, ["", "all"]);
@@ -76,6 +78,7 @@ function formSettings() {
     n: number("n"), rhythm: form.rhythm.value, meter: form.meter.value || null, key: form.key.value || null,
     title: form.title.value.trim() || null, temperature: number("temperature"),
     header_temperature: number("header_temperature"), top_p: number("top_p"), fresh_top_p: number("fresh_top_p"),
+    fresh_temperature: form.fresh_temperature.value === "" ? null : number("fresh_temperature"),
     best_of: number("best_of"),
     seed: form.lock_seed.checked && form.seed.value !== "" ? number("seed") : null, start: form.start.value,
     chords: form.chords.checked,
