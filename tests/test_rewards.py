@@ -147,3 +147,16 @@ def test_the_anchor_needs_a_warm_start_that_reads_every_character_of_the_corpus(
                      "--reward-endings", "2", "--reward-anchor", "1", *TINY_ARGS)  # fmt: skip
     assert_one_line_error(result, "--reward-anchor")
     assert not (tmp_path / "x").exists()
+
+
+def test_with_reward_home_a_modal_tune_is_rewarded_for_ending_where_it_began_not_on_its_signatures_tonic():
+    dorian = HEADER.format(1) + "|:EAA ABd|edB A3:|\n|:eaa age|dBA {}3:|\n"
+    home, sent_away = dorian.format("A"), dorian.format("G")  # the second ends on K:G's tonic, away from A
+    rewards = {tune: [(kind, reward) for *_, kind, reward in ending_rewards(tune + "\n\n", home=True)]
+               for tune in (home, sent_away)}  # fmt: skip
+    assert rewards == {home: [("first", 0.0), ("last", 1.0)], sent_away: [("first", 0.0), ("last", 0.0)]}
+    assert [reward for *_, reward in ending_rewards(sent_away + "\n\n")] == [0.0, 1.0]  # K:'s tonic is rewarded
+    half_cadence = HEADER.format(2) + OPENING + "D3:|\n|:gfe dBG|AGF G3:|\n"
+    assert [reward for *_, reward in ending_rewards(half_cadence + "\n\n", home=True)] == [1.0, 1.0]
+    weights, shares = reward_weights([home, sent_away], 2.0, home=True)
+    assert shares == {"first": 0.0, "last": 0.5}

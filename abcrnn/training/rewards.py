@@ -19,28 +19,40 @@ corpus tunes train beside them as usual.
 import numpy as np
 
 from abcrnn.text.abc import TUNE_SEPARATOR, clean_tune, model_text
-from abcrnn.text.bars import tonic_letter
+from abcrnn.text.bars import home_letter, tonic_letter
+from abcrnn.text.pitches import dominant_letter
 from abcrnn.training.data import ending_spans
 
 
-def ending_rewards(tune: str) -> list[tuple[int, int, str, float]]:
+def ending_rewards(tune: str, home: bool = False) -> list[tuple[int, int, str, float]]:
     """The rewarded endings of a tune: its first part's (where it has two or more) and its last part's, each as
     (start, end, "first" or "last", 1.0 if its last note is the tonic letter K: names else 0.0).
+
+    With ``home``, the tune's own home is the goal instead of K:'s tonic: the first part is rewarded for a
+    cadence on K:'s tonic or its dominant, and the last for ending where the tune itself says it is at home
+    (``bars.home_letter``: where the first part ended, unless on the dominant), so that a modal tune written
+    with its parent key's signature is not sent to the parent's tonic.
 
     >>> tune = "X:1\\nK:G\\n|:GAB dBG|ABc d3:|\\ngfe dBG|AGF G3|]\\n"
     >>> [(tune[start:end], kind, reward) for start, end, kind, reward in ending_rewards(tune)]
     [('ABc d3:|\\ng', 'first', 0.0), ('AGF G3|]\\n', 'last', 1.0)]
+    >>> dorian = "X:1\\nK:G\\n|:EAA ABd|edB A3:|\\n|:eaa age|dBA A3:|\\n"
+    >>> [reward for *_, reward in ending_rewards(dorian)], [reward for *_, reward in ending_rewards(dorian, home=True)]
+    ([0.0, 0.0], [0.0, 1.0])
     >>> ending_rewards("X:1\\nK:none\\nGAB dBG|ABc d3|]\\n")
     []
     """
     tonic, spans = tonic_letter(tune), ending_spans(tune)
     if not tonic or not spans:
         return []
+    goals = {"first": {tonic}, "last": {tonic}}
+    if home:
+        goals = {"first": {tonic, dominant_letter(tonic)}, "last": {home_letter(tune)}}
     chosen = ([(spans[0], "first")] if len(spans) > 1 else []) + [(spans[-1], "last")]
-    return [(start, end, kind, float(letter == tonic)) for (start, end, letter), kind in chosen]
+    return [(start, end, kind, float(letter in goals[kind])) for (start, end, letter), kind in chosen]
 
 
-def reward_weights(tunes: list[str], scale: float):
+def reward_weights(tunes: list[str], scale: float, home: bool = False):
     """Each tune's loss weights as a training chunk (``tune`` + the separator, as ``data.stream_chunks`` joins
     them, by that chunk's text), and each kind of ending's mean reward (the baseline; the share on the tonic).
 
@@ -49,7 +61,7 @@ def reward_weights(tunes: list[str], scale: float):
     >>> [sorted(set(weights[tune + TUNE_SEPARATOR].tolist())) for tune in (home, away)], baseline
     ([[0.0, 1.0], [-1.0, 0.0]], {'last': 0.5})
     """
-    rewarded = [ending_rewards(tune + TUNE_SEPARATOR) for tune in tunes]  # the ending's tail: where the tune stops
+    rewarded = [ending_rewards(tune + TUNE_SEPARATOR, home) for tune in tunes]  # with the tail: where the tune stops
     rewards: dict[str, list[float]] = {}
     for endings in rewarded:
         for _, _, kind, reward in endings:
@@ -121,7 +133,7 @@ def own_endings(model, config, vocabulary, metadata: dict, seed: int, progress=N
     settings = metadata["training"]
     standing = _Standing(model, config, vocabulary, metadata)
     tunes = own_tunes(standing, settings["reward_samples"], seed, progress)
-    weights, baseline = reward_weights(tunes, settings["reward_endings"])
+    weights, baseline = reward_weights(tunes, settings["reward_endings"], settings.get("reward_home", False))
     targets = {}
     if settings.get("reward_anchor") and settings.get("warm_start"):
         start = load_bundle(settings["warm_start"])  # with the model's vocabulary (``train`` checked it)

@@ -44,6 +44,10 @@ class TrainSettings:
         "weighing this much times its reward (1 if its last note is the key's tonic, else 0) less the epoch's mean "
         "reward; every other character of them weighs nothing (0: off; see training/rewards.py).")
     reward_samples: int = setting(2000, "with --reward-endings, the tunes sampled each epoch.")
+    reward_home: bool = setting(
+        False, "with --reward-endings, reward the tune's own home instead of the key's tonic: a first part's cadence "
+        "on the tonic or its dominant, and a last part ending where the tune itself is at home (where its first part "
+        "ended, unless on the dominant), so a modal tune is not sent to its key signature's tonic.")
     reward_anchor: float = setting(
         0.0, "with --reward-endings, keep the model's own music between its endings as the warm start wrote it: "
         "there each character's target is drawn from what the warm start predicts at that point, and weighs this "
@@ -84,6 +88,8 @@ class TrainSettings:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise AbcrnnError(f"--{name.replace('_', '-')} must be 0 ({zero}) or positive, got {value!r}")
+        if not isinstance(self.reward_home, bool):
+            raise AbcrnnError(f"--reward-home takes no value, got {self.reward_home!r}")
         for name in ("batch_size", "seq_len", "patience", "reward_samples"):
             if not isinstance(getattr(self, name), int):
                 raise AbcrnnError(f"--{name.replace('_', '-')} must be a whole number, got {getattr(self, name)!r}")

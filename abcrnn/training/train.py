@@ -385,9 +385,11 @@ def _own_endings(model, run: _Run, epoch: int, verbose: int):
     progress = progress_printer(settings["reward_samples"], f"epoch {epoch + 1}: sampling the model's own tunes") \
         if verbose else None  # fmt: skip
     seed = OWN_TUNES_SEED + settings["reward_samples"] * epoch
+    goal = "as rewarded (first on the tonic or dominant, last at home)" if settings.get("reward_home") else \
+        "on the tonic"  # fmt: skip
     rewarded, drawn, shares = own_endings(model, run.config, run.vocabulary, run.metadata, seed, progress)
     run.report(f"epoch {epoch + 1}: sampled {len(rewarded)} of the model's own tunes in "
-               f"{time.perf_counter() - started:.0f} s; parts ending on the tonic: "
+               f"{time.perf_counter() - started:.0f} s; parts ending {goal}: "
                + ", ".join(f"{kind} {share:.1%}" for kind, share in shares.items()))  # fmt: skip
     return rewarded, drawn, shares
 
