@@ -61,14 +61,20 @@ def test_rewarded_endings_make_the_tonic_ending_likelier_than_the_corpus_alone_d
 
 
 @pytest.mark.slow
-def test_reward_epochs_sample_the_model_as_it_stands_and_keep_each_epoch(tiny_bundle, tmp_path):
+@pytest.mark.parametrize("home", [False, True])
+def test_reward_epochs_sample_the_model_as_it_stands_and_keep_each_epoch(tiny_bundle, tmp_path, home):
     out = tmp_path / "own"
     result = run_cli("train", "--corpus", JIGS, "--out", str(out), "--warm-start", str(tiny_bundle), "--epochs", "2",
-                     "--reward-endings", "2", "--reward-samples", "12", *TINY_ARGS)  # fmt: skip
+                     "--reward-endings", "2", "--reward-samples", "12", *(["--reward-home"] if home else []),
+                     *TINY_ARGS)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("of the model's own tunes") == 2
+    assert ("as rewarded (first on the tonic or dominant, last at home)" in result.stderr) == home
     bundle = load_bundle(out)
     assert len(bundle.history) == 2 and bundle.best_epoch == 2 and bundle.metadata["training"]["reward_endings"] == 2
+    goal = "rewarded" if home else "on_tonic"
+    assert {key for row in bundle.history for key in row if key.startswith("own_")} <= \
+        {f"own_first_parts_{goal}", f"own_last_parts_{goal}"}  # fmt: skip
 
 
 @pytest.mark.parametrize("option, value", [("--reward-endings", "-1"), ("--reward-samples", "0"), ("--reward-anchor", "-2")])

@@ -368,8 +368,9 @@ def _fit_one_epoch(model, run: _Run, train_tunes: list[str], caches: dict, epoch
         "epoch": epoch + 1, "train_loss": round(loss, 5), "train_bits_per_char": round(loss / math.log(2), 5),
         "seconds": round(seconds, 1), "chars_per_second": round(inputs.size / seconds),
     }  # fmt: skip
-    if rewarded:  # the share of the model's own tunes (sampled before this epoch) whose parts ended on the tonic
-        row.update({f"own_{kind}_parts_on_tonic": round(share, 4) for kind, share in tonic_shares.items()})
+    if rewarded:  # the share of the model's own tunes (sampled before this epoch) whose parts ended as rewarded
+        goal = "rewarded" if settings.get("reward_home") else "on_tonic"
+        row.update({f"own_{kind}_parts_{goal}": round(share, 4) for kind, share in tonic_shares.items()})
     return row
 
 
