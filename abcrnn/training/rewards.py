@@ -13,7 +13,9 @@ the reward less the epoch's mean reward for that kind of ending (``reward_weight
 ending that comes home is made likelier, one that does not less likely, and nothing changes
 where all come home or none do. Every other character of a sampled tune weighs nothing (it
 is read only so that the network reaches the ending in the state the tune gives it), and the
-corpus tunes train beside them as usual.
+corpus tunes train beside them as usual. Two settings change that: ``--reward-anchor`` teaches
+those other characters what the warm start would write there (``anchored_targets``), and
+``--reward-home`` rewards the tune's own home instead of K:'s tonic (``ending_rewards``).
 """
 
 import numpy as np
