@@ -166,3 +166,16 @@ def test_with_reward_home_a_modal_tune_is_rewarded_for_ending_where_it_began_not
     assert [reward for *_, reward in ending_rewards(half_cadence + "\n\n", home=True)] == [1.0, 1.0]
     weights, shares = reward_weights([home, sent_away], 2.0, home=True)
     assert shares == {"first": 0.0, "last": 0.5}
+
+
+@pytest.mark.slow
+def test_a_resumed_run_cannot_add_an_anchor_whose_warm_start_lacks_the_corpus_characters(tiny_bundle, tmp_path):
+    corpus = tmp_path / "more.abc"
+    corpus.write_text(open(JIGS).read() + "\nX:999\nT:The Jaunting Car\nM:6/8\nL:1/8\nK:D\n|:d2j fed|Add fed:|\n")
+    out = tmp_path / "x"
+    common = ["train", "--corpus", str(corpus), "--out", str(out), "--warm-start", str(tiny_bundle),
+              "--reward-endings", "2", "--reward-samples", "10", *TINY_ARGS]  # fmt: skip
+    assert run_cli(*common, "--epochs", "1").returncode == 0
+    result = run_cli(*common, "--epochs", "2", "--resume", "--reward-anchor", "1")
+    assert_one_line_error(result, "--reward-anchor")
+    assert len(load_bundle(out).history) == 1

@@ -54,6 +54,12 @@ def ending_rewards(tune: str, home: bool = False) -> list[tuple[int, int, str, f
     return [(start, end, kind, float(letter in goals[kind])) for (start, end, letter), kind in chosen]
 
 
+def reward_goal(home: bool) -> tuple[str, str]:
+    """What ``ending_rewards`` rewards, as the training history's keys name it and in words."""
+    return ("rewarded", "as rewarded (first on the tonic or dominant, last at home)") if home else \
+        ("on_tonic", "on the tonic")  # fmt: skip
+
+
 def reward_weights(tunes: list[str], scale: float, home: bool = False):
     """Each tune's loss weights as a training chunk (``tune`` + the separator, as ``data.stream_chunks`` joins
     them, by that chunk's text), and each kind of ending's mean reward (the baseline; the share on the tonic).
@@ -126,7 +132,7 @@ def own_endings(model, config, vocabulary, metadata: dict, seed: int, progress=N
     """Tunes the network writes as it stands, as training chunks with their loss weights (``reward_weights``,
     with the settings ``metadata["training"]`` records), the targets that replace their own characters where
     ``--reward-anchor`` draws them from the warm start (``anchored_targets``; else none), and the share of their
-    first and last parts on the tonic.
+    first and last parts that ended as rewarded (``reward_goal``).
 
     They are sampled from ``seed`` (``own_tunes``); ``progress`` is called with the tunes sampled so far.
     """

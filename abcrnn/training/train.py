@@ -113,8 +113,10 @@ def train_model(
     stream_windows(vocabulary.encode(stream_text(train_tunes, settings.seed)), settings.batch_size, settings.seq_len)
     if parent:
         _check_warm_start(parent, config)
-        if settings.reward_anchor and parent.vocabulary != vocabulary:
-            raise AbcrnnError(f"--reward-anchor: {parent.path} lacks some of this corpus's characters, so it "
+    if settings.reward_anchor and settings.warm_start:  # a resumed run too: it reads the warm start each epoch
+        start = parent or load_bundle(settings.warm_start)
+        if start.vocabulary != vocabulary:
+            raise AbcrnnError(f"--reward-anchor: {start.path} lacks some of this corpus's characters, so it "
                               "cannot say what it would write in the model's own tunes; leave --reward-anchor out")
     stored = settings.to_dict() | _placement(placement.get("precision", "auto"), placement.get("devices"),
                                              settings.batch_size)  # fmt: skip
@@ -332,7 +334,7 @@ def _fit_one_epoch(model, run: _Run, train_tunes: list[str], caches: dict, epoch
     rewarded: dict[str, np.ndarray] = {}
     drawn: dict[str, np.ndarray] = {}  # the model's own tunes' targets, where --reward-anchor draws them
     if settings.get("reward_endings"):
-        rewarded, drawn, tonic_shares = _own_endings(model, run, epoch, verbose)
+        rewarded, drawn, shares = _own_endings(model, run, epoch, verbose)
     own = [chunk[: -len(TUNE_SEPARATOR)] for chunk in rewarded]
     chunks = stream_chunks(train_tunes + own, settings["seed"] + epoch)
     inputs, targets = stream_windows(vocabulary.encode("".join(chunks)), batch_size, seq_len)
@@ -369,25 +371,26 @@ def _fit_one_epoch(model, run: _Run, train_tunes: list[str], caches: dict, epoch
         "seconds": round(seconds, 1), "chars_per_second": round(inputs.size / seconds),
     }  # fmt: skip
     if rewarded:  # the share of the model's own tunes (sampled before this epoch) whose parts ended as rewarded
-        goal = "rewarded" if settings.get("reward_home") else "on_tonic"
-        row.update({f"own_{kind}_parts_{goal}": round(share, 4) for kind, share in tonic_shares.items()})
+        from abcrnn.training.rewards import reward_goal
+
+        goal = reward_goal(settings.get("reward_home", False))[0]
+        row.update({f"own_{kind}_parts_{goal}": round(share, 4) for kind, share in shares.items()})
     return row
 
 
 def _own_endings(model, run: _Run, epoch: int, verbose: int):
     """The tunes the network writes as it stands, each as a training chunk with its loss weights and, with
-    ``--reward-anchor``, its targets; and the share of their first and last parts that end on the tonic
+    ``--reward-anchor``, its targets; and the share of their first and last parts that ended as rewarded
     (``rewards.own_endings``). Their sampling shows its progress unless ``verbose`` is 0."""
     from abcrnn.progress import progress_printer
-    from abcrnn.training.rewards import own_endings
+    from abcrnn.training.rewards import own_endings, reward_goal
 
     settings = run.metadata["training"]
     started = time.perf_counter()
     progress = progress_printer(settings["reward_samples"], f"epoch {epoch + 1}: sampling the model's own tunes") \
         if verbose else None  # fmt: skip
     seed = OWN_TUNES_SEED + settings["reward_samples"] * epoch
-    goal = "as rewarded (first on the tonic or dominant, last at home)" if settings.get("reward_home") else \
-        "on the tonic"  # fmt: skip
+    goal = reward_goal(settings.get("reward_home", False))[1]
     rewarded, drawn, shares = own_endings(model, run.config, run.vocabulary, run.metadata, seed, progress)
     run.report(f"epoch {epoch + 1}: sampled {len(rewarded)} of the model's own tunes in "
                f"{time.perf_counter() - started:.0f} s; parts ending {goal}: "
