@@ -2,10 +2,14 @@
 
     python bench/toolkit.py [--n 100] [--seed 1]
 
+    python bench/toolkit.py --chorded my-chorded-jigs.abc   # also on your own chorded tunes
+
 1. Chords (``abcrnn chords``) against the human chords of the chorded tunes music21 ships
    (its Nottingham sample, reels A-C) and, where abcMIDI's examples are installed, its chorded
    jig (coleraine.abc, its melody voice): the chord sounding at each full bar's start, root and
-   major or minor, beside the tonic chord on every bar.
+   major or minor, beside the tonic chord on every bar. With ``--chorded FILE``, the same on
+   the chorded tunes of FILE (their chords taken out and chosen anew), and beside it how often
+   a bar starts on a tone of its chord and how many chords a bar, the human's and ours.
 2. The same chords on the 765 jigs of corpora/jigs-valid.abc: the share of bars whose first
    note is a tone of the chord written there, and chords a bar.
 3. ``--n`` default samples (``abcrnn sample --n N --seed S --chords``, valid ones): the MIDI's
@@ -15,6 +19,7 @@
 """
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -23,60 +28,33 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
 
-from test_chords import _backing, _chorded  # noqa: E402
+from test_chords import _backing, _chorded, chorded_human_tunes, human_agreement  # noqa: E402
 
 from abcrnn.bounded import map_bounded  # noqa: E402
 from abcrnn.files import read_tunes  # noqa: E402
 from abcrnn.sound.midi import tune_to_midi  # noqa: E402
 from abcrnn.sound.musicxml import tune_to_musicxml  # noqa: E402
-from abcrnn.text.abc import header_fields, split_tunes  # noqa: E402
-from abcrnn.text.chords import Chord, add_chords, has_chords, key_scale, sounding_chords  # noqa: E402
+from abcrnn.text.chords import add_chords, has_chords, read_chord  # noqa: E402
 from abcrnn.text.parsing import parse_abc  # noqa: E402
-from abcrnn.text.transpose import Key  # noqa: E402
+from abcrnn.text.tokens import CHORD_SYMBOL  # noqa: E402
 from abcrnn.text.validate import validate_tunes  # noqa: E402
 
 
-ABCMIDI_JIG = Path("/usr/share/doc/abcmidi/examples/coleraine.abc")  # Debian's abcmidi package
-
-
-def chorded_human_tunes() -> dict[str, list[str]]:
-    """The chorded human tunes at hand, by source: music21's Nottingham reels, and abcMIDI's jig where installed
-    (its melody voice alone: the drum voice after it is no melody)."""
-    import music21
-
-    path = Path(music21.__file__).parent / "corpus" / "nottingham-dataset" / "reelsa-c.abc"
-    sources = {"music21's Nottingham reels": split_tunes(path.read_text(encoding="latin-1"))}
-    if ABCMIDI_JIG.is_file():
-        melody = ABCMIDI_JIG.read_text(encoding="latin-1").split("\nV: drum")[0]
-        sources["abcMIDI's Coleraine jig"] = [
-            "\n".join(line for line in melody.splitlines() if not line.startswith(("%%", "V:")))]
-    return sources
-
-
-def human_agreement(tunes: list[str]) -> tuple[int, int, int]:
-    """(bars agreeing, bars where the tonic chord agrees, bars) on chorded human tunes, their chords chosen anew."""
-    agree = tonic = bars = 0
-    for tune in tunes:
-        if not has_chords(tune):
-            continue
-        key = Key(header_fields(tune)["K"])
-        home = Chord(key.tonic_pitch, (key.tonic_pitch + 4) % 12 not in key_scale(key))
-        for human, ours in zip(sounding_chords(tune), sounding_chords(add_chords(tune, replace=True))):
-            if human is not None:
-                bars, agree, tonic = bars + 1, agree + (human == ours), tonic + (human == home)
-    return agree, tonic, bars
-
-
-def chord_tones(tunes: list[str]) -> tuple[float, float]:
-    """The share of bar starts on a chord tone, and chords written a bar."""
+def chord_tones(tunes: list[str], chosen: bool = True) -> tuple[float, float]:
+    """The share of full bars starting on a tone of the chord sounding there, and chord symbols a bar: of the chords
+    ``abcrnn chords`` chooses (``chosen``), or of the tunes' own."""
     on = bars = written = 0
     for tune in tunes:
-        chorded = add_chords(tune)
+        chorded = add_chords(tune) if chosen else tune
         found = _chorded(chorded)
         bars += len(found)
         on += sum(note in chord.tones for chord, note in found if chord)
-        written += chorded.count('"') // 2 - tune.count('"') // 2
+        written += _chord_count(chorded) - (_chord_count(tune) if chosen else 0)
     return on / bars, written / bars
+
+
+def _chord_count(tune: str) -> int:
+    return sum(read_chord(symbol[1:-1]) is not None for symbol in re.findall(CHORD_SYMBOL, tune))
 
 
 def abc2midi_backing(tune: str) -> list[tuple]:
@@ -104,7 +82,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--chorded", action="append", default=[], metavar="FILE",
+                        help="also measure on a file of chorded human tunes (repeatable)")
     args = parser.parse_args()
+    for path in args.chorded:
+        tunes = [tune for tune in read_tunes(path) if has_chords(tune)]
+        agree, tonic, bars = human_agreement(tunes)
+        print(f"chords beside a human backer's ({path}: {len(tunes)} chorded tunes, {bars} bars): {agree / bars:.1%} "
+              f"agree; the tonic chord on every bar: {tonic / bars:.1%}")
+        for label, chorded in (("human", tunes), ("ours", [add_chords(tune, replace=True) for tune in tunes])):
+            share, per_bar = chord_tones(chorded, chosen=False)
+            print(f"  {label}: {share:.1%} of bars start on a tone of their chord; {per_bar:.2f} chords a bar")
     totals = [0, 0, 0]
     for source, tunes in chorded_human_tunes().items():
         agree, tonic, bars = human_agreement(tunes)

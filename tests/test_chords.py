@@ -84,21 +84,49 @@ def test_a_tune_with_chords_keeps_them_unless_asked():
     assert has_chords('X:1\nK:G\n"^fine"G|') is False  # an annotation is not a chord
 
 
-def test_human_chords_agree_better_than_the_tonic_on_every_bar():
-    """The chorded Nottingham tunes music21 ships: the chord at each bar's start, root and quality."""
-    music21 = pytest.importorskip("music21")
+ABCMIDI_JIG = Path("/usr/share/doc/abcmidi/examples/coleraine.abc")  # Debian's abcmidi package
+
+
+def chorded_human_tunes() -> dict[str, list[str]]:
+    """The chorded human tunes at hand, by source: music21's Nottingham reels, and abcMIDI's jig where installed
+    (its melody voice alone: the drum voice after it is no melody)."""
+    import music21
+
     path = Path(music21.__file__).parent / "corpus" / "nottingham-dataset" / "reelsa-c.abc"
-    tunes = [tune for tune in split_tunes(path.read_text(encoding="latin-1")) if has_chords(tune)]
+    sources = {"music21's Nottingham reels": split_tunes(path.read_text(encoding="latin-1"))}
+    if ABCMIDI_JIG.is_file():
+        melody = ABCMIDI_JIG.read_text(encoding="latin-1").split("\nV: drum")[0]
+        sources["abcMIDI's Coleraine jig"] = [
+            "\n".join(line for line in melody.splitlines() if not line.startswith(("%%", "V:")))]
+    return sources
+
+
+def human_agreement(tunes: list[str]) -> tuple[int, int, int]:
+    """(bars agreeing, bars where the tonic chord agrees, bars) on chorded human tunes, their chords chosen anew:
+    the chord sounding at each full bar's start, root and major or minor."""
     agree = tonic = bars = 0
     for tune in tunes:
+        if not has_chords(tune):
+            continue
         key = Key(header_fields(tune)["K"])
         home = Chord(key.tonic_pitch, (key.tonic_pitch + 4) % 12 not in key_scale(key))
         for human, ours in zip(sounding_chords(tune), sounding_chords(add_chords(tune, replace=True))):
             if human is not None:
-                bars += 1
-                agree += human == ours
-                tonic += human == home
-    assert bars >= 25 and agree / bars >= 0.6 and agree >= tonic
+                bars, agree, tonic = bars + 1, agree + (human == ours), tonic + (human == home)
+    return agree, tonic, bars
+
+
+def test_human_chords_agree_better_than_the_tonic_on_every_bar():
+    """Every chorded human tune at hand: music21's two Nottingham reels and abcMIDI's Coleraine (44 bars).
+
+    Too few bars to tell the decoder's settings apart (one bar is 2 points); ``bench/toolkit.py --chorded`` measures
+    on a collection (README: 74% of held-out Nottingham jigs' bars against 51% for the tonic chord).
+    """
+    pytest.importorskip("music21")
+    if not ABCMIDI_JIG.is_file():
+        pytest.skip("abcMIDI's examples are not installed (apt-get install abcmidi): 30 bars alone are too few")
+    agree, tonic, bars = (sum(counts) for counts in zip(*map(human_agreement, chorded_human_tunes().values())))
+    assert bars >= 40 and agree / bars >= 0.6 and agree > tonic
 
 
 def test_bad_tunes_get_a_clear_reason():
