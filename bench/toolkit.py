@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
 from test_chords import _backing, _chorded, chorded_human_tunes, human_agreement  # noqa: E402
 
 from abcrnn.bounded import map_bounded  # noqa: E402
+from abcrnn.errors import AbcrnnError  # noqa: E402
 from abcrnn.files import read_tunes  # noqa: E402
 from abcrnn.sound.midi import tune_to_midi  # noqa: E402
 from abcrnn.sound.musicxml import tune_to_musicxml  # noqa: E402
@@ -86,8 +87,13 @@ def main() -> None:
                         help="also measure on a file of chorded human tunes (repeatable)")
     args = parser.parse_args()
     for path in args.chorded:
-        tunes = [tune for tune in read_tunes(path) if has_chords(tune)]
+        try:
+            tunes = [tune for tune in read_tunes(path) if has_chords(tune)]
+        except AbcrnnError as error:
+            parser.error(str(error))
         agree, tonic, bars = human_agreement(tunes)
+        if not bars:
+            parser.error(f"{path}: no chorded tune with a full bar")
         print(f"chords beside a human backer's ({path}: {len(tunes)} chorded tunes, {bars} bars): {agree / bars:.1%} "
               f"agree; the tonic chord on every bar: {tonic / bars:.1%}")
         for label, chorded in (("human", tunes), ("ours", [add_chords(tune, replace=True) for tune in tunes])):
