@@ -11,13 +11,12 @@ from conftest import DATA, assert_one_line_error, run_cli
 from abcrnn.files import read_tunes
 from abcrnn.text.abc import header_fields, split_tunes
 from abcrnn.text.chords import (
-    Chord,
     add_chords,
     has_chords,
     key_chords,
-    key_scale,
     read_chord,
     sounding_chords,
+    tonic_chord,
     without_chords,
 )
 from abcrnn.text.timing import timed_bars
@@ -118,8 +117,7 @@ def human_agreement(tunes: list[str]) -> tuple[int, int, int]:
     for tune in tunes:
         if not has_chords(tune):
             continue
-        key = Key(header_fields(tune)["K"])
-        home = Chord(key.tonic_pitch, (key.tonic_pitch + 4) % 12 not in key_scale(key))
+        home = tonic_chord(Key(header_fields(tune)["K"]))
         for human, ours in zip(sounding_chords(tune), sounding_chords(add_chords(tune, replace=True))):
             if human is not None:
                 bars, agree, tonic = bars + 1, agree + (human == ours), tonic + (human == home)

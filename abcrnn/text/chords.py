@@ -292,21 +292,30 @@ def _prior(chords: list[Chord], key) -> np.ndarray:
     """How often backers reach for each chord in ``key``: ``ROOT_PRIOR``, a chord from outside the key ``BORROWED``
     times rarer; but in a minor key (aeolian or phrygian) the dominant is major, as backers play it (E7 under Am),
     and the key's own minor v the rarer one."""
-    scale = key_scale(key)
-    tonic = key.tonic_pitch
+    scale, tonic = key_scale(key), key.tonic_pitch
     minor_key = {(tonic + 3) % 12, (tonic + 8) % 12} <= scale
-    native = [set(chord.tones) <= scale for chord in chords]
-    if minor_key:
-        native = [not is_native if (chord.root - tonic) % 12 == 7 else is_native
-                  for chord, is_native in zip(chords, native)]  # fmt: skip
-    return np.array([ROOT_PRIOR.get((chord.root - tonic) % 12, 0.05) * (1 if is_native else BORROWED)
-                     for chord, is_native in zip(chords, native)])  # fmt: skip
+
+    def native(chord: Chord) -> bool:  # in the key, but in a minor key the major dominant in place of the minor
+        return (set(chord.tones) <= scale) != (minor_key and (chord.root - tonic) % 12 == 7)
+
+    return np.array([ROOT_PRIOR.get((chord.root - tonic) % 12, 0.05) * (1 if native(chord) else BORROWED)
+                     for chord in chords])  # fmt: skip
+
+
+def tonic_chord(key) -> Chord:
+    """The key's tonic triad, major or minor as its signature has the third.
+
+    >>> from abcrnn.text.transpose import Key
+    >>> tonic_chord(Key("Ador")), tonic_chord(Key("Gmix"))
+    (Chord(root=9, minor=True), Chord(root=7, minor=False))
+    """
+    return Chord(key.tonic_pitch, (key.tonic_pitch + 4) % 12 not in key_scale(key))
 
 
 def _home(chords: list[Chord], key) -> np.ndarray:
     """1 for the key's tonic chord, 0 for the others."""
-    scale = key_scale(key)
-    return np.array([chord.root == key.tonic_pitch and chord.tones[1] in scale for chord in chords], float)
+    home = tonic_chord(key)
+    return np.array([chord == home for chord in chords], float)
 
 
 def _transitions(chords: list[Chord], prior: np.ndarray, stay: float) -> np.ndarray:
