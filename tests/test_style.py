@@ -5,7 +5,7 @@ import pytest
 from conftest import DATA, ROOT, run_cli
 
 from abcrnn.files import read_tunes
-from abcrnn.sampling.style import FEATURES, mixes, tune_style, two_sample_auc
+from abcrnn.sampling.style import FEATURES, mixes, tonic_shares, tune_style, two_sample_auc
 
 
 def test_one_tunes_mixes():
@@ -36,8 +36,22 @@ def test_mixes_average_the_tunes():
     assert np.allclose(list(found.values()), np.mean(vectors, axis=0))
 
 
+def test_tonic_shares_split_the_notes_by_the_tunes_ending_and_the_beat():
+    home = "X:1\nM:6/8\nL:1/8\nK:D\nD2F A2d|fed d3|]\n"  # ends on D: 4 of its 8 notes are D
+    away = "X:2\nM:6/8\nL:1/8\nK:D\nd2c BAG|FGA B3|]\n"  # ends on B: 1 of its 9 notes is D
+    keyless = "X:3\nM:6/8\nL:1/8\nK:none\nd2c BAG|]\n"
+    shares = tonic_shares([home, away, keyless])
+    assert shares["ending on the tonic"] == pytest.approx(4 / 8)
+    assert shares["ending elsewhere"] == pytest.approx(1 / 9)
+    # on a beat: D2, A2, f, d3 and d2, B, F, B3 (three tonics); between them: F, d, e, d and c, A, G, G, A (two)
+    assert shares["on a beat"] == pytest.approx(3 / 8)
+    assert shares["between beats"] == pytest.approx(2 / 9)
+    assert tonic_shares([away])["ending on the tonic"] is None
+
+
 @pytest.mark.slow
 def test_evaluate_samples_prints_the_mixes_and_the_classifier():
     result = run_cli("evaluate", "--samples", str(DATA / "jigs120.abc"), "--corpus", str(ROOT / "corpora" / "jigs-valid.abc"))
     assert result.returncode == 0, result.stderr
     assert "degrees of the key" in result.stdout and "cross-validated AUC" in result.stdout
+    assert "the tonic's share of the notes (samples|corpus, %): ending on the tonic" in result.stdout

@@ -91,7 +91,7 @@ def print_quality_report(report: dict) -> None:
 
 def print_style(samples: list[str], corpus: list[str]) -> None:
     """The pitch, move and note-length mixes beside the corpus's, and how well a classifier tells them apart."""
-    from abcrnn.sampling.style import DEGREES, LENGTHS, MOVES, mixes, two_sample_auc
+    from abcrnn.sampling.style import DEGREES, LENGTHS, MOVES, mixes, tonic_shares, two_sample_auc
 
     ours, theirs = mixes(samples), mixes(corpus)
     for title, names in (("degrees of the key (semitones above the tonic)", DEGREES), ("moves", MOVES),
@@ -99,6 +99,10 @@ def print_style(samples: list[str], corpus: list[str]) -> None:
         shown = ", ".join(f"{name.removeprefix('degree ')} {100 * ours[name]:.1f}|{100 * theirs[name]:.1f}"
                           for name in names)  # fmt: skip
         print(f"{title} (samples|corpus, %): {shown}")
+    percent = lambda share: "-" if share is None else f"{100 * share:.1f}"  # noqa: E731
+    ours, theirs = tonic_shares(samples), tonic_shares(corpus)
+    print("the tonic's share of the notes (samples|corpus, %): "
+          + ", ".join(f"{name} {percent(ours[name])}|{percent(theirs[name])}" for name in ours))
     try:
         auc, leaning = two_sample_auc(samples, corpus)
         halves, _ = two_sample_auc(corpus[0::2], corpus[1::2])
