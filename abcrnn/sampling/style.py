@@ -44,8 +44,9 @@ class TuneStyle:
         return np.concatenate([self.degrees, self.moves, self.lengths, [self.dotted_pairs]])
 
 
-def tune_style(tune: str) -> TuneStyle | None:
-    """The mixes of one tune; None for a tune with no key tonic or fewer than 8 notes."""
+def _pitched_notes(tune: str) -> tuple[list, int] | None:
+    """The tune's notes and chords as written (``text.timing``), each with its bar's beat length in quarter notes,
+    and the MIDI pitch of its key's tonic; None for a tune that cannot be read or whose key names no tonic."""
     from abcrnn.text.bars import beat_length
     from abcrnn.text.timing import timed_bars
     from abcrnn.text.transpose import Key, TransposeError
@@ -55,9 +56,17 @@ def tune_style(tune: str) -> TuneStyle | None:
         tonic = Key(bars[0].key).tonic_pitch if bars else None
     except (TransposeError, ValueError, KeyError):
         return None
-    notes = [(note, beat_length(bar.meter)) for bar in bars for note in bar.notes if note.pitches]
-    if tonic is None or len(notes) < 8:
+    if tonic is None:
         return None
+    return [(note, beat_length(bar.meter)) for bar in bars for note in bar.notes if note.pitches], tonic
+
+
+def tune_style(tune: str) -> TuneStyle | None:
+    """The mixes of one tune; None for a tune with no key tonic or fewer than 8 notes."""
+    read = _pitched_notes(tune)
+    if read is None or len(read[0]) < 8:
+        return None
+    notes, tonic = read
     pitches = [note.pitches[-1] for note, _ in notes]
     degrees = np.bincount([(pitch - tonic) % 12 for pitch in pitches], minlength=12)
     moves = np.bincount([_move_bin(abs(b - a)) for a, b in zip(pitches, pitches[1:])], minlength=len(MOVES))
@@ -108,29 +117,20 @@ def tonic_shares(tunes: list[str]) -> dict[str, float | None]:
     >>> {name: round(share, 3) for name, share in shares.items()}
     {'ending on the tonic': 0.444, 'ending elsewhere': 0.1, 'on a beat': 0.375, 'between beats': 0.182}
     """
-    from abcrnn.text.bars import beat_length, part_finals, tonic_letter
-    from abcrnn.text.timing import timed_bars
-    from abcrnn.text.transpose import Key, TransposeError
+    from abcrnn.text.bars import part_finals, tonic_letter
 
     counts = {name: [0, 0] for name in TONIC_SPLITS}  # tonic notes, all notes
     for tune in tunes:
-        try:
-            bars = timed_bars(tune)
-            tonic = Key(bars[0].key).tonic_pitch if bars else None
-        except (TransposeError, ValueError, KeyError):
+        read, finals = _pitched_notes(tune), part_finals(tune)
+        if read is None or not finals:
             continue
-        finals = part_finals(tune)
-        if tonic is None or not finals:
-            continue
+        notes, tonic = read
         ending = TONIC_SPLITS[0] if finals[-1] == tonic_letter(tune) else TONIC_SPLITS[1]
-        for bar in bars:
-            beat = beat_length(bar.meter)
-            for note in bar.notes:
-                if note.pitches:
-                    is_tonic = (note.pitches[-1] - tonic) % 12 == 0
-                    for name in (ending, TONIC_SPLITS[2] if note.onset % beat == 0 else TONIC_SPLITS[3]):
-                        counts[name][0] += is_tonic
-                        counts[name][1] += 1
+        for note, beat in notes:
+            is_tonic = (note.pitches[-1] - tonic) % 12 == 0
+            for name in (ending, TONIC_SPLITS[2] if note.onset % beat == 0 else TONIC_SPLITS[3]):
+                counts[name][0] += is_tonic
+                counts[name][1] += 1
     return {name: tonic / notes if notes else None for name, (tonic, notes) in counts.items()}
 
 
