@@ -1,3 +1,4 @@
+import os
 from collections import Counter
 
 import pytest
@@ -26,6 +27,19 @@ def test_novelty_finds_a_copied_tune_and_its_source():
     assert found[0]["copies_bars"] and found[0]["shared_bars"] == 1.0
     assert found[0]["closest"] == split_tunes(CORPUS[10])[0].split("\n")[1][2:]
     assert not found[1]["copies_bars"]
+
+
+def test_novelty_names_the_first_of_equally_close_tunes_whatever_the_hash_seed():
+    import subprocess
+    import sys
+
+    # The sample shares one bar with each of three corpus tunes; before, the set of its bars decided which was named.
+    script = """from abcrnn.sampling.quality import novelty
+corpus = [f"X:{n}\\nT:Tune {n}\\nM:6/8\\nL:1/8\\nK:G\\n{bar}|GGG GGG|]" for n, bar in enumerate(["ABc def", "gfe dcB", "AAA BBB"])]
+print(novelty(["X:1\\nT:S\\nM:6/8\\nL:1/8\\nK:G\\nAAA BBB|gfe dcB|ABc def|]"], corpus)[0]["closest"])"""
+    named = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                            env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip() for seed in range(6)}
+    assert named == {"Tune 0"}
 
 
 def test_part_count_sees_two_part_form():

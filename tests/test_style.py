@@ -5,7 +5,7 @@ import pytest
 from conftest import DATA, ROOT, run_cli
 
 from abcrnn.files import read_tunes
-from abcrnn.sampling.style import FEATURES, mixes, tonic_shares, tune_style, two_sample_auc
+from abcrnn.sampling.style import FEATURES, mixes, style_readings, tonic_shares, tune_style, two_sample_auc
 
 
 def test_one_tunes_mixes():
@@ -19,8 +19,8 @@ def test_one_tunes_mixes():
 
 @pytest.mark.slow
 def test_the_classifier_cannot_tell_halves_of_one_collection_but_tells_jigs_from_reels():
-    jigs = read_tunes(ROOT / "corpora" / "jigs-valid.abc")
-    reels = [tune for tune in read_tunes(ROOT / "corpora" / "folk.abc") if "R:reel" in tune][:300]
+    jigs = style_readings(read_tunes(ROOT / "corpora" / "jigs-valid.abc"))
+    reels = style_readings([tune for tune in read_tunes(ROOT / "corpora" / "folk.abc") if "R:reel" in tune][:300])
     halves, _ = two_sample_auc(jigs[0::2], jigs[1::2])
     apart, leaning = two_sample_auc(jigs, reels)
     assert halves < 0.6 and apart > 0.95
@@ -29,7 +29,7 @@ def test_the_classifier_cannot_tell_halves_of_one_collection_but_tells_jigs_from
 
 def test_mixes_average_the_tunes():
     tunes = read_tunes(DATA / "jigs120.abc")[:30]
-    found = mixes(tunes)
+    found = mixes(style_readings(tunes))
     assert list(found) == FEATURES
     assert sum(found[name] for name in FEATURES[:12]) == pytest.approx(1)
     vectors = [style.vector() for style in map(tune_style, tunes) if style]
@@ -40,13 +40,13 @@ def test_tonic_shares_split_the_notes_by_the_tunes_ending_and_the_beat():
     home = "X:1\nM:6/8\nL:1/8\nK:D\nD2F A2d|fed d3|]\n"  # ends on D: 4 of its 8 notes are D
     away = "X:2\nM:6/8\nL:1/8\nK:D\nd2c BAG|FGA B3|]\n"  # ends on B: 1 of its 9 notes is D
     keyless = "X:3\nM:6/8\nL:1/8\nK:none\nd2c BAG|]\n"
-    shares = tonic_shares([home, away, keyless])
+    shares = tonic_shares(style_readings([home, away, keyless]))
     assert shares["ending on the tonic"] == pytest.approx(4 / 8)
     assert shares["ending elsewhere"] == pytest.approx(1 / 9)
     # on a beat: D2, A2, f, d3 and d2, B, F, B3 (three tonics); between them: F, d, e, d and c, A, G, G, A (two)
     assert shares["on a beat"] == pytest.approx(3 / 8)
     assert shares["between beats"] == pytest.approx(2 / 9)
-    assert tonic_shares([away])["ending on the tonic"] is None
+    assert tonic_shares(style_readings([away]))["ending on the tonic"] is None
 
 
 @pytest.mark.slow

@@ -91,8 +91,9 @@ def print_quality_report(report: dict) -> None:
 
 def print_style(samples: list[str], corpus: list[str]) -> None:
     """The pitch, move and note-length mixes beside the corpus's, and how well a classifier tells them apart."""
-    from abcrnn.sampling.style import DEGREES, LENGTHS, MOVES, mixes, tonic_shares, two_sample_auc
+    from abcrnn.sampling.style import DEGREES, LENGTHS, MOVES, mixes, style_readings, tonic_shares, two_sample_auc
 
+    samples, corpus = style_readings(samples), style_readings(corpus)  # each tune read once, for every figure
     ours, theirs = mixes(samples), mixes(corpus)
     for title, names in (("degrees of the key (semitones above the tonic)", DEGREES), ("moves", MOVES),
                          ("note lengths", LENGTHS + ["in a dotted pair"])):  # fmt: skip

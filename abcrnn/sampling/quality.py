@@ -28,7 +28,8 @@ def bar_runs(bars: list[str], length: int = COPIED_BARS) -> set[tuple[str, ...]]
 def novelty(samples: list[str], corpus: list[str]) -> list[dict]:
     """For each sampled tune: whether it copies 4+ bars, and its most similar corpus tune.
 
-    Similarity is the share of the sampled tune's bars that also occur in the corpus tune.
+    Similarity is the share of the sampled tune's bars that also occur in the corpus tune; of corpus tunes that share
+    as many, the first in the corpus is the closest (the same report for the same tunes, run after run).
     """
     corpus_bars = [written_bars(tune) for tune in corpus]
     runs = set().union(*(bar_runs(bars) for bars in corpus_bars))
@@ -40,7 +41,7 @@ def novelty(samples: list[str], corpus: list[str]) -> list[dict]:
     for sample in samples:
         bars = written_bars(sample)
         shared = Counter(index for bar in set(bars) for index in tunes_with_bar.get(bar, ()))
-        index, count = shared.most_common(1)[0] if shared else (None, 0)
+        index, count = min(shared.items(), key=lambda item: (-item[1], item[0])) if shared else (None, 0)
         results.append({
             "copies_bars": bool(bar_runs(bars) & runs),
             "closest": header_fields(corpus[index]).get("T", "?") if index is not None else None,

@@ -44,10 +44,27 @@ class TuneStyle:
         return np.concatenate([self.degrees, self.moves, self.lengths, [self.dotted_pairs]])
 
 
-def _pitched_notes(tune: str) -> tuple[list, int] | None:
-    """The tune's notes and chords as written (``text.timing``), each with its bar's beat length in quarter notes,
-    and the MIDI pitch of its key's tonic; None for a tune that cannot be read or whose key names no tonic."""
-    from abcrnn.text.bars import beat_length
+@dataclass
+class TuneReading:
+    """One tune as the style reads it, once for every figure: its notes and chords as written (``text.timing``), each
+    with its bar's beat length in quarter notes; the MIDI pitch of its key's tonic; whether its last part ends on the
+    tonic letter K: names (``text.bars.part_finals``; None where no part ends); and its mixes (None for fewer than
+    8 notes)."""
+
+    notes: list
+    tonic: int
+    ends_on_tonic: bool | None
+    style: TuneStyle | None
+
+
+def style_readings(tunes: list[str]) -> list[TuneReading | None]:
+    """Each tune's reading, in order; None for a tune that cannot be read or whose key names no tonic."""
+    return [style_reading(tune) for tune in tunes]
+
+
+def style_reading(tune: str) -> TuneReading | None:
+    """The tune's reading (``TuneReading``); None where it cannot be read or its key names no tonic."""
+    from abcrnn.text.bars import beat_length, part_finals, tonic_letter
     from abcrnn.text.timing import timed_bars
     from abcrnn.text.transpose import Key, TransposeError
 
@@ -58,15 +75,19 @@ def _pitched_notes(tune: str) -> tuple[list, int] | None:
         return None
     if tonic is None:
         return None
-    return [(note, beat_length(bar.meter)) for bar in bars for note in bar.notes if note.pitches], tonic
+    notes = [(note, beat_length(bar.meter)) for bar in bars for note in bar.notes if note.pitches]
+    finals = part_finals(tune)
+    ends_on_tonic = finals[-1] == tonic_letter(tune) if finals else None
+    return TuneReading(notes, tonic, ends_on_tonic, _style(notes, tonic) if len(notes) >= 8 else None)
 
 
 def tune_style(tune: str) -> TuneStyle | None:
     """The mixes of one tune; None for a tune with no key tonic or fewer than 8 notes."""
-    read = _pitched_notes(tune)
-    if read is None or len(read[0]) < 8:
-        return None
-    notes, tonic = read
+    reading = style_reading(tune)
+    return reading.style if reading else None
+
+
+def _style(notes: list, tonic: int) -> TuneStyle:
     pitches = [note.pitches[-1] for note, _ in notes]
     degrees = np.bincount([(pitch - tonic) % 12 for pitch in pitches], minlength=12)
     moves = np.bincount([_move_bin(abs(b - a)) for a, b in zip(pitches, pitches[1:])], minlength=len(MOVES))
@@ -98,9 +119,13 @@ def _in_dotted_pair(first: Fraction, second: Fraction, beat: Fraction) -> bool:
     return (first == 3 * second or second == 3 * first) and first + second <= beat
 
 
-def mixes(tunes: list[str]) -> dict[str, float]:
-    """Each feature averaged over the tunes that have a style (``FEATURES`` order)."""
-    vectors = [style.vector() for style in map(tune_style, tunes) if style is not None]
+def _styles(readings: list[TuneReading | None]) -> list[TuneStyle]:
+    return [reading.style for reading in readings if reading and reading.style]
+
+
+def mixes(readings: list[TuneReading | None]) -> dict[str, float]:
+    """Each feature averaged over the tunes (``style_readings``) that have a style (``FEATURES`` order)."""
+    vectors = [style.vector() for style in _styles(readings)]
     mean = np.mean(vectors, axis=0) if vectors else np.zeros(len(FEATURES))
     return dict(zip(FEATURES, mean.tolist()))
 
@@ -108,40 +133,37 @@ def mixes(tunes: list[str]) -> dict[str, float]:
 TONIC_SPLITS = ("ending on the tonic", "ending elsewhere", "on a beat", "between beats")
 
 
-def tonic_shares(tunes: list[str]) -> dict[str, float | None]:
-    """The tonic's share of the notes of the tunes that end on K:'s tonic and of those that end elsewhere
-    (``text.bars.part_finals``), and of the notes that start on a beat and between beats; each over all such
-    notes together (None where there are none).
+def tonic_shares(readings: list[TuneReading | None]) -> dict[str, float | None]:
+    """The tonic's share of the notes of the tunes (``style_readings``) that end on K:'s tonic and of those that end
+    elsewhere, and of the notes that start on a beat and between beats; each over all such notes together (None
+    where there are none).
 
-    >>> shares = tonic_shares(["X:1\\nM:6/8\\nL:1/8\\nK:G\\nGAB G2A|BAG G3|]", "X:2\\nM:6/8\\nL:1/8\\nK:G\\nABc BAG|dcB A3|]"])
-    >>> {name: round(share, 3) for name, share in shares.items()}
+    >>> tunes = ["X:1\\nM:6/8\\nL:1/8\\nK:G\\nGAB G2A|BAG G3|]", "X:2\\nM:6/8\\nL:1/8\\nK:G\\nABc BAG|dcB A3|]"]
+    >>> {name: round(share, 3) for name, share in tonic_shares(style_readings(tunes)).items()}
     {'ending on the tonic': 0.444, 'ending elsewhere': 0.1, 'on a beat': 0.375, 'between beats': 0.182}
     """
-    from abcrnn.text.bars import part_finals, tonic_letter
-
     counts = {name: [0, 0] for name in TONIC_SPLITS}  # tonic notes, all notes
-    for tune in tunes:
-        read, finals = _pitched_notes(tune), part_finals(tune)
-        if read is None or not finals:
+    for reading in readings:
+        if reading is None or reading.ends_on_tonic is None:
             continue
-        notes, tonic = read
-        ending = TONIC_SPLITS[0] if finals[-1] == tonic_letter(tune) else TONIC_SPLITS[1]
-        for note, beat in notes:
-            is_tonic = (note.pitches[-1] - tonic) % 12 == 0
+        ending = TONIC_SPLITS[0] if reading.ends_on_tonic else TONIC_SPLITS[1]
+        for note, beat in reading.notes:
+            is_tonic = (note.pitches[-1] - reading.tonic) % 12 == 0
             for name in (ending, TONIC_SPLITS[2] if note.onset % beat == 0 else TONIC_SPLITS[3]):
                 counts[name][0] += is_tonic
                 counts[name][1] += 1
     return {name: tonic / notes if notes else None for name, (tonic, notes) in counts.items()}
 
 
-def two_sample_auc(first: list[str], second: list[str], folds: int = 5, seed: int = 0) -> tuple[float, list]:
-    """Cross-validated AUC of a logistic regression telling ``first`` from ``second`` by their mixes,
-    and the features it leans on most (name, weight: positive where ``first`` has more), largest first.
+def two_sample_auc(first: list[TuneReading | None], second: list[TuneReading | None], folds: int = 5,
+                   seed: int = 0) -> tuple[float, list]:  # fmt: skip
+    """Cross-validated AUC of a logistic regression telling tunes ``first`` from ``second`` (``style_readings``) by their
+    mixes, and the features it leans on most (name, weight: positive where ``first`` has more), largest first.
 
     The larger set is cut to the smaller one's size (chosen from ``seed``), so that 0.5 is chance.
     """
     rng = np.random.default_rng(seed)
-    sets = [np.array([s.vector() for s in map(tune_style, tunes) if s is not None]) for tunes in (first, second)]
+    sets = [np.array([style.vector() for style in _styles(readings)]) for readings in (first, second)]
     size = min(len(rows) for rows in sets)
     if size < folds:
         raise ValueError(f"too few tunes with a style to compare ({size})")
