@@ -193,6 +193,10 @@ def test_the_part_cadence_measures_count_only_tunes_of_two_parts():
     statistics = [note_statistics(tune) for tune in (modal, drifting, one_part)]
     assert [form["first_part_on_tonic"] for _, _, form in statistics] == [False, True, None]
     assert [form["ends_as_first_part"] for _, _, form in statistics] == [True, False, None]
+    # the modal tune ends where its first part did, but not with its last bar (its second ending's BAG A3)
+    assert [form["closes_as_first_part"] for _, _, form in statistics] == [False, False, None]
+    returning = "X:4\nT:Return\nM:6/8\nL:1/8\nK:G\n|:GAB dBG|cBA G3:|\n|:gfe dBG|!roll!c BA G3:|"
+    assert note_statistics(returning)[2]["closes_as_first_part"]  # as written: spaces and decorations aside
     means = mean_form(statistics)  # over the two tunes of two parts, not three
     assert means["first_part_on_tonic"] == 0.5 and means["ends_as_first_part"] == 0.5
     assert means["ends_on_tonic"] == 1 / 3  # over all three

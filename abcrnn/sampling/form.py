@@ -15,6 +15,9 @@ the MIDI numbers of its notes in order (grace notes left out, a chord by its top
   from the text as the critic reads a tune's home, ``bars.part_finals``: a first ending does not
   close a part; None for a tune of one part). Of the corpus jigs 84% and 90%; the shipped
   model alone writes about half of each, which is why its tunes end on the tonic half the time;
+- ``closes_as_first_part``: the last part's last bar is the first part's last bar, as written
+  (``bars.part_last_bars``; None for a tune of one part): a jig's second part mostly comes home
+  with the first part's cadence (of corpora/jigs.abc's tunes 68%; of the shipped model's own, 15%);
 - ``loops``: a passage of one, two or four bars comes three times running (rare in the
   corpus: a tune that does is stuck, not answering itself);
 - ``range``: semitones from the lowest note to the highest;
@@ -25,7 +28,7 @@ Durations are ignored: a bar that returns with one note held longer still return
 
 from collections import Counter
 
-from abcrnn.text.bars import part_finals, tonic_letter
+from abcrnn.text.bars import part_finals, part_last_bars, tonic_letter
 
 STEP, LEAP = 2, 7  # semitones
 _PART_ENDS = {"double", "final", "light-light", "light-heavy", "heavy-light", "heavy-heavy"}
@@ -96,15 +99,19 @@ def cadence_measures(tune: str) -> dict:
     """Where the parts of a tune end: ``first_part_on_tonic`` and ``ends_as_first_part`` (module doc).
 
     >>> cadence_measures("X:1\\nK:G\\n|:GAB d2B|1 cBA G2A:|2 cBA G3||\\n|:gfe dBG|cBA B3:|")
-    {'first_part_on_tonic': True, 'ends_as_first_part': False}
+    {'first_part_on_tonic': True, 'ends_as_first_part': False, 'closes_as_first_part': False}
+    >>> cadence_measures("X:1\\nK:G\\n|:GAB d2B|cBA G3:|\\n|:gfe dBG|c2A G3:|")["closes_as_first_part"]
+    False
     >>> cadence_measures("X:1\\nK:G\\nGAB dBG|cBA G3|]")
-    {'first_part_on_tonic': None, 'ends_as_first_part': None}
+    {'first_part_on_tonic': None, 'ends_as_first_part': None, 'closes_as_first_part': None}
     """
     finals, tonic = part_finals(tune), tonic_letter(tune)
     if len(finals) < 2 or tonic is None:
-        return {"first_part_on_tonic": None, "ends_as_first_part": None}
-    return {"first_part_on_tonic": finals[0] == tonic, "ends_as_first_part": finals[-1] == finals[0]}
+        return {"first_part_on_tonic": None, "ends_as_first_part": None, "closes_as_first_part": None}
+    last_bars = part_last_bars(tune)
+    return {"first_part_on_tonic": finals[0] == tonic, "ends_as_first_part": finals[-1] == finals[0],
+            "closes_as_first_part": last_bars[-1] == last_bars[0]}
 
 
 MEASURES = ("bars_return", "phrases_return", "ends_on_tonic", "parts_end_home", "first_part_on_tonic",
-            "ends_as_first_part", "loops", "range", "steps", "leaps")
+            "ends_as_first_part", "closes_as_first_part", "loops", "range", "steps", "leaps")

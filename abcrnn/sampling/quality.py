@@ -193,6 +193,7 @@ FORM_LABELS = {
     "parts_end_home": "parts ending on the tonic or dominant",
     "first_part_on_tonic": "first parts ending on the tonic (tunes of two or more parts)",
     "ends_as_first_part": "last parts ending where the first did",
+    "closes_as_first_part": "last parts closing with the first part's last bar",
     "loops": "tunes playing a passage of 1, 2 or 4 bars three times running",
     "range": "range (semitones, mean)",
     "steps": "moves of a step or less (2 semitones)",

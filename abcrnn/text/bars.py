@@ -195,8 +195,13 @@ def written_bars(tune: str) -> list[str]:
     >>> written_bars('K:D\\n|:"D"d2e !trill!fed|B2A AFA:|\\nM:9/8\\n|]')
     ['d2efed', 'B2AAFA']
     """
+    return _written(" ".join(music_lines(tune)))
+
+
+def _written(music: str) -> list[str]:
+    """``written_bars`` of the music itself."""
     bars, bar = [], []
-    for token in scan(" ".join(music_lines(tune))):
+    for token in scan(music):
         if isinstance(token, BarLine):  # an ending standing alone ([2) starts a bar too
             bars.append("".join(bar))
             bar = []
@@ -243,6 +248,17 @@ def part_finals(tune: str) -> list[str]:
     ['A', 'E']
     """
     return [letter for _, _, letter in part_endings("\n".join(music_lines(tune)))]
+
+
+def part_last_bars(tune: str) -> list[str]:
+    """Each part's last bar as ``written_bars`` reads it (``part_endings``' parts: a second ending's bar closes
+    the first part).
+
+    >>> part_last_bars("X:1\\nK:G\\n|:GAB dBG|1 cBA G2A:|2 !roll!cBA G3||\\n|:gfe dBG|cBA G3:|")
+    ['cBAG3', 'cBAG3']
+    """
+    music = "\n".join(music_lines(tune))
+    return [next(iter(_written(music[start:end])), "") for start, end, _ in part_endings(music)]
 
 
 def part_endings(music: str) -> list[tuple[int, int, str]]:
