@@ -158,14 +158,26 @@ def test_the_anchor_needs_a_warm_start_that_reads_every_character_of_the_corpus(
 def test_with_reward_home_a_modal_tune_is_rewarded_for_ending_where_it_began_not_on_its_signatures_tonic():
     dorian = HEADER.format(1) + "|:EAA ABd|edB A3:|\n|:eaa age|dBA {}3:|\n"
     home, sent_away = dorian.format("A"), dorian.format("G")  # the second ends on K:G's tonic, away from A
-    rewards = {tune: [(kind, reward) for *_, kind, reward in ending_rewards(tune + "\n\n", home=True)]
+    rewards = {tune: [(kind, reward) for *_, kind, reward in ending_rewards(tune + "\n\n", "home")]
                for tune in (home, sent_away)}  # fmt: skip
     assert rewards == {home: [("first", 0.0), ("last", 1.0)], sent_away: [("first", 0.0), ("last", 0.0)]}
     assert [reward for *_, reward in ending_rewards(sent_away + "\n\n")] == [0.0, 1.0]  # K:'s tonic is rewarded
     half_cadence = HEADER.format(2) + OPENING + "D3:|\n|:gfe dBG|AGF G3:|\n"
-    assert [reward for *_, reward in ending_rewards(half_cadence + "\n\n", home=True)] == [1.0, 1.0]
-    weights, shares = reward_weights([home, sent_away], 2.0, home=True)
+    assert [reward for *_, reward in ending_rewards(half_cadence + "\n\n", "home")] == [1.0, 1.0]
+    weights, shares = reward_weights([home, sent_away], 2.0, "home")
     assert shares == {"first": 0.0, "last": 0.5}
+
+
+def test_with_reward_return_a_last_part_is_rewarded_for_closing_with_the_first_parts_last_bar():
+    tune = HEADER.format(1) + "|:GAB dBG|1 ABc d3:|2 cBA G3||\n|:gfe dBG|{}:|\n"
+    returning, new_close, same_note = (tune.format(bar) for bar in ("!roll!c BA G3", "AGF G3", "cBA B3"))
+    rewards = [[reward for *_, reward in ending_rewards(t + "\n", "return")] for t in (returning, new_close, same_note)]
+    assert rewards == [[1.0, 1.0], [1.0, 0.0], [1.0, 0.0]]  # the first part (its second ending) ends on G
+    assert [reward for *_, reward in ending_rewards(new_close + "\n")] == [1.0, 1.0]  # the tonic alone: both
+    one_part = HEADER.format(2) + "GAB dBG|AGF {}3|]\n\n"  # its only part: rewarded for the tonic, as the first
+    assert [[reward for *_, reward in ending_rewards(one_part.format(n), "return")] for n in "GA"] == [[1.0], [0.0]]
+    _, shares = reward_weights([returning, new_close], 2.0, "return")
+    assert shares == {"first": 1.0, "last": 0.5}
 
 
 @pytest.mark.slow

@@ -15,32 +15,50 @@ where all come home or none do. Every other character of a sampled tune weighs n
 is read only so that the network reaches the ending in the state the tune gives it), and the
 corpus tunes train beside them as usual. Two settings change that: ``--reward-anchor`` teaches
 those other characters what the warm start would write there (``anchored_targets``), and
-``--reward-home`` rewards the tune's own home instead of K:'s tonic (``ending_rewards``).
+``--reward-home`` rewards the tune's own home instead of K:'s tonic, and ``--reward-return`` a last part
+that closes with the first part's last bar, as most human jigs come home (``ending_rewards``).
 """
 
 import numpy as np
 
 from abcrnn.text.abc import TUNE_SEPARATOR, clean_tune, model_text
-from abcrnn.text.bars import home_letter, tonic_letter
+from abcrnn.text.bars import home_letter, part_last_bars, tonic_letter
 from abcrnn.text.pitches import dominant_letter
 from abcrnn.training.data import ending_spans
 
 
-def ending_rewards(tune: str, home: bool = False) -> list[tuple[int, int, str, float]]:
+GOALS = {  # what ``ending_rewards`` rewards: as the training history's keys name it, and in words
+    "tonic": ("on_tonic", "on the tonic"),
+    "home": ("rewarded", "as rewarded (first on the tonic or dominant, last at home)"),
+    "return": ("rewarded", "as rewarded (first on the tonic, last with the first part's last bar)"),
+}
+
+
+def reward_goal(settings: dict) -> str:
+    """The goal (``GOALS``) a run's training settings choose: ``--reward-return``, ``--reward-home`` or the tonic."""
+    return "return" if settings.get("reward_return") else "home" if settings.get("reward_home") else "tonic"
+
+
+def ending_rewards(tune: str, goal: str = "tonic") -> list[tuple[int, int, str, float]]:
     """The rewarded endings of a tune: its first part's (where it has two or more) and its last part's, each as
     (start, end, "first" or "last", 1.0 if its last note is the tonic letter K: names else 0.0).
 
-    With ``home``, the tune's own home is the goal instead of K:'s tonic: the first part is rewarded for a
-    cadence on K:'s tonic or its dominant, and the last for ending where the tune itself says it is at home
+    With the goal ``home``, the tune's own home is the goal instead of K:'s tonic: the first part is rewarded for
+    a cadence on K:'s tonic or its dominant, and the last for ending where the tune itself says it is at home
     (``bars.home_letter``: where the first part ended, unless on the dominant), so that a modal tune written
-    with its parent key's signature is not sent to the parent's tonic.
+    with its parent key's signature is not sent to the parent's tonic. With ``return``, the last part is
+    rewarded for closing with the first part's last bar as written (``bars.part_last_bars``; a tune of one part
+    for its tonic, as a first part is): 68% of
+    corpora/jigs.abc's tunes do, and so come home the way their first part did; the shipped model's own, 15%.
 
     >>> tune = "X:1\\nK:G\\n|:GAB dBG|ABc d3:|\\ngfe dBG|AGF G3|]\\n"
     >>> [(tune[start:end], kind, reward) for start, end, kind, reward in ending_rewards(tune)]
     [('ABc d3:|\\ng', 'first', 0.0), ('AGF G3|]\\n', 'last', 1.0)]
     >>> dorian = "X:1\\nK:G\\n|:EAA ABd|edB A3:|\\n|:eaa age|dBA A3:|\\n"
-    >>> [reward for *_, reward in ending_rewards(dorian)], [reward for *_, reward in ending_rewards(dorian, home=True)]
-    ([0.0, 0.0], [0.0, 1.0])
+    >>> [[reward for *_, reward in ending_rewards(dorian, goal)] for goal in GOALS]
+    [[0.0, 0.0], [0.0, 1.0], [0.0, 0.0]]
+    >>> [reward for *_, reward in ending_rewards(dorian.replace("dBA A3", "edB A3"), "return")]
+    [0.0, 1.0]
     >>> ending_rewards("X:1\\nK:none\\nGAB dBG|ABc d3|]\\n")
     []
     """
@@ -48,19 +66,17 @@ def ending_rewards(tune: str, home: bool = False) -> list[tuple[int, int, str, f
     if not tonic or not spans:
         return []
     goals = {"first": {tonic}, "last": {tonic}}
-    if home:
+    if goal == "home":
         goals = {"first": {tonic, dominant_letter(tonic)}, "last": {home_letter(tune)}}
     chosen = ([(spans[0], "first")] if len(spans) > 1 else []) + [(spans[-1], "last")]
-    return [(start, end, kind, float(letter in goals[kind])) for (start, end, letter), kind in chosen]
+    rewards = [(start, end, kind, float(letter in goals[kind])) for (start, end, letter), kind in chosen]
+    if goal == "return" and len(chosen) > 1:
+        last_bars = part_last_bars(tune)
+        rewards[-1] = (*rewards[-1][:3], float(len(last_bars) > 1 and last_bars[-1] == last_bars[0]))
+    return rewards
 
 
-def reward_goal(home: bool) -> tuple[str, str]:
-    """What ``ending_rewards`` rewards, as the training history's keys name it and in words."""
-    return ("rewarded", "as rewarded (first on the tonic or dominant, last at home)") if home else \
-        ("on_tonic", "on the tonic")  # fmt: skip
-
-
-def reward_weights(tunes: list[str], scale: float, home: bool = False):
+def reward_weights(tunes: list[str], scale: float, goal: str = "tonic"):
     """Each tune's loss weights as a training chunk (``tune`` + the separator, as ``data.stream_chunks`` joins
     them, by that chunk's text), and each kind of ending's mean reward (the baseline; the share on the tonic).
 
@@ -69,7 +85,7 @@ def reward_weights(tunes: list[str], scale: float, home: bool = False):
     >>> [sorted(set(weights[tune + TUNE_SEPARATOR].tolist())) for tune in (home, away)], baseline
     ([[0.0, 1.0], [-1.0, 0.0]], {'last': 0.5})
     """
-    rewarded = [ending_rewards(tune + TUNE_SEPARATOR, home) for tune in tunes]  # with the tail: where the tune stops
+    rewarded = [ending_rewards(tune + TUNE_SEPARATOR, goal) for tune in tunes]  # with the tail: where the tune stops
     rewards: dict[str, list[float]] = {}
     for endings in rewarded:
         for _, _, kind, reward in endings:
@@ -141,7 +157,7 @@ def own_endings(model, config, vocabulary, metadata: dict, seed: int, progress=N
     settings = metadata["training"]
     standing = _Standing(model, config, vocabulary, metadata)
     tunes = own_tunes(standing, settings["reward_samples"], seed, progress)
-    weights, baseline = reward_weights(tunes, settings["reward_endings"], settings.get("reward_home", False))
+    weights, baseline = reward_weights(tunes, settings["reward_endings"], reward_goal(settings))
     targets = {}
     if settings.get("reward_anchor") and settings.get("warm_start"):
         start = load_bundle(settings["warm_start"])  # with the model's vocabulary (``train`` checked it)

@@ -48,6 +48,10 @@ class TrainSettings:
         False, "with --reward-endings, reward the tune's own home instead of the key's tonic: a first part's cadence "
         "on the tonic or its dominant, and a last part ending where the tune itself is at home (where its first part "
         "ended, unless on the dominant), so a modal tune is not sent to its key signature's tonic.")
+    reward_return: bool = setting(
+        False, "with --reward-endings, reward a last part for closing with its first part's last bar as written, as "
+        "most human jigs come home (68% of corpora/jigs.abc's tunes; the shipped model's own, 15%), and a first part "
+        "for its cadence on the key's tonic.")
     reward_anchor: float = setting(
         0.0, "with --reward-endings, keep the model's own music between its endings as the warm start wrote it: "
         "there each character's target is drawn from what the warm start predicts at that point, and weighs this "
@@ -88,8 +92,11 @@ class TrainSettings:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise AbcrnnError(f"--{name.replace('_', '-')} must be 0 ({zero}) or positive, got {value!r}")
-        if not isinstance(self.reward_home, bool):
-            raise AbcrnnError(f"--reward-home takes no value, got {self.reward_home!r}")
+        for name in ("reward_home", "reward_return"):
+            if not isinstance(getattr(self, name), bool):
+                raise AbcrnnError(f"--{name.replace('_', '-')} takes no value, got {getattr(self, name)!r}")
+        if self.reward_home and self.reward_return:
+            raise AbcrnnError("--reward-home and --reward-return reward the last part differently: choose one")
         for name in ("batch_size", "seq_len", "patience", "reward_samples"):
             if not isinstance(getattr(self, name), int):
                 raise AbcrnnError(f"--{name.replace('_', '-')} must be a whole number, got {getattr(self, name)!r}")

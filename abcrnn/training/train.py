@@ -371,9 +371,9 @@ def _fit_one_epoch(model, run: _Run, train_tunes: list[str], caches: dict, epoch
         "seconds": round(seconds, 1), "chars_per_second": round(inputs.size / seconds),
     }  # fmt: skip
     if rewarded:  # the share of the model's own tunes (sampled before this epoch) whose parts ended as rewarded
-        from abcrnn.training.rewards import reward_goal
+        from abcrnn.training.rewards import GOALS, reward_goal
 
-        goal = reward_goal(settings.get("reward_home", False))[0]
+        goal = GOALS[reward_goal(settings)][0]
         row.update({f"own_{kind}_parts_{goal}": round(share, 4) for kind, share in shares.items()})
     return row
 
@@ -383,14 +383,14 @@ def _own_endings(model, run: _Run, epoch: int, verbose: int):
     ``--reward-anchor``, its targets; and the share of their first and last parts that ended as rewarded
     (``rewards.own_endings``). Their sampling shows its progress unless ``verbose`` is 0."""
     from abcrnn.progress import progress_printer
-    from abcrnn.training.rewards import own_endings, reward_goal
+    from abcrnn.training.rewards import GOALS, own_endings, reward_goal
 
     settings = run.metadata["training"]
     started = time.perf_counter()
     progress = progress_printer(settings["reward_samples"], f"epoch {epoch + 1}: sampling the model's own tunes") \
         if verbose else None  # fmt: skip
     seed = OWN_TUNES_SEED + settings["reward_samples"] * epoch
-    goal = reward_goal(settings.get("reward_home", False))[1]
+    goal = GOALS[reward_goal(settings)][1]
     rewarded, drawn, shares = own_endings(model, run.config, run.vocabulary, run.metadata, seed, progress)
     run.report(f"epoch {epoch + 1}: sampled {len(rewarded)} of the model's own tunes in "
                f"{time.perf_counter() - started:.0f} s; parts ending {goal}: "
