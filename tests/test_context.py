@@ -117,6 +117,37 @@ def test_engine_with_a_context_equals_keras_and_a_warm_start_begins_as_its_paren
     assert_header_starts_resume(bundle, "X:1\nT:Context\nM:6/8\nL:1/8\nK:G\nGAB")  # best_of's later candidates carry on each stream's context from its header
 
 
+@pytest.mark.slow
+def test_a_copy_gate_reading_the_context_starts_as_its_parent_and_the_engine_equals_keras(tmp_path, copy_bundle):
+    from dataclasses import replace
+
+    from abcrnn.commands.train import train
+    from abcrnn.model.bundle import load_bundle
+    from abcrnn.model.copying import RUN_BUCKETS, copy_features
+    from abcrnn.model.model import build_model, copy_weights
+
+    parent = load_bundle(copy_bundle)
+    text = model_text(load_corpus_tunes(str(DATA / "jigs120.abc"))[7]) + TUNE_SEPARATOR
+    ids = parent.vocabulary.encode(text)
+    model = build_model(replace(parent.config, context=True, gate_context=True), batch_size=1, seq_len=None)
+    copy_weights(parent.keras_model(), model)  # the gate's and the first layer's context rows start at zero
+    ((proposals, bands),) = copy_features(parent.vocabulary.characters, [ids])
+    inputs = [ids[None], proposals[None].astype("int32"), bands[None].astype("int32"),
+              context_ids(text)[None].astype("int32")]  # fmt: skip
+    np.testing.assert_allclose(np.asarray(model(inputs))[0], engine_probabilities(parent.engine(), ids), atol=1e-5)
+    train(corpus=str(DATA / "jigs120.abc"), out=str(tmp_path / "gate"), epochs=1, context=True, gate_context=True,
+          warm_start=str(copy_bundle), **TINY)  # fmt: skip
+    bundle = load_bundle(tmp_path / "gate")
+    assert bundle.config.gate_context
+    model = build_model(bundle.config, batch_size=1, seq_len=None)
+    copy_weights(bundle.keras_model(), model)
+    np.testing.assert_allclose(engine_probabilities(bundle.engine(), ids), np.asarray(model(inputs))[0], atol=1e-5)
+    engine = bundle.engine()
+    read_before = engine.recurrent_kernels[-1].shape[0] + len(engine.gate_bias) * RUN_BUCKETS
+    assert engine.gate_kernel.shape[0] == read_before + sum(BANDS)
+    assert np.abs(engine.gate_kernel[read_before:]).max() > 1e-4  # it learned to read the context
+
+
 def engine_probabilities(engine, ids) -> np.ndarray:
     state, out = engine.initial_state(1), []
     for character_id in ids:

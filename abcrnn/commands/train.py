@@ -18,6 +18,7 @@ def _train(
     copy: bool | None,
     copy_sources: int | None,
     context: bool | None,
+    gate_context: bool | None,
     precision: str,
     devices: int | None,
     job_address: str | None,
@@ -36,7 +37,7 @@ def _train(
 
     shape = _network_shape(str(out) if resume else settings.warm_start, layers=layers, units=units,
                            embedding_dim=embedding_dim, dropout=dropout, copy=copy, copy_sources=copy_sources,
-                           context=context)  # fmt: skip
+                           context=context, gate_context=gate_context)  # fmt: skip
     for name in ("layers", "units", "embedding_dim"):
         check_positive(name, shape[name])
     if shape["copy_sources"] not in range(EARLIER_SOURCES, len(SOURCES) + 1) or isinstance(shape["copy_sources"], bool):
@@ -47,7 +48,9 @@ def _train(
         raise AbcrnnError(f"--dropout must be in [0, 1), got {shape['dropout']!r}")
     network = ModelConfig(0, int(shape["embedding_dim"]), int(shape["layers"]), int(shape["units"]),
                           float(shape["dropout"]), bool(shape["copy"]), int(shape["copy_sources"]),
-                          bool(shape["context"]))  # fmt: skip
+                          bool(shape["context"]), bool(shape["gate_context"]))  # fmt: skip
+    if network.gate_context and not (network.copy and network.context):
+        raise AbcrnnError("--gate-context needs the copy gate and the context (--copy, --context)")
     placement = {"precision": precision, "devices": devices, "job_address": job_address, "processes": processes,
                  "process_id": process_id}  # fmt: skip
     train_model(str(corpus), str(out), network, settings, epochs, max_minutes, bool(resume), bool(overwrite),
@@ -83,6 +86,11 @@ train = command_from(
                                        "its part (bars since the part began, parts closed) and its key (the tonic "
                                        "letter), read from the text so far (default: off, or as the resumed or "
                                        "warm-start bundle has it; a warm start learns it from zero weights)."),
+        ("gate_context", bool | None, None, "let the copy gate read the context too (with --copy and --context): "
+                                            "where the tune stands in its bar and part, so that it can bring a "
+                                            "phrase back where human tunes do, such as the first part's cadence "
+                                            "at the end of the second (default: off, or as the resumed or "
+                                            "warm-start bundle has it; a warm start learns it from zero weights)."),
         ("max_minutes", float | None, None, "stop after the epoch that would run past this wall-clock budget."),
         ("resume", bool, False, "continue the interrupted or finished run in `out` from its last epoch."),
         ("overwrite", bool, False, "replace the bundle already in `out` by a new run (without it, an existing bundle "

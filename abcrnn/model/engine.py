@@ -61,7 +61,7 @@ class Engine:
     biases: list[np.ndarray]  # per layer after the first (4 * units,)
     dense_kernel: np.ndarray  # (units, vocab)
     dense_bias: np.ndarray  # (vocab,)
-    gate_kernel: np.ndarray | None = None  # (units + sources * run bands, sources), with a copy gate
+    gate_kernel: np.ndarray | None = None  # (units + sources * run bands [+ sum(BANDS)], sources), with a copy gate
     gate_bias: np.ndarray | None = None  # (sources,)
     characters: str = ""  # the vocabulary, which the copy memory and the context read
     # With a context: the first layer's kernel rows for each context id (``context.BANDS`` after one another).
@@ -125,27 +125,32 @@ class Engine:
         The copy memory in ``state`` moves on in place: use the returned state from then on.
         """
         first_input = self.first_layer_table[ids]
+        context_rows = None
         if state.context is not None:  # a one-hot's product is its row: one per context
-            first_input = first_input + self.context_table[state.context.feed(ids) + OFFSETS].sum(axis=1)
+            context_rows = state.context.feed(ids) + OFFSETS
+            first_input = first_input + self.context_table[context_rows].sum(axis=1)
         top, lstm_state = self._lstm_step(first_input, state.lstm)
         logits = _rows_times(top, self.dense_kernel) + self.dense_bias
         proposed = None
         if state.copy is not None:
             proposals, bands = state.copy.feed(ids)
-            logits = logits + self._copy_boosts(top, proposals, bands)
+            logits = logits + self._copy_boosts(top, proposals, bands, context_rows)
             proposed = np.where(bands > 0, proposals, -1)
         log_probs = logits - logits.max(axis=1, keepdims=True)
         log_probs -= np.log(np.exp(log_probs).sum(axis=1, keepdims=True))
         return log_probs, State(lstm_state, state.copy, state.context, proposed)
 
-    def _copy_boosts(self, top, proposals, bands) -> np.ndarray:
-        """What the copy gate adds to each character's logit, as ``model.CopyGate`` computes it."""
+    def _copy_boosts(self, top, proposals, bands, context_rows=None) -> np.ndarray:
+        """What the copy gate adds to each character's logit, as ``model.CopyGate`` computes it (``context_rows``:
+        each stream's context one-hots' rows, as the first layer reads them, where the gate reads them too)."""
         streams, sources = bands.shape
         units = top.shape[1]
         # The kernel reads the state and each source's band one-hot: a one-hot's product is the band's row.
         band_rows = self.gate_kernel[units + np.arange(sources) * RUN_BUCKETS + bands]  # (streams, sources, sources)
         # Five columns: summed element by element, as no BLAS product of that shape keeps rows apart.
         raw = (top[:, :, None] * self.gate_kernel[None, :units]).sum(axis=1) + band_rows.sum(axis=1) + self.gate_bias
+        if len(self.gate_kernel) > units + sources * RUN_BUCKETS:  # the gate reads the context: its rows after
+            raw = raw + self.gate_kernel[units + sources * RUN_BUCKETS + context_rows].sum(axis=1)
         boosts = np.where(bands > 0, np.logaddexp(0.0, raw), 0.0)  # softplus
         added = np.zeros((streams, self.vocab_size), np.float32)
         # Sources may propose the same character: their boosts add up.

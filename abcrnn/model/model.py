@@ -28,6 +28,7 @@ class ModelConfig:
     copy: bool = False  # mix the softmax with the tune's own past (see copying.py) by a learned gate
     copy_sources: int = len(SOURCES)  # how many of copying.SOURCES the gate reads (bundles without the field: 5)
     context: bool = False  # feed each character's place in its bar, part and key (see context.py)
+    gate_context: bool = False  # the copy gate reads the context too (with copy and context)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -53,7 +54,8 @@ def build_model(
     character and run band (``copying.CopyTracker``, shape ``(batch, seq_len, sources)``),
     and its output is the softmax of the logits the copy gate has raised for the proposals.
     With ``config.context`` it takes one more, each character's context ids (``context.ContextTracker``,
-    shape ``(batch, seq_len, len(CONTEXTS))``), whose one-hots join the embedding.
+    shape ``(batch, seq_len, len(CONTEXTS))``), whose one-hots join the embedding, and with
+    ``config.gate_context`` the copy gate's features too.
     """
     from abcrnn.model.backends import import_keras
 
@@ -61,7 +63,9 @@ def build_model(
     policy = {"float32": "float32", "bfloat16": "mixed_bfloat16"}[precision]
     inputs = keras.Input(batch_shape=(batch_size, seq_len), dtype="int32", name="characters")
     x = keras.layers.Embedding(config.vocab_size, config.embedding_dim, name="embedding", dtype=policy)(inputs)
-    extra_inputs = []
+    extra_inputs, context = [], None
+    if config.gate_context and not (config.copy and config.context):
+        raise AbcrnnError("the copy gate can read the context only where the network has both (--copy, --context)")
     if config.context:
         from abcrnn.model.context import CONTEXTS
 
@@ -84,7 +88,8 @@ def build_model(
             keras.Input(batch_shape=(batch_size, seq_len, config.copy_sources), dtype="int32", name=name)
             for name in ("proposals", "run_bands")
         )
-        outputs = copy_gate_class()(name="copy_gate", dtype="float32")([x, outputs, proposals, bands])
+        gate_inputs = [x, outputs, proposals, bands] + ([context] if config.gate_context else [])
+        outputs = copy_gate_class()(name="copy_gate", dtype="float32")(gate_inputs)
         extra_inputs = [proposals, bands] + extra_inputs
     return keras.Model([inputs, *extra_inputs] if extra_inputs else inputs, outputs, name="abcrnn")
 
@@ -98,7 +103,9 @@ def copy_gate_class():
     """``CopyGate``: raises the logits of the characters the tune's past proposes, by amounts read from the LSTM.
 
     Each source's boost is a softplus of a linear function of the top LSTM layer's
-    output and every source's run band; a source with no proposal adds nothing. The
+    output and every source's run band (and, given a fifth input, the one-hots of each
+    character's context ids, ``context.BANDS``: where the tune stands in its bar and part);
+    a source with no proposal adds nothing. The
     boosts are added to the proposed characters' logits before the softmax, so the
     network keeps its veto: a character it finds impossible where it stands (a bar
     line half-way through a bar) stays unlikely whatever the past proposes. (Mixing
@@ -107,6 +114,7 @@ def copy_gate_class():
     it could not fit.) Made on first use, like the LSTM class.
     """
     from abcrnn.model.backends import import_keras
+    from abcrnn.model.context import BANDS
     from abcrnn.model.copying import RUN_BUCKETS
 
     keras = import_keras()
@@ -116,16 +124,18 @@ def copy_gate_class():
     class CopyGate(keras.layers.Layer):
         def build(self, input_shapes):
             sources = input_shapes[2][-1]  # the proposals' last axis
-            features = input_shapes[0][-1] + sources * RUN_BUCKETS
+            features = input_shapes[0][-1] + sources * RUN_BUCKETS + (sum(BANDS) if len(input_shapes) > 4 else 0)
             self.kernel = self.add_weight(shape=(features, sources), initializer="zeros", name="kernel")
             self.bias = self.add_weight(shape=(sources,), name="bias",
                                         initializer=keras.initializers.Constant(START_BOOST_BIAS))  # fmt: skip
 
         def call(self, inputs):
-            hidden, logits, proposals, bands = inputs
+            hidden, logits, proposals, bands, *context = inputs
             one_hot_bands = ops.one_hot(bands, RUN_BUCKETS, dtype="float32")
             flat_bands = ops.reshape(one_hot_bands, (*ops.shape(bands)[:-1], bands.shape[-1] * RUN_BUCKETS))
-            features = ops.concatenate([ops.cast(hidden, "float32"), flat_bands], axis=-1)
+            hots = [ops.one_hot(context[0][..., k], size, dtype="float32") for k, size in enumerate(BANDS)] \
+                if context else []  # fmt: skip
+            features = ops.concatenate([ops.cast(hidden, "float32"), flat_bands, *hots], axis=-1)
             boosts = ops.softplus(ops.matmul(features, self.kernel) + self.bias)
             boosts = ops.where(bands > 0, boosts, 0.0)
             proposed = ops.one_hot(proposals, logits.shape[-1], dtype="float32")
@@ -264,7 +274,8 @@ def copy_weights(source, target) -> None:
 
 def grown_gate(kernel, bias, target_kernel, target_bias) -> list:
     """A copy gate's weights grown to read more sources: the old sources' as they were, each new one's as the
-    last old source's (the ``part`` source after ``bar-8``, the same bar a part back instead of eight bars).
+    last old source's (the ``part`` source after ``bar-8``, the same bar a part back instead of eight bars);
+    or to read the context (``ModelConfig.gate_context``), whose rows start at zero.
 
     The kernel reads the LSTM state, then each source's run bands (``RUN_BUCKETS`` rows a source),
     and has a column per source. A new source starting silent barely learnt: its boost's gradient is
@@ -273,10 +284,12 @@ def grown_gate(kernel, bias, target_kernel, target_bias) -> list:
     from abcrnn.model.copying import RUN_BUCKETS
 
     old, new = len(bias), len(target_bias)
-    if old == new:
-        return [kernel, bias]
     if old > new:
         raise AbcrnnError(f"a copy gate of {old} sources does not fit one of {new}")
+    if kernel.shape[0] - old * RUN_BUCKETS > target_kernel.shape[0] - new * RUN_BUCKETS:
+        raise AbcrnnError("a copy gate that reads the context does not fit one that does not")
+    if old == new:  # a gate new to the context reads it with zero weights: it starts as its parent
+        return [np.concatenate([kernel, np.zeros((len(target_kernel) - len(kernel), new), kernel.dtype)]), bias]
     units = kernel.shape[0] - old * RUN_BUCKETS
     bands = lambda source: slice(units + source * RUN_BUCKETS, units + (source + 1) * RUN_BUCKETS)  # noqa: E731
     grown_kernel, grown_bias = np.zeros_like(target_kernel), np.array(target_bias)
