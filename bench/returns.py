@@ -12,6 +12,12 @@ For each k it prints the share of the model's last parts that close with the fir
 bar and that end on the tonic K: names, over all these tunes and over those whose human second
 part does close so. A share that stays low until k=1 puts the loss in the decision to start the
 cadence phrase again; one that climbs with k puts it in the second part before.
+
+Then it reads the tunes whose second part ends with the first part's last two bars, as
+written (teacher-forced, each from a fresh state), and prints the mean probability the model
+gives the human character at the first character of the returning penultimate bar, over the
+rest of that bar and over the last bar, beside the same for the tunes whose second part ends
+otherwise: whether the return is lost at its first character or spread over the phrase.
 """
 
 import argparse
@@ -24,10 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.cadence import music_start  # noqa: E402
 
+import numpy as np  # noqa: E402
+
 from abcrnn.model.bundle import default_weights, load_bundle  # noqa: E402
+from abcrnn.model.engine import log_probabilities  # noqa: E402
 from abcrnn.sampling.sample import SampleSettings, sample_from  # noqa: E402
-from abcrnn.text.abc import model_text  # noqa: E402
-from abcrnn.text.bars import part_endings, part_finals, part_last_bars, tonic_letter  # noqa: E402
+from abcrnn.text.abc import TUNE_SEPARATOR, model_text  # noqa: E402
+from abcrnn.text.bars import part_endings, part_finals, part_last_bars, tonic_letter, written_bars  # noqa: E402
 from abcrnn.text.tokens import BAR_LINE_PATTERN  # noqa: E402
 from abcrnn.training.corpus import load_corpus_tunes  # noqa: E402
 from abcrnn.training.data import split_train_validation  # noqa: E402
@@ -61,6 +70,25 @@ def closes_as_first(tune: str) -> bool | None:
     return bars[-1] == bars[0] if len(bars) > 1 else None
 
 
+def returning_probabilities(bundle, chosen: list[tuple[str, list[int]]]) -> None:
+    """Print the mean probability of the human characters of the second part's last two bars (module doc)."""
+    groups: dict[str, list[list[float]]] = {"returning": [[], [], []], "ending otherwise": [[], [], []]}
+    for tune, cuts in chosen:
+        start = music_start(tune)
+        first_end, last_end = (start + end for _, end, _ in part_endings(tune[start:]))
+        first, second = written_bars("K:C\n" + tune[start:first_end]), written_bars("K:C\n" + tune[cuts[0]:last_end])
+        group = groups["returning" if len(first) > 1 and first[-2:] == second[-2:] else "ending otherwise"]
+        text = tune + TUNE_SEPARATOR
+        probabilities = np.exp(log_probabilities(bundle.engine(), [bundle.vocabulary.encode(text)])[0])
+        at = cuts[-2] + len(text[cuts[-2] :]) - len(text[cuts[-2] :].lstrip(" \n"))  # the bar's first character
+        group[0].append(probabilities[at - 1])  # probabilities[i] is that of character i + 1
+        group[1].extend(probabilities[at : cuts[-1] - 1])
+        group[2].extend(probabilities[cuts[-1] - 1 : last_end - 1])
+    for name, (first, rest, last) in groups.items():
+        print(f"second parts {name} ({len(first)}), the human character's mean probability: the penultimate bar's "
+              f"first {np.mean(first):.3f}, the rest of that bar {np.mean(rest):.3f}, the last bar {np.mean(last):.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--weights", default=str(default_weights()))
@@ -92,6 +120,7 @@ def main() -> None:
                           f"{tonic / max(1, written):.1%}" for group, (written, returned, tonic) in counts.items())
         left_words = {"all": "the whole second part", "1": "the last bar"}.get(left, f"the last {left} bars")
         print(f"the model writes {left_words}: {shown}", flush=True)
+    returning_probabilities(bundle, chosen)
 
 
 if __name__ == "__main__":
