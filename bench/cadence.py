@@ -71,6 +71,13 @@ def first_part_bars(tune: str) -> list[int] | None:
     return None
 
 
+def validation_tunes(bundle) -> list[str]:
+    """The tunes of the bundle's validation split (those it was not trained on), in the model's header order."""
+    corpus, training = bundle.metadata["corpus"], bundle.metadata["training"]
+    tunes = [model_text(tune, bundle.header_order) for tune in load_corpus_tunes(corpus["path"])]
+    return split_train_validation(tunes, training["val_fraction"], training["seed"])[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--weights", default=str(default_weights()))
@@ -78,9 +85,7 @@ def main() -> None:
     parser.add_argument("--bars", default="0,2,4,6,7")
     args = parser.parse_args()
     bundle = load_bundle(args.weights)
-    corpus, training = bundle.metadata["corpus"], bundle.metadata["training"]
-    tunes = [model_text(tune, bundle.header_order) for tune in load_corpus_tunes(corpus["path"])]
-    _, validation = split_train_validation(tunes, training["val_fraction"], training["seed"])
+    validation = validation_tunes(bundle)
     chosen = [(tune, ends) for tune in validation if (ends := first_part_bars(tune)) and tonic_letter(tune)]
     human = sum(part_finals(tune)[0] == tonic_letter(tune) for tune, _ in chosen)
     print(f"{len(chosen)} of the {len(validation)} validation tunes have a first part of {PART_BARS} whole bars; "

@@ -28,18 +28,16 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.cadence import music_start  # noqa: E402
+from bench.cadence import music_start, validation_tunes  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 from abcrnn.model.bundle import default_weights, load_bundle  # noqa: E402
 from abcrnn.model.engine import log_probabilities  # noqa: E402
 from abcrnn.sampling.sample import SampleSettings, sample_from  # noqa: E402
-from abcrnn.text.abc import TUNE_SEPARATOR, model_text  # noqa: E402
-from abcrnn.text.bars import part_endings, part_finals, part_last_bars, tonic_letter, written_bars  # noqa: E402
+from abcrnn.text.abc import TUNE_SEPARATOR  # noqa: E402
+from abcrnn.text.bars import closes_as_first_part, part_endings, part_finals, tonic_letter, written_bars  # noqa: E402
 from abcrnn.text.tokens import BAR_LINE_PATTERN  # noqa: E402
-from abcrnn.training.corpus import load_corpus_tunes  # noqa: E402
-from abcrnn.training.data import split_train_validation  # noqa: E402
 
 SHORTEST_SECOND_PART = 4  # bars
 
@@ -64,22 +62,17 @@ def second_part_cuts(tune: str) -> list[int] | None:
     return cuts if len(cuts) >= SHORTEST_SECOND_PART else None
 
 
-def closes_as_first(tune: str) -> bool | None:
-    """Whether the tune's last part closes with its first part's last bar (None for a tune of one part)."""
-    bars = part_last_bars(tune)
-    return bars[-1] == bars[0] if len(bars) > 1 else None
-
-
 def returning_probabilities(bundle, chosen: list[tuple[str, list[int]]]) -> None:
     """Print the mean probability of the human characters of the second part's last two bars (module doc)."""
     groups: dict[str, list[list[float]]] = {"returning": [[], [], []], "ending otherwise": [[], [], []]}
+    engine = bundle.engine()
     for tune, cuts in chosen:
         start = music_start(tune)
         first_end, last_end = (start + end for _, end, _ in part_endings(tune[start:]))
         first, second = written_bars("K:C\n" + tune[start:first_end]), written_bars("K:C\n" + tune[cuts[0]:last_end])
         group = groups["returning" if len(first) > 1 and first[-2:] == second[-2:] else "ending otherwise"]
         text = tune + TUNE_SEPARATOR
-        probabilities = np.exp(log_probabilities(bundle.engine(), [bundle.vocabulary.encode(text)])[0])
+        probabilities = np.exp(log_probabilities(engine, [bundle.vocabulary.encode(text)])[0])
         at = cuts[-2] + len(text[cuts[-2] :]) - len(text[cuts[-2] :].lstrip(" \n"))  # the bar's first character
         group[0].append(probabilities[at - 1])  # probabilities[i] is that of character i + 1
         group[1].extend(probabilities[at : cuts[-1] - 1])
@@ -96,11 +89,9 @@ def main() -> None:
     parser.add_argument("--left", default="all,4,2,1", help="bars of the second part the model writes")
     args = parser.parse_args()
     bundle = load_bundle(args.weights)
-    corpus, training = bundle.metadata["corpus"], bundle.metadata["training"]
-    tunes = [model_text(tune, bundle.header_order) for tune in load_corpus_tunes(corpus["path"])]
-    _, validation = split_train_validation(tunes, training["val_fraction"], training["seed"])
+    validation = validation_tunes(bundle)
     chosen = [(tune, cuts) for tune in validation if (cuts := second_part_cuts(tune)) and tonic_letter(tune)]
-    human = [tune for tune, _ in chosen if closes_as_first(tune)]
+    human = [tune for tune, _ in chosen if closes_as_first_part(tune)]
     print(f"{len(chosen)} of the {len(validation)} validation tunes have two parts, the second of "
           f"{SHORTEST_SECOND_PART}+ bars; {len(human) / len(chosen):.1%} of their second parts close with the first "
           "part's last bar")
@@ -110,7 +101,7 @@ def main() -> None:
             primer = tune[: cuts[0] if left == "all" else cuts[-int(left)]]
             settings = SampleSettings(n=args.seeds, seed=11, primer=primer, best_of=1, rhythm="any")
             for text in sample_from(bundle, settings).texts:
-                if (returned := closes_as_first(text)) is None:
+                if (returned := closes_as_first_part(text)) is None:
                     continue
                 for group in ("all", "returning") if tune in human else ("all",):
                     counts[group][0] += 1

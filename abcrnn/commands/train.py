@@ -49,8 +49,6 @@ def _train(
     network = ModelConfig(0, int(shape["embedding_dim"]), int(shape["layers"]), int(shape["units"]),
                           float(shape["dropout"]), bool(shape["copy"]), int(shape["copy_sources"]),
                           bool(shape["context"]), bool(shape["gate_context"]))  # fmt: skip
-    if network.gate_context and not (network.copy and network.context):
-        raise AbcrnnError("--gate-context needs the copy gate and the context (--copy, --context)")
     placement = {"precision": precision, "devices": devices, "job_address": job_address, "processes": processes,
                  "process_id": process_id}  # fmt: skip
     train_model(str(corpus), str(out), network, settings, epochs, max_minutes, bool(resume), bool(overwrite),

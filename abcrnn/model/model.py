@@ -30,6 +30,10 @@ class ModelConfig:
     context: bool = False  # feed each character's place in its bar, part and key (see context.py)
     gate_context: bool = False  # the copy gate reads the context too (with copy and context)
 
+    def __post_init__(self):
+        if self.gate_context and not (self.copy and self.context):
+            raise AbcrnnError("--gate-context needs the copy gate and the context (--copy, --context)")
+
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -64,8 +68,6 @@ def build_model(
     inputs = keras.Input(batch_shape=(batch_size, seq_len), dtype="int32", name="characters")
     x = keras.layers.Embedding(config.vocab_size, config.embedding_dim, name="embedding", dtype=policy)(inputs)
     extra_inputs, context = [], None
-    if config.gate_context and not (config.copy and config.context):
-        raise AbcrnnError("the copy gate can read the context only where the network has both (--copy, --context)")
     if config.context:
         from abcrnn.model.context import CONTEXTS
 

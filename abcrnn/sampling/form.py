@@ -16,7 +16,7 @@ the MIDI numbers of its notes in order (grace notes left out, a chord by its top
   close a part; None for a tune of one part). Of the corpus jigs 84% and 90%; the shipped
   model alone writes about half of each, which is why its tunes end on the tonic half the time;
 - ``closes_as_first_part``: the last part's last bar is the first part's last bar, as written
-  (``bars.part_last_bars``; None for a tune of one part): a jig's second part mostly comes home
+  (``bars.closes_as_first_part``; None for a tune of one part): a jig's second part mostly comes home
   with the first part's cadence (of corpora/jigs.abc's tunes 68%; of the shipped model's own, 15%);
 - ``loops``: a passage of one, two or four bars comes three times running (rare in the
   corpus: a tune that does is stuck, not answering itself);
@@ -28,7 +28,7 @@ Durations are ignored: a bar that returns with one note held longer still return
 
 from collections import Counter
 
-from abcrnn.text.bars import part_finals, part_last_bars, tonic_letter
+from abcrnn.text.bars import closes_as_first_part, part_finals, tonic_letter
 
 STEP, LEAP = 2, 7  # semitones
 _PART_ENDS = {"double", "final", "light-light", "light-heavy", "heavy-light", "heavy-heavy"}
@@ -108,9 +108,8 @@ def cadence_measures(tune: str) -> dict:
     finals, tonic = part_finals(tune), tonic_letter(tune)
     if len(finals) < 2 or tonic is None:
         return {"first_part_on_tonic": None, "ends_as_first_part": None, "closes_as_first_part": None}
-    last_bars = part_last_bars(tune)
     return {"first_part_on_tonic": finals[0] == tonic, "ends_as_first_part": finals[-1] == finals[0],
-            "closes_as_first_part": last_bars[-1] == last_bars[0]}
+            "closes_as_first_part": closes_as_first_part(tune)}
 
 
 MEASURES = ("bars_return", "phrases_return", "ends_on_tonic", "parts_end_home", "first_part_on_tonic",

@@ -261,6 +261,17 @@ def part_last_bars(tune: str) -> list[str]:
     return [next(iter(_written(music[start:end])), "") for start, end, _ in part_endings(music)]
 
 
+def closes_as_first_part(tune: str) -> bool | None:
+    """Whether the tune's last part closes with its first part's last bar, as written (``part_last_bars``); None
+    for a tune of one part.
+
+    >>> closes_as_first_part("X:1\\nK:G\\n|:GAB dBG|cBA G3:|\\n|:gfe dBG|!roll!c BA G3:|"), closes_as_first_part("X:1\\nK:G\\nGAB G3|]")
+    (True, None)
+    """
+    bars = part_last_bars(tune)
+    return bars[-1] == bars[0] if len(bars) > 1 else None
+
+
 def part_endings(music: str) -> list[tuple[int, int, str]]:
     """Where each part of ``music`` ends, as ``part_finals`` reads the parts: its last bar's start (after the bar
     line before its last note), the end of the bar line closing it (the first after that note where the music

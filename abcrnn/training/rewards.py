@@ -22,7 +22,7 @@ that closes with the first part's last bar, as most human jigs come home (``endi
 import numpy as np
 
 from abcrnn.text.abc import TUNE_SEPARATOR, clean_tune, model_text
-from abcrnn.text.bars import home_letter, part_last_bars, tonic_letter
+from abcrnn.text.bars import closes_as_first_part, home_letter, tonic_letter
 from abcrnn.text.pitches import dominant_letter
 from abcrnn.training.data import ending_spans
 
@@ -47,7 +47,7 @@ def ending_rewards(tune: str, goal: str = "tonic") -> list[tuple[int, int, str, 
     a cadence on K:'s tonic or its dominant, and the last for ending where the tune itself says it is at home
     (``bars.home_letter``: where the first part ended, unless on the dominant), so that a modal tune written
     with its parent key's signature is not sent to the parent's tonic. With ``return``, the last part is
-    rewarded for closing with the first part's last bar as written (``bars.part_last_bars``; a tune of one part
+    rewarded for closing with the first part's last bar as written (``bars.closes_as_first_part``; a tune of one part
     for its tonic, as a first part is): 68% of
     corpora/jigs.abc's tunes do, and so come home the way their first part did; the shipped model's own, 15%.
 
@@ -71,8 +71,7 @@ def ending_rewards(tune: str, goal: str = "tonic") -> list[tuple[int, int, str, 
     chosen = ([(spans[0], "first")] if len(spans) > 1 else []) + [(spans[-1], "last")]
     rewards = [(start, end, kind, float(letter in goals[kind])) for (start, end, letter), kind in chosen]
     if goal == "return" and len(chosen) > 1:
-        last_bars = part_last_bars(tune)
-        rewards[-1] = (*rewards[-1][:3], float(len(last_bars) > 1 and last_bars[-1] == last_bars[0]))
+        rewards[-1] = (*rewards[-1][:3], float(bool(closes_as_first_part(tune))))
     return rewards
 
 
