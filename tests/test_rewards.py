@@ -83,6 +83,13 @@ def test_bad_reward_options_are_refused_in_one_line(tmp_path, option, value):
     assert_one_line_error(result, option)
 
 
+@pytest.mark.parametrize("option", [["--reward-home"], ["--reward-return"], ["--reward-anchor", "1"]])
+def test_a_reward_option_without_reward_endings_is_refused_in_one_line_not_ignored(tmp_path, option):
+    result = run_cli("train", "--corpus", JIGS, "--out", str(tmp_path / "x"), *option, *TINY_ARGS)
+    assert_one_line_error(result, "--reward-endings")
+    assert option[0] in result.stderr and not (tmp_path / "x").exists()
+
+
 class _Always:
     """An engine that predicts id ``favourite`` with probability ``share`` and id 0 otherwise."""
 

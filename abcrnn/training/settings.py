@@ -97,6 +97,11 @@ class TrainSettings:
                 raise AbcrnnError(f"--{name.replace('_', '-')} takes no value, got {getattr(self, name)!r}")
         if self.reward_home and self.reward_return:
             raise AbcrnnError("--reward-home and --reward-return reward the last part differently: choose one")
+        idle = [name for name in ("reward_home", "reward_return", "reward_anchor") if getattr(self, name)]
+        if idle and not self.reward_endings:
+            option = f"--{idle[0].replace('_', '-')}"
+            raise AbcrnnError(f"{option} shapes the reward of --reward-endings W, which is off: add --reward-endings "
+                              f"(e.g. 8) or leave {option} out")  # fmt: skip
         for name in ("batch_size", "seq_len", "patience", "reward_samples"):
             if not isinstance(getattr(self, name), int):
                 raise AbcrnnError(f"--{name.replace('_', '-')} must be a whole number, got {getattr(self, name)!r}")
