@@ -72,6 +72,24 @@ def test_evaluate_samples_report(tmp_path):
     assert "COPIES" in result.stdout
 
 
+def test_the_reference_corpus_is_found_from_any_folder(tmp_path, monkeypatch):
+    from abcrnn.training.corpus import shipped_corpus
+
+    monkeypatch.chdir(tmp_path)  # no corpora/ here, as in a user's own folder after pip install
+    found = shipped_corpus()
+    assert found.is_file() and found.name == "jigs.abc" and found.parent.name == "corpora"
+    assert split_tunes(found.read_text())[0].startswith("X:")
+
+
+@pytest.mark.slow
+def test_evaluate_samples_compares_with_the_shipped_jigs_from_another_folder(tmp_path):
+    samples = tmp_path / "samples.abc"
+    samples.write_text("\n\n".join(tune.strip() for tune in GOOD[:3]) + "\n")
+    result = run_cli("evaluate", "--samples", str(samples), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "corpora/jigs.abc" in result.stderr and "classifier" in result.stdout
+
+
 def test_valid_only_keeps_drawing_until_enough_valid_tunes():
     rounds = []
 

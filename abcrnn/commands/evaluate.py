@@ -10,21 +10,24 @@ from abcrnn.sampling.quality import COPIED_BARS, FORM_LABELS
 from abcrnn.training.corpus import load_corpus_tunes
 
 
-def evaluate(weights: str | None = None, corpus: str = "corpora/jigs.abc", samples: str | None = None,
+def evaluate(weights: str | None = None, corpus: str | None = None, samples: str | None = None,
              time_limit: float = DEFAULT_TIME_LIMIT) -> None:  # fmt: skip
     """Score an ABC file with a model (bits per character), or report on sampled tunes.
 
     Args:
         weights: model bundle folder (default: the shipped folk model, weights/folk).
         corpus: ABC file to score; tunes are cleaned as for training, each scored from a fresh state.
-            With --samples: the training corpus the samples are compared with.
+            With --samples: the human tunes the samples are compared with. Default: the jigs shipped with
+            abcrnn (corpora/jigs.abc, found from any folder).
         samples: ABC file of sampled tunes: report how many parse, pass validation, end
             with a closing bar line, have two parts, copy 4+ bars of a corpus tune, and how
             close their pitches and intervals are to the corpus.
         time_limit: with --samples, seconds music21 may take to read one tune; a slower one counts as unreadable.
     """
     from abcrnn.model.bundle import default_weights
+    from abcrnn.training.corpus import shipped_corpus
 
+    corpus = corpus if corpus is not None else str(shipped_corpus())
     tunes = load_corpus_tunes(corpus)
     if samples is not None:
         from abcrnn.files import read_tunes

@@ -20,6 +20,8 @@ from abcrnn.text.rhythms import matches_rhythm, rhythm_meter_key, rhythm_name, w
 from abcrnn.text.tokens import CHORD_SYMBOL, DECORATION, GRACE_NOTES, INLINE_FIELD, PLUS_DECORATION
 
 DEFAULT_COLLECTIONS = ("oneills1850", "ryansMammoth")
+# The corpus human tunes are compared with where none is named (``abcrnn evaluate --samples``).
+REFERENCE_CORPUS = "jigs.abc"
 
 # What a source tune must have (cleaning numbers every tune, so its X: may be missing).
 SOURCE_FIELDS = tuple(letter for letter in REQUIRED_FIELDS if letter != "X")
@@ -209,3 +211,15 @@ def header_statistics(tunes: list[str]) -> dict[str, dict]:
 def load_corpus_tunes(path: str) -> list[str]:
     """Read an ABC file as cleaned tunes (as `abcrnn corpus` writes them) for training or scoring."""
     return [clean_tune(tune) for tune in read_tunes(path)]
+
+
+def shipped_corpus(name: str = REFERENCE_CORPUS) -> Path:
+    """A corpus shipped with abcrnn: ``corpora/NAME`` here, in the source tree, or where pip installed it."""
+    import sys
+
+    candidates = [
+        Path("corpora") / name,
+        Path(__file__).resolve().parents[2] / "corpora" / name,
+        Path(sys.prefix) / "share" / "abcrnn" / "corpora" / name,
+    ]
+    return next((path for path in candidates if path.is_file()), candidates[0])
