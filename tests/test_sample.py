@@ -162,6 +162,7 @@ def test_rhythm_is_forced_and_unknown_rhythms_refused(rhythm_bundle, tmp_path):
     assert [header_fields(tune)["R"] for tune in split_tunes(out.read_text())] == ["reel"] * 4
     refused = run_cli("sample", "--weights", str(rhythm_bundle), "--rhythm", "polka", "--out", str(out))
     assert_one_line_error(refused, "never saw that rhythm", "hornpipe, jig, reel, slip jig")
+    assert len(refused.stderr.strip().splitlines()) == 1  # not announced as sampling first
 
 
 def test_a_forced_meter_gets_only_rhythms_the_corpus_has_in_it(rhythm_bundle):

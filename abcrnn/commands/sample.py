@@ -20,8 +20,10 @@ def _sample(settings, weights: str | None, out: str | None, midi: str | None, pa
         check_instrument(instrument)
     bundle = load_bundle(weights or default_weights())
     settings = settings.with_seed()
-    print(f"sampling {n} tune{'s' * (n > 1)} with seed {settings.seed} from {bundle.path}", file=sys.stderr)
-    result = sample_from(bundle, settings, progress_printer(n, "valid tunes:" if valid_only else "sampled tunes:"))
+    announce = lambda: print(f"sampling {n} tune{'s' * (n > 1)} with seed {settings.seed} from {bundle.path}",  # noqa: E731
+                             file=sys.stderr)  # once the model has been found to know the rhythm asked for
+    result = sample_from(bundle, settings, progress_printer(n, "valid tunes:" if valid_only else "sampled tunes:"),
+                         starting=announce)  # fmt: skip
     for note in result.notes:
         print(note, file=sys.stderr)
     texts = result.texts

@@ -150,10 +150,11 @@ def _check_options(n, temperature, top_k, top_p, fresh_top_p, max_chars, seed) -
         raise AbcrnnError(f"--max-chars must be a whole number of at least 20, got {max_chars}")
 
 
-def sample_from(bundle, settings: SampleSettings, progress=None, stop=None) -> Sampled:
+def sample_from(bundle, settings: SampleSettings, progress=None, stop=None, starting=None) -> Sampled:
     """Sample ``settings.n`` tunes from a bundle; ``progress`` is called with the tunes done so far.
 
-    ``stop``, asked before each character, ends the job with its reason (``streams.sample_tunes``).
+    ``stop``, asked before each character, ends the job with its reason (``streams.sample_tunes``);
+    ``starting`` is called once the settings are checked against the model, before any tune is drawn.
     """
     seed = settings.with_seed().seed
     forced = _forced_fields(settings)
@@ -180,6 +181,8 @@ def sample_from(bundle, settings: SampleSettings, progress=None, stop=None) -> S
         fresh = lambda seed: {k: v for k, v in choose_rhythms([seed])[0].items() if k not in in_primer}  # noqa: E731
         draw = best_of(draw, shared, settings.best_of, settings.time_limit, fresh)
     n = settings.n
+    if starting:
+        starting()
     if settings.valid_only:
         tunes = _sample_valid(draw, n, seed, settings.max_attempts or 10 * n + 20, progress, settings.time_limit,
                               notes)  # fmt: skip
