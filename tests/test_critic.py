@@ -224,3 +224,20 @@ def test_the_critics_choices_for_several_tunes_are_validated_together(monkeypatc
     assert [tune.seed for tune in kept] == [7, 8, 9] and all(tune.errors == [] for tune in kept)
     assert all(tune.text.split("\n")[1] == "T:Away" for tune in kept)
     assert batches[-1] == 3  # the three tunes' choices in one call, not one call each
+
+
+def test_home_is_where_the_first_part_ends_only_where_the_notes_bear_it_out():
+    """An A Dorian tune under K:G dwells on A and is at home there; a G major tune whose parts both stray to B
+    is not at home on B, however alike its parts end; human jigs end at home so read more often than on K:'s
+    tonic."""
+    from abcrnn.text.abc import split_tunes
+    from abcrnn.text.bars import ends_at_home, home_letter, part_finals, tonic_letter
+
+    dorian = "X:1\nK:G\n|:EAA ABd|eAA ABd|edB A2G|EAA A3:|\n|:eaa age|dBA ABd|edB A2G|EAA A3:|"
+    straying = "X:2\nK:G\n|:G2G GAG|G2B d2G|GAG GBd|cAF B3:|\n|:g2g gag|g2d B2G|GAG GBd|cAF B3:|"
+    assert (home_letter(dorian), ends_at_home(dorian)) == ("A", True)
+    assert (home_letter(straying), ends_at_home(straying)) == ("G", False)
+    jigs = split_tunes((ROOT / "corpora" / "jigs.abc").read_text())
+    at_home = sum(map(ends_at_home, jigs)) / len(jigs)
+    on_tonic = sum(bool(part_finals(t)) and part_finals(t)[-1] == tonic_letter(t) for t in jigs) / len(jigs)
+    assert at_home > on_tonic + 0.02

@@ -27,6 +27,7 @@ def _train(
     max_minutes: float | None,
     resume: bool,
     overwrite: bool,
+    bar_pointer: bool,
     verbose: int,
 ) -> None:
     from abcrnn.errors import AbcrnnError
@@ -49,10 +50,19 @@ def _train(
     network = ModelConfig(0, int(shape["embedding_dim"]), int(shape["layers"]), int(shape["units"]),
                           float(shape["dropout"]), bool(shape["copy"]), int(shape["copy_sources"]),
                           bool(shape["context"]), bool(shape["gate_context"]))  # fmt: skip
+    if not isinstance(bar_pointer, bool):
+        raise AbcrnnError(f"--bar-pointer takes no value, got {bar_pointer!r}")
+    if bar_pointer and not network.copy:
+        raise AbcrnnError("--bar-pointer follows the copy gate's part source: add --copy")
     placement = {"precision": precision, "devices": devices, "job_address": job_address, "processes": processes,
                  "process_id": process_id}  # fmt: skip
+    report = lambda line: print(line, file=sys.stderr)  # noqa: E731
     train_model(str(corpus), str(out), network, settings, epochs, max_minutes, bool(resume), bool(overwrite),
-                placement, verbose, report=lambda line: print(line, file=sys.stderr))  # fmt: skip
+                placement, verbose, report=report)  # fmt: skip
+    if bar_pointer:
+        from abcrnn.training.bar_pointer import fit_bar_pointer
+
+        fit_bar_pointer(str(out), str(corpus), report)
 
 
 train = command_from(
@@ -93,6 +103,10 @@ train = command_from(
         ("resume", bool, False, "continue the interrupted or finished run in `out` from its last epoch."),
         ("overwrite", bool, False, "replace the bundle already in `out` by a new run (without it, an existing bundle "
                                    "needs --resume)."),
+        ("bar_pointer", bool, False, "after training (or, with --resume, on a finished run), fit the bar pointer "
+                                     "on the training tunes (with --copy): at each bar the part before could give "
+                                     "again, how likely that bar comes back whole, as one decision (see "
+                                     "model/pointer.py)."),
         ("verbose", int, 1, "1 shows a progress bar per epoch, 2 one line per epoch, 0 nothing from Keras."),
     ],
 )  # fmt: skip

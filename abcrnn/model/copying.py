@@ -154,6 +154,14 @@ class CopyTracker:
         shown = slice(0, self.sources)
         return self.proposals[:, shown].copy(), run_buckets(self.available[:, shown], self.source_runs[:, shown])
 
+    def part_proposal(self) -> tuple[np.ndarray, np.ndarray]:
+        """The ``part`` source's proposal for the next character (-1: none), whatever the sources ``feed``
+        returns, and whether a bar of the music starts there (``pointer.BarPointer`` reads both)."""
+        column = len(SOURCES) - 1
+        proposal = np.where(self.available[:, column], self.proposals[:, column], -1)
+        bar_start = ~self.in_header & (self.bar_starts[np.arange(len(proposal)), self.bars - 1] == self.length)
+        return proposal, bar_start
+
     def _read_header(self, ids: np.ndarray, rows: np.ndarray) -> None:
         """Follow header lines; the music starts after the line break that ends a K: line."""
         ends = rows & (ids == self._newline)

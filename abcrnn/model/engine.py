@@ -13,6 +13,7 @@ import numpy as np
 
 from abcrnn.model.context import BANDS, OFFSETS, ContextTracker
 from abcrnn.model.copying import RUN_BUCKETS, CopyTracker
+from abcrnn.model.pointer import BarPointer, PointerState
 
 
 @dataclass
@@ -25,12 +26,14 @@ class State:
     context: ContextTracker | None = field(default=None)
     # What the copy memory proposed for the character after the last one fed: an id per source, -1 for none.
     proposed: np.ndarray | None = field(default=None)  # (streams, sources)
+    pointer: PointerState | None = field(default=None)  # the bar pointer's copies under way
 
     def select(self, rows) -> "State":
         """The state of the given streams only, in that order."""
         return State([(h[rows], c[rows]) for h, c in self.lstm], self.copy.select(rows) if self.copy else None,
                      self.context.select(rows) if self.context else None,
-                     self.proposed[rows] if self.proposed is not None else None)  # fmt: skip
+                     self.proposed[rows] if self.proposed is not None else None,
+                     self.pointer.select(rows) if self.pointer else None)  # fmt: skip
 
     @classmethod
     def joined(cls, states: list["State"]) -> "State":
@@ -40,7 +43,8 @@ class State:
                  np.concatenate([state.lstm[layer][1] for state in states])) for layer in range(len(first.lstm))]
         copy = type(first.copy).joined([state.copy for state in states]) if first.copy else None
         context = type(first.context).joined([state.context for state in states]) if first.context else None
-        return cls(lstm, copy, context)
+        pointer = PointerState.joined([state.pointer for state in states]) if first.pointer else None
+        return cls(lstm, copy, context, pointer=pointer)
 
     def proposes(self, ids: np.ndarray) -> np.ndarray | None:
         """Whether the tune's own past proposed each stream's ``ids`` as its next character (None: no copy memory)."""
@@ -66,6 +70,7 @@ class Engine:
     characters: str = ""  # the vocabulary, which the copy memory and the context read
     # With a context: the first layer's kernel rows for each context id (``context.BANDS`` after one another).
     context_table: np.ndarray | None = None  # (sum(BANDS), 4 * units)
+    pointer: BarPointer | None = None  # the bar pointer, where the weights have one (``model.pointer``)
     # The kernels transposed, (4 * units, units) and C-ordered, for ``_times``.
     _recurrent_t: list = field(init=False, repr=False)
     _kernels_t: list = field(init=False, repr=False)
@@ -101,6 +106,8 @@ class Engine:
             gate_bias=array("gate_bias") if "gate_bias" in weights else None,
             characters=characters,
             context_table=array("lstm_0_kernel")[embedding_dim:] if _has_context(weights) else None,
+            pointer=BarPointer(np.asarray(weights["pointer_weights"]), float(np.asarray(weights["pointer_bias"])),
+                               characters) if "pointer_weights" in weights else None,
         )
 
     @property
@@ -117,13 +124,27 @@ class Engine:
         copy = CopyTracker(self.characters, streams, break_loops=break_loops,
                            sources=len(self.gate_bias)) if self.gate_kernel is not None else None  # fmt: skip
         context = ContextTracker(self.characters, streams) if self.context_table is not None else None
-        return State([(np.zeros(shape, np.float32), np.zeros(shape, np.float32)) for shape in shapes], copy, context)
+        pointer = PointerState.fresh(streams) if self.pointer is not None and copy is not None else None
+        return State([(np.zeros(shape, np.float32), np.zeros(shape, np.float32)) for shape in shapes], copy, context,
+                     pointer=pointer)  # fmt: skip
 
     def step(self, ids: np.ndarray, state: State) -> tuple[np.ndarray, State]:
         """Feed one character id per stream; return next-character log-probabilities and the new state.
 
-        The copy memory in ``state`` moves on in place: use the returned state from then on.
+        The copy memory in ``state`` moves on in place: use the returned state from then on. With a bar
+        pointer, the probabilities are its mixture of the network's and the part before's bar.
         """
+        pointing = self.pointer is not None and state.copy is not None  # it follows the copy memory's part source
+        pointer = self.pointer.followed(state.pointer, ids) if pointing else None
+        log_probs, state, top, bands = self.network_step(ids, state)
+        if pointer is not None:
+            proposal, bar_start = state.copy.part_proposal()
+            log_probs, pointer = self.pointer.mixed(log_probs, pointer, top, bands, proposal, bar_start)
+            state.pointer = pointer
+        return log_probs, state
+
+    def network_step(self, ids: np.ndarray, state: State) -> tuple[np.ndarray, State, np.ndarray, np.ndarray | None]:
+        """``step`` without the bar pointer: also the top layer's output and the copy sources' run bands."""
         first_input = self.first_layer_table[ids]
         context_rows = None
         if state.context is not None:  # a one-hot's product is its row: one per context
@@ -131,14 +152,14 @@ class Engine:
             first_input = first_input + self.context_table[context_rows].sum(axis=1)
         top, lstm_state = self._lstm_step(first_input, state.lstm)
         logits = _rows_times(top, self.dense_kernel) + self.dense_bias
-        proposed = None
+        proposed = bands = None
         if state.copy is not None:
             proposals, bands = state.copy.feed(ids)
             logits = logits + self._copy_boosts(top, proposals, bands, context_rows)
             proposed = np.where(bands > 0, proposals, -1)
         log_probs = logits - logits.max(axis=1, keepdims=True)
         log_probs -= np.log(np.exp(log_probs).sum(axis=1, keepdims=True))
-        return log_probs, State(lstm_state, state.copy, state.context, proposed)
+        return log_probs, State(lstm_state, state.copy, state.context, proposed), top, bands
 
     def _copy_boosts(self, top, proposals, bands, context_rows=None) -> np.ndarray:
         """What the copy gate adds to each character's logit, as ``model.CopyGate`` computes it (``context_rows``:

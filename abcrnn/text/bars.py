@@ -302,24 +302,47 @@ def part_endings(music: str) -> list[tuple[int, int, str]]:
 def home_letter(tune: str) -> str | None:
     """Where the tune itself says home is: the letter its first part ends on, or its key's tonic letter.
 
-    Home is the key's tonic where the tune has one part, or where its first part ends on the
-    dominant (a half cadence, not a home). Measured on corpora/folk.abc, human tunes end on this
-    letter more often than on K:'s tonic: jigs 87% against 81%, reels 74% against 66%, slip jigs
-    71% against 42%, hornpipes 91% against 89% (modal tunes written with the parent key's
-    signature end where their parts do).
+    Home is the key's tonic where the tune has one part, where its first part ends on the dominant
+    (a half cadence, not a home), or where its notes do not bear the first part's last letter out
+    as a home: a modal tune written with the parent key's signature (an A Dorian tune under K:G)
+    dwells on its own tonic, while a tune whose first part merely strays away from home does not
+    (``MODAL_SUPPORT``). Of corpora/jigs.abc's tunes, 84.9% end on this letter, 82.0% on K:'s tonic
+    (86.9% where any first part's last letter but the dominant counted as home, a reading that a
+    tune whose parts end alike, away from home, satisfies whatever its notes).
 
     >>> home_letter("X:1\\nK:G\\n|:EAA ABd|1 edB A2G:|2 edB A3||\\n|:eaa age|dBA A3:|"), home_letter("X:1\\nK:D\\nDFA d3|]")
     ('A', 'D')
     >>> home_letter("X:1\\nK:G\\n|:GAB dBG|ABc d3:|\\n|:gfe dBG|AGF G3:|")  # a half cadence on D
     'G'
     """
-    return _home(part_finals(tune), tonic_letter(tune))
+    return _home(part_finals(tune), tonic_letter(tune), tune)
 
 
-def _home(finals: list[str], tonic: str | None) -> str | None:
+# The first part's last letter is home only where the tune's notes have it at least this many times as
+# often as K:'s tonic (of corpora/jigs.abc's tunes, 84.0% end at home so read with 1.2, 84.7% with 1.0).
+MODAL_SUPPORT = 0.8
+
+
+def _home(finals: list[str], tonic: str | None, tune: str) -> str | None:
     if len(finals) < 2 or finals[0] == dominant_letter(tonic):
         return tonic
-    return finals[0]
+    if finals[0] == tonic or tonic is None:
+        return finals[0]
+    counts = note_letter_counts(tune)
+    return finals[0] if counts.get(finals[0], 0) >= MODAL_SUPPORT * counts.get(tonic, 0) else tonic
+
+
+def note_letter_counts(tune: str) -> dict[str, int]:
+    """How many notes of the tune's music are written with each letter (upper case; no rests or grace notes).
+
+    >>> note_letter_counts("X:1\\nK:G\\n|:EAA {g}ABd|z edB A3:|")
+    {'E': 2, 'A': 4, 'B': 2, 'D': 2}
+    """
+    counts: dict[str, int] = {}
+    for token in scan("\n".join(music_lines(tune))):
+        if isinstance(token, Note) and not token.is_rest and not token.grace:
+            counts[token.letter.upper()] = counts.get(token.letter.upper(), 0) + 1
+    return counts
 
 
 def tonic_letter(tune: str) -> str | None:
@@ -334,5 +357,5 @@ def ends_at_home(tune: str) -> bool:
     (True, False)
     """
     finals = part_finals(tune)  # the last is the last note's letter
-    home = _home(finals, tonic_letter(tune))
+    home = _home(finals, tonic_letter(tune), tune)
     return bool(finals and home and finals[-1] == home)
