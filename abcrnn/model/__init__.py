@@ -1,1 +1,1 @@
-"""The model: its vocabulary, the Keras network and backends, the saved bundle and the numpy engine."""
+"""The model: its vocabulary, the Keras network and backends, the saved bundle, the numpy engine and its bar pointer."""

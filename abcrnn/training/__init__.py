@@ -1,1 +1,1 @@
-"""Training: building corpora, windows of parallel streams, moving tunes to other keys, the training loop."""
+"""Training: building corpora, windows of parallel streams, moving tunes to other keys, the training loop, fitting the bar pointer."""
