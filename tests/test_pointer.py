@@ -121,6 +121,12 @@ def test_train_bar_pointer_writes_the_pointer_the_bundle_records(tmp_path, copy_
     assert mean_log_loss(mixed, held_out) / math.log(2) == pytest.approx(record["validation_bits_per_char"], abs=1e-4)
     other = tmp_path / "other.abc"
     other.write_text("\n\n".join(split_tunes((DATA / "jigs120.abc").read_text())[1:]))
+    # Trained on, the bundle keeps the pointer only with the network it was fitted on.
+    result = run_cli("train", "--corpus", corpus, "--out", str(out), "--resume", "--epochs", "2", *TINY_ARGS)
+    assert result.returncode == 0, result.stderr
+    on = load_bundle(out)
+    fitted = on.best_epoch == 1  # a better second epoch replaces the network, and the pointer goes with it
+    assert (on.engine().pointer is not None) == fitted == ("bar_pointer" in on.metadata)
     from abcrnn.errors import AbcrnnError
     from abcrnn.training.bar_pointer import fit_bar_pointer
 
