@@ -139,3 +139,13 @@ def test_bar_pointer_without_a_copy_gate_is_refused_in_one_line(tmp_path):
                      *TINY_ARGS)  # fmt: skip
     assert_one_line_error(result, "--bar-pointer", "--copy")
     assert not (tmp_path / "x").exists()
+
+
+def test_a_bundle_whose_pointer_does_not_fit_its_network_is_refused_in_one_line(tmp_path):
+    damaged = tmp_path / "damaged"
+    shutil.copytree(load_bundle(default_weights()).path, damaged)
+    arrays = dict(np.load(damaged / "weights.npz"))
+    arrays["pointer_weights"] = arrays["pointer_weights"][:10]
+    np.savez(damaged / "weights.npz", **arrays)
+    result = run_cli("sample", "--weights", str(damaged), "--n", "1")
+    assert_one_line_error(result, "corrupt", "bar pointer")

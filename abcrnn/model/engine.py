@@ -95,6 +95,9 @@ class Engine:
         # projection can be looked up instead of multiplied at every step.
         embedding_dim = array("embedding").shape[1]
         table = array("embedding") @ array("lstm_0_kernel")[:embedding_dim] + array("lstm_0_bias")
+        if "pointer_weights" in weights and ("gate_kernel" not in weights or np.shape(weights["pointer_weights"]) != (
+                array("dense_kernel").shape[0] + len(array("gate_bias")) * RUN_BUCKETS,)):  # fmt: skip
+            raise ValueError("the bar pointer's weights do not fit the network and its copy gate")
         return cls(
             first_layer_table=table.astype(np.float32),
             recurrent_kernels=[array(f"lstm_{i}_recurrent_kernel") for i in range(layers)],
