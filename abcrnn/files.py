@@ -71,6 +71,16 @@ def as_list(value) -> list[str]:
     return [part for part in str(value).split(",") if part]
 
 
+def shipped_file(relative: str) -> Path:
+    """A file that ships with abcrnn (``weights/...``, ``corpora/...``): here, in the source tree, or where pip
+    installed it (``share/abcrnn``); the first that exists, else the path here."""
+    import sys
+
+    candidates = [Path(relative), Path(__file__).resolve().parents[1] / relative,
+                  Path(sys.prefix) / "share" / "abcrnn" / relative]  # fmt: skip
+    return next((path for path in candidates if path.is_file()), candidates[0])
+
+
 def user_mode(executable: bool = False) -> int:
     """The mode a new file (or, ``executable``, a folder) gets under the user's umask, as ``open`` gives it."""
     umask = os.umask(0)

@@ -24,13 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from abcrnn.model.bundle import default_weights, load_bundle  # noqa: E402
 from abcrnn.sampling.sample import SampleSettings, sample_from  # noqa: E402
-from abcrnn.text.abc import model_text  # noqa: E402
 from abcrnn.text.bars import part_finals, tonic_letter  # noqa: E402
 from abcrnn.text.durations import bar_units  # noqa: E402
 from abcrnn.text.following import bar_units_of  # noqa: E402
 from abcrnn.text.tokens import BAR_LINE_PATTERN, PART_END  # noqa: E402
 from abcrnn.training.corpus import load_corpus_tunes  # noqa: E402
-from abcrnn.training.data import split_train_validation  # noqa: E402
+from abcrnn.training.data import bundle_split  # noqa: E402
 
 PART_BARS = 8
 
@@ -73,9 +72,7 @@ def first_part_bars(tune: str) -> list[int] | None:
 
 def validation_tunes(bundle) -> list[str]:
     """The tunes of the bundle's validation split (those it was not trained on), in the model's header order."""
-    corpus, training = bundle.metadata["corpus"], bundle.metadata["training"]
-    tunes = [model_text(tune, bundle.header_order) for tune in load_corpus_tunes(corpus["path"])]
-    return split_train_validation(tunes, training["val_fraction"], training["seed"])[1]
+    return bundle_split(bundle, load_corpus_tunes(bundle.metadata["corpus"]["path"]))[1]
 
 
 def main() -> None:

@@ -19,8 +19,7 @@ TWO_PARTS = [tune for tune in split_tunes((DATA / "jigs120.abc").read_text()) if
 
 def _engines(bundle, weights=None, bias=None):
     """The bundle's network alone, and with a pointer (its own, or one with the given weights and bias)."""
-    with np.load(bundle.path / "weights.npz") as stored:
-        arrays = {name: stored[name] for name in stored.files if not name.startswith("pointer_")}
+    arrays = bundle.weights(pointer=False)
     network = Engine.from_weights(arrays, bundle.vocabulary.characters)
     if weights is None:
         return network, bundle.engine()
@@ -71,9 +70,7 @@ def test_a_pointer_sure_of_itself_plays_the_part_before_again_bar_for_bar(tmp_pa
     weights = np.zeros(len(bundle.engine().pointer.weights))
     certain = tmp_path / "certain"
     shutil.copytree(bundle.path, certain)
-    arrays = {name: value for name, value in np.load(bundle.path / "weights.npz").items()
-              if not name.startswith("pointer_")}  # fmt: skip
-    np.savez(certain / "weights.npz", **arrays, **BarPointer(weights, 40.0, bundle.vocabulary.characters).arrays())
+    np.savez(certain / "weights.npz", **bundle.weights(pointer=False), **BarPointer(weights, 40.0, bundle.vocabulary.characters).arrays())
     out = tmp_path / "tunes.abc"
     result = run_cli("sample", "--weights", str(certain), "--n", "4", "--seed", "3", "--best-of", "1",
                      "--max-chars", "600", "--out", str(out))  # fmt: skip
@@ -108,13 +105,10 @@ def test_train_bar_pointer_writes_the_pointer_the_bundle_records(tmp_path, copy_
     record = json.loads((out / "bundle.json").read_text())["bar_pointer"]
     assert bundle.engine().pointer is not None and record["training_bars"] > 100
     network, mixed = _engines(bundle)
-    from abcrnn.text.abc import model_text
     from abcrnn.training.corpus import load_corpus_tunes
-    from abcrnn.training.data import split_train_validation
+    from abcrnn.training.data import bundle_split
 
-    settings = bundle.metadata["training"]
-    _, validation = split_train_validation([model_text(t, bundle.header_order) for t in load_corpus_tunes(corpus)],
-                                           settings["val_fraction"], settings["seed"])  # fmt: skip
+    _, validation = bundle_split(bundle, load_corpus_tunes(corpus))
     held_out = [bundle.vocabulary.encode(text + "\n\n") for text in validation]
     assert mean_log_loss(network, held_out) / math.log(2) == pytest.approx(record["validation_bits_per_char_without"],
                                                                            abs=1e-4)  # fmt: skip

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from abcrnn.errors import AbcrnnError
-from abcrnn.files import atomic_directory
+from abcrnn.files import atomic_directory, shipped_file
 from abcrnn.model.model import ModelConfig
 from abcrnn.model.vocabulary import Vocabulary
 from abcrnn.text.abc import WRITTEN_HEADER_ORDER
@@ -65,13 +65,22 @@ class Bundle:
     def best_epoch(self) -> int:
         return self.metadata.get("best_epoch", 0)
 
-    def engine(self):
-        """The numpy engine for the best epoch's weights."""
+    def engine(self, pointer: bool = True):
+        """The numpy engine for the best epoch's weights (``pointer``: with the bar pointer, where it has one)."""
         from abcrnn.model.engine import Engine
 
         try:
+            return Engine.from_weights(self.weights(pointer), self.vocabulary.characters)
+        except (ValueError, KeyError) as error:
+            raise AbcrnnError(f"{self.path / WEIGHTS}: corrupt or unreadable weights ({error})") from None
+
+    def weights(self, pointer: bool = True) -> dict[str, np.ndarray]:
+        """The best epoch's named arrays (``pointer``: with the bar pointer's, where it has one)."""
+        from abcrnn.model.pointer import ARRAYS
+
+        try:
             with np.load(self.path / WEIGHTS) as arrays:
-                return Engine.from_weights({name: arrays[name] for name in arrays.files}, self.vocabulary.characters)
+                return {name: arrays[name] for name in arrays.files if pointer or name not in ARRAYS}
         except (OSError, ValueError, KeyError) as error:
             raise AbcrnnError(f"{self.path / WEIGHTS}: corrupt or unreadable weights ({error})") from None
 
@@ -157,6 +166,17 @@ def save_bundle(path: str | os.PathLike, model, metadata: dict, improved: bool) 
         plot_history(metadata["history"], folder / "bits_per_char.png")
 
 
+def rewrite_weights(path: str | os.PathLike, weights: dict[str, np.ndarray], metadata: dict) -> None:
+    """Replace a bundle's numpy weights and description, whole or not at all; its Keras models and plots stay."""
+    path = Path(path)
+    with atomic_directory(path) as folder:
+        for item in path.iterdir():
+            if item.name not in (WEIGHTS, METADATA) and item.is_file():
+                _link_or_copy(item, folder / item.name)
+        np.savez(folder / WEIGHTS, **weights)
+        (folder / METADATA).write_text(json.dumps(metadata, indent=1))
+
+
 def _link_or_copy(source: Path, target: Path) -> None:
     try:
         os.link(source, target)
@@ -197,11 +217,4 @@ def plot_history(history: list[dict], path: Path) -> None:
 
 def default_weights() -> Path:
     """The shipped folk model: ``weights/folk`` here, in the source tree, or where pip installed it."""
-    import sys
-
-    candidates = [
-        Path("weights/folk"),
-        Path(__file__).resolve().parents[2] / "weights" / "folk",
-        Path(sys.prefix) / "share" / "abcrnn" / "weights" / "folk",
-    ]
-    return next((path for path in candidates if (path / METADATA).is_file()), candidates[0])
+    return shipped_file(f"weights/folk/{METADATA}").parent

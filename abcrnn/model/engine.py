@@ -95,9 +95,9 @@ class Engine:
         # projection can be looked up instead of multiplied at every step.
         embedding_dim = array("embedding").shape[1]
         table = array("embedding") @ array("lstm_0_kernel")[:embedding_dim] + array("lstm_0_bias")
-        if "pointer_weights" in weights and ("gate_kernel" not in weights or np.shape(weights["pointer_weights"]) != (
-                array("dense_kernel").shape[0] + len(array("gate_bias")) * RUN_BUCKETS,)):  # fmt: skip
-            raise ValueError("the bar pointer's weights do not fit the network and its copy gate")
+        # The pointer reads the top layer's output and each copy source's run band (``pointer.features``).
+        features = array("dense_kernel").shape[0] + len(array("gate_bias")) * RUN_BUCKETS \
+            if "gate_kernel" in weights else None  # fmt: skip
         return cls(
             first_layer_table=table.astype(np.float32),
             recurrent_kernels=[array(f"lstm_{i}_recurrent_kernel") for i in range(layers)],
@@ -109,8 +109,7 @@ class Engine:
             gate_bias=array("gate_bias") if "gate_bias" in weights else None,
             characters=characters,
             context_table=array("lstm_0_kernel")[embedding_dim:] if _has_context(weights) else None,
-            pointer=BarPointer(np.asarray(weights["pointer_weights"]), float(np.asarray(weights["pointer_bias"])),
-                               characters) if "pointer_weights" in weights else None,
+            pointer=BarPointer.from_arrays(weights, characters, features),
         )
 
     @property

@@ -31,6 +31,7 @@ from abcrnn.text.tokens import BAR_CHARACTER
 # Characters the pointer leaves to the network: a bar's closing line is the tune's to choose.
 LEFT_TO_NETWORK = BAR_CHARACTER + ":]"
 NONE = -np.inf  # the log-odds of a copy where no bar is being copied
+ARRAYS = ("pointer_weights", "pointer_bias")  # its arrays' names in a bundle's weights.npz
 
 
 @dataclass
@@ -66,6 +67,17 @@ class BarPointer:
     def __post_init__(self):
         self.weights = np.asarray(self.weights, dtype=np.float64)
         self._left = np.array([c in LEFT_TO_NETWORK for c in self.characters] + [True])  # -1: no proposal
+
+    @classmethod
+    def from_arrays(cls, arrays, characters: str, features: int | None) -> "BarPointer | None":
+        """The pointer a bundle's arrays hold (None: none), for a network whose ``q`` reads ``features`` values
+        (None: the network has no copy gate to follow); a ValueError where its weights do not fit."""
+        if ARRAYS[0] not in arrays:
+            return None
+        weights = np.asarray(arrays[ARRAYS[0]])
+        if features is None or weights.shape != (features,):
+            raise ValueError("the bar pointer's weights do not fit the network and its copy gate")
+        return cls(weights, float(np.asarray(arrays[ARRAYS[1]])), characters)
 
     def followed(self, state: PointerState, ids: np.ndarray) -> PointerState:
         """The copies after each stream's character ``ids``: on where it was the copy's, over where it was not."""
@@ -105,7 +117,7 @@ class BarPointer:
         return (features(top, bands) * self.weights).sum(axis=1) + self.bias
 
     def arrays(self) -> dict:
-        return {"pointer_weights": self.weights, "pointer_bias": np.array(self.bias)}
+        return dict(zip(ARRAYS, (self.weights, np.array(self.bias))))
 
 
 def features(top: np.ndarray, bands: np.ndarray) -> np.ndarray:
@@ -167,8 +179,9 @@ def decision_points(engine, sequences: list[np.ndarray], streams: int = 64):
             proposal, bar_start = state.copy.part_proposal()
             read["log_prob"][:, column] = log_probs[rows, padded[:, column + 1]]
             read["proposal"][:, column], read["start"][:, column] = proposal, bar_start & ~left[proposal]
-            for row in np.flatnonzero(read["start"][:, column]):
-                starts[row, column] = features(top[row : row + 1], bands[row : row + 1])[0]
+            rows_starting = np.flatnonzero(read["start"][:, column])
+            for row, values in zip(rows_starting, features(top[rows_starting], bands[rows_starting])):
+                starts[row, column] = values
         for row, sequence in enumerate(group):
             for column in np.flatnonzero(read["start"][row, : len(sequence) - 1]):
                 copied, log_prob = _copied(sequence, column, read["proposal"][row], read["log_prob"][row], left)

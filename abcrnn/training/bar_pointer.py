@@ -6,22 +6,15 @@ could give again, the pointer learns how likely that bar is to come back whole. 
 validation split's bits per character. ``abcrnn train --bar-pointer`` runs this after training.
 """
 
-import json
 import math
-import shutil
-
-import numpy as np
 
 from abcrnn.errors import AbcrnnError
-from abcrnn.files import atomic_directory
-from abcrnn.model.bundle import METADATA, WEIGHTS, load_bundle
+from abcrnn.model.bundle import load_bundle, rewrite_weights
 from abcrnn.model.engine import Engine, mean_log_loss
 from abcrnn.model.pointer import BarPointer, bar_log_likelihood, decision_points, fit
-from abcrnn.text.abc import TUNE_SEPARATOR, model_text
+from abcrnn.text.abc import TUNE_SEPARATOR
 from abcrnn.training.corpus import load_corpus_tunes
-from abcrnn.training.data import split_train_validation
-
-POINTER_ARRAYS = ("pointer_weights", "pointer_bias")
+from abcrnn.training.data import bundle_split
 
 
 def fit_bar_pointer(bundle_path: str, corpus: str, report=lambda line: None) -> dict:
@@ -37,11 +30,8 @@ def fit_bar_pointer(bundle_path: str, corpus: str, report=lambda line: None) -> 
     if corpus_fingerprint(tunes) != bundle.metadata["corpus"]["fingerprint"]:
         raise AbcrnnError(f"--bar-pointer: {corpus} is not the corpus {bundle.path} was trained on, whose training "
                           "tunes the pointer is fitted on (its validation tunes are kept apart)")  # fmt: skip
-    settings = bundle.metadata["training"]
-    train, validation = split_train_validation([model_text(tune, bundle.header_order) for tune in tunes],
-                                               settings["val_fraction"], settings["seed"])  # fmt: skip
-    with np.load(bundle.path / WEIGHTS) as stored:
-        arrays = {name: stored[name] for name in stored.files if name not in POINTER_ARRAYS}
+    train, validation = bundle_split(bundle, tunes)
+    arrays = bundle.weights(pointer=False)
     network = Engine.from_weights(arrays, bundle.vocabulary.characters)
     encode = lambda texts: [bundle.vocabulary.encode(text + TUNE_SEPARATOR) for text in texts]
     report(f"bar pointer: reading the {len(train)} training tunes of {corpus} with the network")
@@ -61,13 +51,7 @@ def fit_bar_pointer(bundle_path: str, corpus: str, report=lambda line: None) -> 
         "validation_bits_per_char_without": round(without, 5),
         "validation_bits_per_char": round(with_pointer, 5),
     }
-    metadata = bundle.metadata | {"bar_pointer": record}
-    with atomic_directory(bundle.path) as folder:
-        for item in bundle.path.iterdir():
-            if item.name not in (WEIGHTS, METADATA) and item.is_file():
-                shutil.copy2(item, folder / item.name)
-        np.savez(folder / WEIGHTS, **arrays, **pointer.arrays())
-        (folder / METADATA).write_text(json.dumps(metadata, indent=1))
+    rewrite_weights(bundle.path, arrays | pointer.arrays(), bundle.metadata | {"bar_pointer": record})
     report(f"bar pointer: validation {without:.4f} bits per character without it, {with_pointer:.4f} with it "
            f"({record['training_bars']} bars of the training tunes, {100 * record['bars_coming_back_whole']:.1f}% "
            f"coming back whole); written into {bundle.path}")  # fmt: skip

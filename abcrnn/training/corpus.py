@@ -14,7 +14,7 @@ from typing import Callable
 from abcrnn.text.abc import REQUIRED_FIELDS, clean_tune, header_fields, split_header_body, split_tunes
 from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit, map_bounded
 from abcrnn.errors import AbcrnnError
-from abcrnn.files import as_list, find_abc_files, read_text_file, read_tunes
+from abcrnn.files import as_list, find_abc_files, read_text_file, read_tunes, shipped_file
 from abcrnn.text.parsing import parse_failure
 from abcrnn.text.rhythms import matches_rhythm, rhythm_meter_key, rhythm_name, with_rhythm_name
 from abcrnn.text.tokens import CHORD_SYMBOL, DECORATION, GRACE_NOTES, INLINE_FIELD, PLUS_DECORATION
@@ -214,12 +214,5 @@ def load_corpus_tunes(path: str) -> list[str]:
 
 
 def shipped_corpus(name: str = REFERENCE_CORPUS) -> Path:
-    """A corpus shipped with abcrnn: ``corpora/NAME`` here, in the source tree, or where pip installed it."""
-    import sys
-
-    candidates = [
-        Path("corpora") / name,
-        Path(__file__).resolve().parents[2] / "corpora" / name,
-        Path(sys.prefix) / "share" / "abcrnn" / "corpora" / name,
-    ]
-    return next((path for path in candidates if path.is_file()), candidates[0])
+    """A corpus shipped with abcrnn, ``corpora/NAME``, found from any folder (``files.shipped_file``)."""
+    return shipped_file(f"corpora/{name}")

@@ -8,7 +8,7 @@ A stateful LSTM needs batch row ``i`` of window ``k + 1`` to continue batch row
 import numpy as np
 
 from abcrnn.errors import AbcrnnError
-from abcrnn.text.abc import TUNE_SEPARATOR
+from abcrnn.text.abc import TUNE_SEPARATOR, model_text
 from abcrnn.text.bars import part_endings
 
 ENDING_TAIL = 2  # characters after a closing bar line that belong to a part's ending: where the tune goes on or stops
@@ -30,6 +30,14 @@ def split_train_validation(tunes: list[str], fraction: float, seed: int) -> tupl
     validation = sorted(order[:held_out])
     training = sorted(order[held_out:])
     return [tunes[i] for i in training], [tunes[i] for i in validation]
+
+
+def bundle_split(bundle, tunes: list[str]) -> tuple[list[str], list[str]]:
+    """A bundle's training and validation tunes of its corpus's ``tunes``, as it was trained: in its model text,
+    split with its own seed and share (``split_train_validation``)."""
+    training = bundle.metadata["training"]
+    return split_train_validation([model_text(tune, bundle.header_order) for tune in tunes],
+                                  training["val_fraction"], training["seed"])  # fmt: skip
 
 
 def stream_chunks(tunes: list[str], seed: int) -> list[str]:
