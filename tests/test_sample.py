@@ -134,6 +134,8 @@ def test_missing_and_corrupt_bundles_give_one_line_error(tiny_bundle, tmp_path):
         (corrupt / path.name).write_bytes(path.read_bytes())
     (corrupt / "weights.npz").write_bytes(b"garbage")
     assert_one_line_error(run_cli("sample", "--weights", str(corrupt)), "corrupt or unreadable weights")
+    (corrupt / "weights.npz").write_bytes(b"")
+    assert_one_line_error(run_cli("sample", "--weights", str(corrupt)), "corrupt or unreadable weights")
 
 
 @pytest.fixture(scope="module")

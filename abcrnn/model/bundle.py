@@ -81,7 +81,7 @@ class Bundle:
         try:
             with np.load(self.path / WEIGHTS) as arrays:
                 return {name: arrays[name] for name in arrays.files if pointer or name not in ARRAYS}
-        except (OSError, ValueError, KeyError) as error:
+        except (OSError, ValueError, KeyError, EOFError) as error:  # EOFError: an empty file
             raise AbcrnnError(f"{self.path / WEIGHTS}: corrupt or unreadable weights ({error})") from None
 
     def keras_model(self, last: bool = False):
