@@ -4,11 +4,18 @@ import sys
 
 
 def progress_printer(total: int, doing: str):
-    """A callback taking how many of ``total`` items are done; None for a single item."""
+    """A callback taking how many of ``total`` items are done; None for a single item.
+
+    A count already reported is not printed again (a caller may report where it stands more than once).
+    """
     if total <= 1:
         return None
+    reported = set()
 
     def report(done: int) -> None:
+        if done in reported:
+            return
+        reported.add(done)
         if sys.stderr.isatty():
             print(f"\r{doing} {done}/{total}", end="\n" if done == total else "", file=sys.stderr, flush=True)
         elif done == total or done % max(1, total // 10) == 0:

@@ -43,8 +43,9 @@ def evaluate(weights: str | None = None, corpus: str | None = None, samples: str
         return
     weights = weights or default_weights()
     bundle = load_bundle(weights)
+    engine = bundle.engine()  # corrupt weights are refused before the work is announced
     print(f"scoring {len(tunes)} tunes from {corpus} with {weights}", file=sys.stderr)
-    result = score_tunes(bundle, tunes)
+    result = score_tunes(bundle, tunes, engine)
     print(f"tunes: {result['tunes']}")
     print(f"characters: {result['characters']}")
     print(f"bits per char: {result['bits_per_char']:.3f}")

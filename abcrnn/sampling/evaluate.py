@@ -42,8 +42,9 @@ def character_kinds(text: str) -> list[str]:
     return kinds[: len(text)]
 
 
-def score_tunes(bundle, tunes: list[str]) -> dict:
-    """Score tunes with a bundle's model; return bits per char and tune, and unseen characters."""
+def score_tunes(bundle, tunes: list[str], engine=None) -> dict:
+    """Score tunes with a bundle's model (``engine``: its engine, where the caller has it already); return bits
+    per char and tune, and unseen characters."""
     from abcrnn.model.engine import log_probabilities
 
     vocabulary = bundle.vocabulary
@@ -57,7 +58,7 @@ def score_tunes(bundle, tunes: list[str]) -> dict:
         sequences.append(np.array([known.get(character, stand_in) for character in text]))
         unseen_masks.append(np.array([character not in known for character in text[1:]]))
         kinds += character_kinds(text)[1:]
-    scores = log_probabilities(bundle.engine(), sequences)
+    scores = log_probabilities(engine or bundle.engine(), sequences)
     nats = -np.concatenate([np.where(mask, -unseen_cost, score) for score, mask in zip(scores, unseen_masks)])
     nats_per_tune = [-np.where(mask, -unseen_cost, score).sum() for score, mask in zip(scores, unseen_masks)]
     characters = sum(len(score) for score in scores)
