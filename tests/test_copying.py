@@ -281,12 +281,14 @@ def test_new_material_is_drawn_at_its_own_temperature(monkeypatch):
     assert by_kind == {"header": {1.5}, "repeating": {0.5}, "new": {2.0}}
 
 
-def test_the_fresh_temperature_defaults_to_the_temperature_and_changes_only_what_it_names():
+def test_new_material_is_drawn_at_1_by_default_and_none_follows_the_temperature():
     from abcrnn.model.bundle import load_bundle
     from abcrnn.sampling.sample import SampleSettings, sample_from
 
     bundle = load_bundle(ROOT / "weights" / "folk")
     texts = {fresh: sample_from(bundle, SampleSettings(n=3, seed=5, best_of=1, fresh_temperature=fresh)).texts
-             for fresh in (None, 0.9, 1.6)}  # fmt: skip
-    assert texts[None] == texts[0.9]  # unset, new material is drawn at --temperature (0.9)
-    assert texts[1.6] != texts[None]
+             for fresh in (None, 0.9, 1.0)}  # fmt: skip
+    default = sample_from(bundle, SampleSettings(n=3, seed=5, best_of=1)).texts
+    assert default == texts[1.0]  # unset, new material is drawn as the model has it
+    assert texts[None] == texts[0.9]  # None: at --temperature (0.9)
+    assert texts[1.0] != texts[None]

@@ -55,3 +55,22 @@ def test_evaluate_samples_prints_the_mixes_and_the_classifier():
     assert result.returncode == 0, result.stderr
     assert "degrees of the key" in result.stdout and "cross-validated AUC" in result.stdout
     assert "the tonic's share of the notes (samples|corpus, %): ending on the tonic" in result.stdout
+
+
+def test_samples_of_one_rhythm_are_also_set_beside_the_corpus_tunes_of_that_rhythm(capsys):
+    from abcrnn.commands.evaluate import _of_their_rhythm, print_style
+    from abcrnn.text.abc import split_tunes
+
+    tunes = split_tunes((DATA / "jigs120.abc").read_text())
+    marked = lambda tune, rhythm: tune.replace("\nM:", f"\nR:{rhythm}\nM:", 1)  # noqa: E731
+    samples = [marked(tune, "jig") for tune in tunes[:30]]
+    corpus = [marked(tune, "Double Jig") for tune in tunes[30:70]] + tunes[70:]  # 40 jigs, 50 tunes without R:
+    rhythm, alike = _of_their_rhythm(samples, corpus)
+    assert rhythm == "jig" and alike == [True] * 40 + [False] * 50
+    print_style(samples, corpus)
+    assert "beside the 40 corpus tunes whose R: says jig" in capsys.readouterr().out
+    # Nothing to add where every corpus tune is of the samples' rhythm, or the samples are of several.
+    assert _of_their_rhythm(samples, corpus[:40]) == (None, [])
+    assert _of_their_rhythm(samples + [marked(tunes[0], "reel")], corpus) == (None, [])
+    print_style(samples, corpus[:40])
+    assert "beside the" not in capsys.readouterr().out

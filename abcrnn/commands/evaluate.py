@@ -97,6 +97,7 @@ def print_style(samples: list[str], corpus: list[str]) -> None:
     """The pitch, move and note-length mixes beside the corpus's, and how well a classifier tells them apart."""
     from abcrnn.sampling.style import DEGREES, LENGTHS, MOVES, mixes, style_readings, tonic_shares, two_sample_auc
 
+    rhythm, alike = _of_their_rhythm(samples, corpus)
     samples, corpus = style_readings(samples), style_readings(corpus)  # each tune read once, for every figure
     ours, theirs = mixes(samples), mixes(corpus)
     for title, names in (("degrees of the key (semitones above the tonic)", DEGREES), ("moves", MOVES),
@@ -117,6 +118,42 @@ def print_style(samples: list[str], corpus: list[str]) -> None:
     telling = ", ".join(f"{name} ({'more' if weight > 0 else 'less'} in the samples)" for name, weight in leaning[:4])
     print(f"two-sample classifier on these mixes, cross-validated AUC: {auc:.3f} (0.5: cannot tell them apart; "
           f"two halves of the corpus: {halves:.3f}); it leans most on {telling}")
+    if rhythm is not None:
+        print_beside_their_rhythm(samples, [reading for reading, same in zip(corpus, alike) if same], rhythm)
+
+
+def _of_their_rhythm(samples: list[str], corpus: list[str]) -> tuple[str | None, list[bool]]:
+    """The rhythm every sample's R: names, and which corpus tunes name it too; (None, []) where the samples name
+    several or none, or where every corpus tune or none names it (a comparison with the rest would add nothing)."""
+    from abcrnn.text.abc import header_fields
+    from abcrnn.text.rhythms import rhythm_name
+
+    named = lambda tune: rhythm_name(header_fields(tune).get("R", ""))  # noqa: E731
+    rhythms = {named(tune) for tune in samples}
+    if len(rhythms) != 1 or not (rhythm := rhythms.pop()):
+        return None, []
+    alike = [named(tune) == rhythm for tune in corpus]
+    return (rhythm, alike) if 0 < sum(alike) < len(alike) else (None, [])
+
+
+def print_beside_their_rhythm(samples: list, alike: list, rhythm: str) -> None:
+    """The figures of the long tail beside only the corpus tunes whose R: names the samples' rhythm: a model asked
+    for R:jig writes as the tunes so marked do, and a corpus of jigs may hold unmarked ones of another style."""
+    from abcrnn.sampling.style import mixes, tonic_shares, two_sample_auc
+
+    percent = lambda share: "-" if share is None else f"{100 * share:.1f}"  # noqa: E731
+    ours, theirs = mixes(samples), mixes(alike)
+    shown = [f"{label} {percent(ours[name])}|{percent(theirs[name])}"
+             for label, name in (("the tonic", "degree 0"), ("fifth or more", "fifth or more"),
+                                 ("in a dotted pair", "in a dotted pair"))]  # fmt: skip
+    home = "ending on the tonic"
+    shown.append(f"the tonic in tunes {home} {percent(tonic_shares(samples)[home])}|{percent(tonic_shares(alike)[home])}")
+    try:
+        auc = f"{two_sample_auc(samples, alike)[0]:.3f}"
+    except ValueError as error:
+        auc = f"not run ({error})"
+    print(f"beside the {len(alike)} corpus tunes whose R: says {rhythm}, as the samples' does (samples|those, %): "
+          f"{', '.join(shown)}; classifier AUC {auc}")
 
 
 def print_form(form: dict, corpus_form: dict) -> None:

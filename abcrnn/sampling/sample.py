@@ -31,7 +31,9 @@ class SampleSettings:
     """
 
     n: int = setting(5, "how many tunes.", {"default": 1, "ge": 1, "le": "most_tunes"})
-    temperature: float = setting(0.9, "of the music: below 1 plays safe, above 1 takes risks.", {"gt": 0, "le": 5})
+    temperature: float = setting(0.9, "of the music where the tune repeats itself (its own past proposes the likeliest "
+                                 "character; everywhere for a model without a copy gate): below 1 plays safe, above 1 "
+                                 "takes risks.", {"gt": 0, "le": 5})  # fmt: skip
     top_k: int = setting(0, "sample only from the k likeliest characters (0: all).", {"ge": 0, "le": 200})
     top_p: float = setting(0.95, "where the tune repeats itself (its own past proposes the likeliest character), "
                            "sample only from the likeliest characters holding this share of probability; everywhere "
@@ -39,8 +41,9 @@ class SampleSettings:
     fresh_top_p: float = setting(1.0, "the same in new material (1: from every character, keeping the style's leaps "
                                "and dotted rhythms).", {"gt": 0, "le": 1})  # fmt: skip
     fresh_temperature: float | None = setting(
-        None, "the temperature of new material, where the tune's own past does not propose the likeliest character "
-        "(default: --temperature).", {"gt": 0, "le": 5})
+        1.0, "the temperature of new material, where the tune's own past does not propose the likeliest character "
+        "(1: as the model has it, keeping the style's leaps; --temperature's value draws all the music alike).",
+        {"gt": 0, "le": 5})
     seed: int | None = setting(
         None, "the same seed and settings give the same tunes (default: a random seed, printed); tune i has seed "
         "seed + i - 1 (its N: line), and --n 1 --seed with it makes that tune again.", {"ge": 0, "le": 2**31 - 1})
