@@ -48,11 +48,16 @@ def test_short_closing_bar_must_complement_the_anacrusis():
         ("X:1\nT:Open\nM:6/8\nL:1/8\nK:G\nGAB cBA|GAB c3\n", "the music does not end with a closing bar line"),
         ("X:1\nT:Early\nM:6/8\nGAB cBA|\nK:G\nGAB cBA|\n", "music before the K: field (K: must end the header)"),
         ("X:1\nT:Garbage\nM:6/8\nL:1/8\nK:G\n@#$%^&*\n", "the tune has no music"),
+        ('X:1\nT:Quote\nM:6/8\nL:1/8\nK:G\n"G"GAB "DcBA|GAB G3|]\n', 'a chord symbol or annotation is not closed: a " with no " after it on its line'),
     ],
 )
 def test_malformed_tunes_fail_with_the_reason(tune, error):
     report = validate_tune(tune)
     assert not report.valid and error in report.errors
+
+
+def test_a_closed_chord_symbol_passes():
+    assert validate_tune('X:1\nT:Quote\nM:6/8\nL:1/8\nK:G\n"G"GAB "D"cBA|GAB G3|]\n').valid
 
 
 def test_meter_lengths():

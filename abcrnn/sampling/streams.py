@@ -253,6 +253,9 @@ class _Batch:
         elif drawn in self.guarded and not writing.bar_line_allowed(stream):
             refused = self.guarded + [index[c] for c in "\n " if c in index and stream.text.endswith(c)]
             drawn = draw_without(tempered, refused, self.rngs[i], drawn, top_k, top_p)
+        elif self.drawing.whole_bars and characters[drawn] in writing.QUOTE_CLOSED_BEFORE and writing.in_quotes(stream):
+            refused = [index[c] for c in writing.QUOTE_CLOSED_BEFORE if c in index]  # the chord symbol closes first
+            drawn = draw_without(tempered, refused, self.rngs[i], drawn, top_k, top_p)
         elif self.drawing.whole_bars and (overfilling := writing.overfilling(stream, characters[drawn], characters)):
             refused = [index[c] for c in overfilling if c in index]
             drawn = draw_without(tempered, refused, self.rngs[i], drawn, top_k, top_p)

@@ -42,6 +42,7 @@ REPEAT_END = r":\||::"
 # The character every bar line symbol contains.
 BAR_CHARACTER = "|"
 # 4.19 Annotations and 4.18 Chord symbols: text in double quotes.
+QUOTE = '"'
 CHORD_SYMBOL = r'"[^"]*"'
 # 4.14 Decorations: !name!, and the older +name+.
 DECORATION = r"![^!]*!"
@@ -186,6 +187,19 @@ def scan(music: str) -> list[Token]:
     ('_', 'B', -1, Fraction(3, 2))
     """
     return list(_scanned(music))
+
+
+def open_quote(line: str) -> int | None:
+    """Where a line of music leaves a chord symbol or annotation open: the position of a quote with none after it to
+    close it on the line (None where there is none). Players part there (music21 reads the rest of the tune into
+    the text, abc2midi plays the notes).
+
+    >>> open_quote('"G"GAB "D'), open_quote('"G"GAB "D"d2'), open_quote('GAB % a "comment')
+    (7, None, None)
+    """
+    if QUOTE not in line:
+        return None
+    return next((token.start for token in _scanned(line) if token.kind == "other" and token.text == QUOTE), None)
 
 
 def _scanned(music: str):

@@ -11,7 +11,7 @@ from abcrnn.text.abc import REQUIRED_FIELDS, header_fields, parse_field_line, sp
 from abcrnn.text.bars import bar_length_errors
 from abcrnn.bounded import DEFAULT_TIME_LIMIT, map_bounded
 from abcrnn.text.parsing import field_errors
-from abcrnn.text.tokens import CLOSING_BAR_LINE
+from abcrnn.text.tokens import CLOSING_BAR_LINE, open_quote
 
 _CLOSING_BAR_LINE = re.compile(f"({CLOSING_BAR_LINE})\\s*$")
 
@@ -45,6 +45,8 @@ def validate_tune(tune: str) -> Report:
             return report
         if not ends_with_closing_bar(tune):
             report.errors.append("the music does not end with a closing bar line")
+        if any(open_quote(line) is not None for line in body if not parse_field_line(line)):
+            report.errors.append('a chord symbol or annotation is not closed: a " with no " after it on its line')
         malformed = field_errors(tune)
         if malformed:  # music21 may never return from such a field: it is not asked
             report.errors += malformed
