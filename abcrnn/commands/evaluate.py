@@ -105,10 +105,9 @@ def print_style(samples: list[str], corpus: list[str]) -> None:
         shown = ", ".join(f"{name.removeprefix('degree ')} {100 * ours[name]:.1f}|{100 * theirs[name]:.1f}"
                           for name in names)  # fmt: skip
         print(f"{title} (samples|corpus, %): {shown}")
-    percent = lambda share: "-" if share is None else f"{100 * share:.1f}"  # noqa: E731
-    ours, theirs = tonic_shares(samples), tonic_shares(corpus)
+    our_tonic, their_tonic = tonic_shares(samples), tonic_shares(corpus)
     print("the tonic's share of the notes (samples|corpus, %): "
-          + ", ".join(f"{name} {percent(ours[name])}|{percent(theirs[name])}" for name in ours))
+          + ", ".join(f"{name} {_percent(our_tonic[name])}|{_percent(their_tonic[name])}" for name in our_tonic))
     try:
         auc, leaning = two_sample_auc(samples, corpus)
         halves, _ = two_sample_auc(corpus[0::2], corpus[1::2])
@@ -119,7 +118,12 @@ def print_style(samples: list[str], corpus: list[str]) -> None:
     print(f"two-sample classifier on these mixes, cross-validated AUC: {auc:.3f} (0.5: cannot tell them apart; "
           f"two halves of the corpus: {halves:.3f}); it leans most on {telling}")
     if rhythm is not None:
-        print_beside_their_rhythm(samples, [reading for reading, same in zip(corpus, alike) if same], rhythm)
+        those = [reading for reading, same in zip(corpus, alike) if same]
+        print_beside_their_rhythm(samples, ours, our_tonic, those, rhythm)
+
+
+def _percent(share: float | None) -> str:
+    return "-" if share is None else f"{100 * share:.1f}"
 
 
 def _of_their_rhythm(samples: list[str], corpus: list[str]) -> tuple[str | None, list[bool]]:
@@ -136,18 +140,18 @@ def _of_their_rhythm(samples: list[str], corpus: list[str]) -> tuple[str | None,
     return (rhythm, alike) if 0 < sum(alike) < len(alike) else (None, [])
 
 
-def print_beside_their_rhythm(samples: list, alike: list, rhythm: str) -> None:
-    """The figures of the long tail beside only the corpus tunes whose R: names the samples' rhythm: a model asked
+def print_beside_their_rhythm(samples: list, our_mixes: dict, our_tonic: dict, alike: list, rhythm: str) -> None:
+    """The figures of the long tail beside only the corpus tunes whose R: names the samples' rhythm (``alike``,
+    read by ``style_readings``; the samples' mixes and tonic shares as ``print_style`` has them): a model asked
     for R:jig writes as the tunes so marked do, and a corpus of jigs may hold unmarked ones of another style."""
     from abcrnn.sampling.style import mixes, tonic_shares, two_sample_auc
 
-    percent = lambda share: "-" if share is None else f"{100 * share:.1f}"  # noqa: E731
-    ours, theirs = mixes(samples), mixes(alike)
-    shown = [f"{label} {percent(ours[name])}|{percent(theirs[name])}"
+    theirs = mixes(alike)
+    shown = [f"{label} {_percent(our_mixes[name])}|{_percent(theirs[name])}"
              for label, name in (("the tonic", "degree 0"), ("fifth or more", "fifth or more"),
                                  ("in a dotted pair", "in a dotted pair"))]  # fmt: skip
     home = "ending on the tonic"
-    shown.append(f"the tonic in tunes {home} {percent(tonic_shares(samples)[home])}|{percent(tonic_shares(alike)[home])}")
+    shown.append(f"the tonic in tunes {home} {_percent(our_tonic[home])}|{_percent(tonic_shares(alike)[home])}")
     try:
         auc = f"{two_sample_auc(samples, alike)[0]:.3f}"
     except ValueError as error:

@@ -71,8 +71,8 @@ class SampleSettings:
     whole_bars: bool = setting(
         True, "refuse a bar line that would close a bar short of the meter (but an anacrusis, the bar that completes "
         "it, or a part's last bar short by a lead-in, which the next part's lead-in must then make whole), a note in "
-        "a full bar and a length that overfills one, and draw again; False lets the model write any bar "
-        "(bar_guard.py).", {})
+        "a full bar and a length that overfills one, and a bar line or line break inside a chord symbol just opened, "
+        "and draw again; False lets the model write any bar (bar_guard.py, writing.py).", {})
     break_loops: bool = setting(
         True, "where the tune has just played a passage twice running, its copy memory does not propose a third "
         "playing (the network alone may still choose one); False samples the model as it scores (model/copying.py).",
