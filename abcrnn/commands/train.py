@@ -27,6 +27,7 @@ def _train(
     max_minutes: float | None,
     resume: bool,
     overwrite: bool,
+    cadence: bool,
     bar_pointer: bool,
     verbose: int,
 ) -> None:
@@ -50,8 +51,9 @@ def _train(
     network = ModelConfig(0, int(shape["embedding_dim"]), int(shape["layers"]), int(shape["units"]),
                           float(shape["dropout"]), bool(shape["copy"]), int(shape["copy_sources"]),
                           bool(shape["context"]), bool(shape["gate_context"]))  # fmt: skip
-    if not isinstance(bar_pointer, bool):
-        raise AbcrnnError(f"--bar-pointer takes no value, got {bar_pointer!r}")
+    for option, value in (("--cadence", cadence), ("--bar-pointer", bar_pointer)):
+        if not isinstance(value, bool):
+            raise AbcrnnError(f"{option} takes no value, got {value!r}")
     if bar_pointer and not network.copy:
         raise AbcrnnError("--bar-pointer follows the copy gate's part source: add --copy")
     placement = {"precision": precision, "devices": devices, "job_address": job_address, "processes": processes,
@@ -59,6 +61,10 @@ def _train(
     report = lambda line: print(line, file=sys.stderr)  # noqa: E731
     train_model(str(corpus), str(out), network, settings, epochs, max_minutes, bool(resume), bool(overwrite),
                 placement, verbose, report=report)  # fmt: skip
+    if cadence:
+        from abcrnn.training.cadence import fit_cadence
+
+        fit_cadence(str(out), str(corpus), report)
     if bar_pointer:
         from abcrnn.training.bar_pointer import fit_bar_pointer
 
@@ -103,6 +109,11 @@ train = command_from(
         ("resume", bool, False, "continue the interrupted or finished run in `out` from its last epoch."),
         ("overwrite", bool, False, "replace the bundle already in `out` by a new run (without it, an existing bundle "
                                    "needs --resume)."),
+        ("cadence", bool, False, "after training (or, with --resume, on a finished run), fit the cadence bias on the "
+                                 "training tunes: how far the room left in the bar, the bar of the part and the "
+                                 "parts closed should tilt the network towards each degree of the key, such as "
+                                 "the tonic at a part's last note (see model/cadence.py; fitted before "
+                                 "--bar-pointer, and a pointer fitted without it is dropped)."),
         ("bar_pointer", bool, False, "after training (or, with --resume, on a finished run), fit the bar pointer "
                                      "on the training tunes (with --copy): at each bar the part before could give "
                                      "again, how likely that bar comes back whole, as one decision (see "

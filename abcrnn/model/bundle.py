@@ -74,13 +74,16 @@ class Bundle:
         except (ValueError, KeyError) as error:
             raise AbcrnnError(f"{self.path / WEIGHTS}: corrupt or unreadable weights ({error})") from None
 
-    def weights(self, pointer: bool = True) -> dict[str, np.ndarray]:
-        """The best epoch's named arrays (``pointer``: with the bar pointer's, where it has one)."""
-        from abcrnn.model.pointer import ARRAYS
+    def weights(self, pointer: bool = True, cadence: bool = True) -> dict[str, np.ndarray]:
+        """The best epoch's named arrays (``pointer``, ``cadence``: with the bar pointer's and the cadence bias's,
+        where it has them)."""
+        from abcrnn.model import cadence as cadence_bias
+        from abcrnn.model import pointer as bar_pointer
 
+        left_out = (() if pointer else bar_pointer.ARRAYS) + (() if cadence else cadence_bias.ARRAYS)
         try:
             with np.load(self.path / WEIGHTS) as arrays:
-                return {name: arrays[name] for name in arrays.files if pointer or name not in ARRAYS}
+                return {name: arrays[name] for name in arrays.files if name not in left_out}
         except (OSError, ValueError, KeyError, EOFError) as error:  # EOFError: an empty file
             raise AbcrnnError(f"{self.path / WEIGHTS}: corrupt or unreadable weights ({error})") from None
 

@@ -66,6 +66,13 @@ class TuneReader:
         self.follower: BarFollower | None = None
         self.tonic = 0
 
+    def copied(self) -> "TuneReader":
+        """An independent copy: the reader's and its follower's fields are all immutable (text, numbers, fractions),
+        so copying the two objects is enough (a third of the time ``copy.deepcopy`` took in sampling)."""
+        twin = copy.copy(self)
+        twin.follower = copy.copy(self.follower)
+        return twin
+
     def read(self, character: str) -> tuple[int, int, int, int]:
         """The context after ``character``: the ids for predicting the character that follows it."""
         if self.music is None:
@@ -122,7 +129,7 @@ class ContextTracker:
         """One tracker holding copies of the streams of several, one after another."""
         joined = object.__new__(ContextTracker)
         joined.characters = trackers[0].characters
-        joined.readers = [copy.deepcopy(reader) for tracker in trackers for reader in tracker.readers]
+        joined.readers = [reader.copied() for tracker in trackers for reader in tracker.readers]
         return joined
 
     def feed(self, ids: np.ndarray) -> np.ndarray:

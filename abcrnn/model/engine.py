@@ -1,7 +1,8 @@
 """A numpy inference engine: the Keras model's math without TensorFlow.
 
 It runs the embedding, each LSTM layer, the dense softmax of ``build_model`` and,
-for a model with a copy gate, the boosts the tune's own past gives its logits, on
+for a model with a copy gate, the boosts the tune's own past gives its logits (and,
+where a bundle has them, the cadence bias and the bar pointer fitted on top), on
 explicit per-stream state, for any number of streams at once. Sampling and
 scoring use it, so they start in a fraction of a second; a test checks that it
 gives the Keras model's probabilities.
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from abcrnn.model.cadence import CadenceBias
 from abcrnn.model.context import BANDS, OFFSETS, ContextTracker
 from abcrnn.model.copying import RUN_BUCKETS, CopyTracker
 from abcrnn.model.pointer import BarPointer, PointerState
@@ -71,6 +73,7 @@ class Engine:
     # With a context: the first layer's kernel rows for each context id (``context.BANDS`` after one another).
     context_table: np.ndarray | None = None  # (sum(BANDS), 4 * units)
     pointer: BarPointer | None = None  # the bar pointer, where the weights have one (``model.pointer``)
+    cadence: CadenceBias | None = None  # the cadence bias, where the weights have one (``model.cadence``)
     # The kernels transposed, (4 * units, units) and C-ordered, for ``_times``.
     _recurrent_t: list = field(init=False, repr=False)
     _kernels_t: list = field(init=False, repr=False)
@@ -110,6 +113,7 @@ class Engine:
             characters=characters,
             context_table=array("lstm_0_kernel")[embedding_dim:] if _has_context(weights) else None,
             pointer=BarPointer.from_arrays(weights, characters, features),
+            cadence=CadenceBias.from_arrays(weights, characters),
         )
 
     @property
@@ -125,7 +129,9 @@ class Engine:
         shapes = [(streams, kernel.shape[0]) for kernel in self.recurrent_kernels]
         copy = CopyTracker(self.characters, streams, break_loops=break_loops,
                            sources=len(self.gate_bias)) if self.gate_kernel is not None else None  # fmt: skip
-        context = ContextTracker(self.characters, streams) if self.context_table is not None else None
+        # The context feeds the network's first layer, the cadence bias, or both.
+        reads_context = self.context_table is not None or self.cadence is not None
+        context = ContextTracker(self.characters, streams) if reads_context else None
         pointer = PointerState.fresh(streams) if self.pointer is not None and copy is not None else None
         return State([(np.zeros(shape, np.float32), np.zeros(shape, np.float32)) for shape in shapes], copy, context,
                      pointer=pointer)  # fmt: skip
@@ -146,11 +152,13 @@ class Engine:
         return log_probs, state
 
     def network_step(self, ids: np.ndarray, state: State) -> tuple[np.ndarray, State, np.ndarray, np.ndarray | None]:
-        """``step`` without the bar pointer: also the top layer's output and the copy sources' run bands."""
+        """``step`` without the bar pointer (the cadence bias included): also the top layer's output and the copy
+        sources' run bands."""
         first_input = self.first_layer_table[ids]
+        context_ids = state.context.feed(ids) if state.context is not None else None
         context_rows = None
-        if state.context is not None:  # a one-hot's product is its row: one per context
-            context_rows = state.context.feed(ids) + OFFSETS
+        if self.context_table is not None:  # a one-hot's product is its row: one per context
+            context_rows = context_ids + OFFSETS
             first_input = first_input + self.context_table[context_rows].sum(axis=1)
         top, lstm_state = self._lstm_step(first_input, state.lstm)
         logits = _rows_times(top, self.dense_kernel) + self.dense_bias
@@ -161,6 +169,8 @@ class Engine:
             proposed = np.where(bands > 0, proposals, -1)
         log_probs = logits - logits.max(axis=1, keepdims=True)
         log_probs -= np.log(np.exp(log_probs).sum(axis=1, keepdims=True))
+        if self.cadence is not None:
+            log_probs = self.cadence.adjusted(log_probs, context_ids)
         return log_probs, State(lstm_state, state.copy, state.context, proposed), top, bands
 
     def _copy_boosts(self, top, proposals, bands, context_rows=None) -> np.ndarray:

@@ -20,17 +20,11 @@ from abcrnn.training.data import bundle_split
 def fit_bar_pointer(bundle_path: str, corpus: str, report=lambda line: None) -> dict:
     """Fit the bar pointer of the bundle at ``bundle_path`` on the training split of ``corpus`` (the corpus it was
     trained on) and write it into the bundle; return what ``bundle.json`` records of it."""
-    from abcrnn.training.train import corpus_fingerprint
-
     bundle = load_bundle(bundle_path)
     if not bundle.config.copy:
         raise AbcrnnError(f"--bar-pointer: {bundle.path} has no copy gate, whose part source the pointer follows; "
                           "train it with --copy")  # fmt: skip
-    tunes = load_corpus_tunes(corpus)
-    if corpus_fingerprint(tunes) != bundle.metadata["corpus"]["fingerprint"]:
-        raise AbcrnnError(f"--bar-pointer: {corpus} is not the corpus {bundle.path} was trained on, whose training "
-                          "tunes the pointer is fitted on (its validation tunes are kept apart)")  # fmt: skip
-    train, validation = bundle_split(bundle, tunes)
+    train, validation = trained_split(bundle, corpus, "--bar-pointer", "the pointer")
     arrays = bundle.weights(pointer=False)
     network = Engine.from_weights(arrays, bundle.vocabulary.characters)
     encode = lambda texts: [bundle.vocabulary.encode(text + TUNE_SEPARATOR) for text in texts]
@@ -56,3 +50,15 @@ def fit_bar_pointer(bundle_path: str, corpus: str, report=lambda line: None) -> 
            f"({record['training_bars']} bars of the training tunes, {100 * record['bars_coming_back_whole']:.1f}% "
            f"coming back whole); written into {bundle.path}")  # fmt: skip
     return record
+
+
+def trained_split(bundle, corpus: str, option: str, fitted: str) -> tuple[list[str], list[str]]:
+    """The training and validation tunes of ``corpus``, as ``bundle`` was trained on them; an error naming
+    ``option`` where ``corpus`` is not the corpus it was trained on (``fitted``: what is fitted on its tunes)."""
+    from abcrnn.training.train import corpus_fingerprint
+
+    tunes = load_corpus_tunes(corpus)
+    if corpus_fingerprint(tunes) != bundle.metadata["corpus"]["fingerprint"]:
+        raise AbcrnnError(f"{option}: {corpus} is not the corpus {bundle.path} was trained on, whose training "
+                          f"tunes {fitted} is fitted on (its validation tunes are kept apart)")  # fmt: skip
+    return bundle_split(bundle, tunes)

@@ -295,7 +295,8 @@ def _fit_epochs(bundle, run: _Run) -> None:
             history.append(row)
             if improved:
                 metadata["best_epoch"] = row["epoch"]
-                metadata.pop("bar_pointer", None)  # fitted on the network this epoch replaces (--bar-pointer)
+                for fitted in ("bar_pointer", "cadence"):  # fitted on the network this epoch replaces
+                    metadata.pop(fitted, None)
             elif settings["lr_decay"] < 1:
                 model.optimizer.learning_rate.assign(row["learning_rate"] * settings["lr_decay"])
             if writer:

@@ -1,0 +1,81 @@
+"""Fit a bundle's cadence bias (``model.cadence``) on the bundle's own training tunes, the network fixed.
+
+The network reads every training tune once (numpy, no TensorFlow); at each character the
+context says where the tune stands and the key its tonic, and the bias learns how far each
+degree's share there should move. The bundle's ``weights.npz`` gains the table and
+``bundle.json`` records what it did to the validation split's bits per character. A bar pointer
+fitted before is dropped with its record, as it was fitted on the network without the bias:
+``abcrnn train --cadence --bar-pointer`` fits the bias, then the pointer on top of it.
+"""
+
+import math
+
+import numpy as np
+
+from abcrnn.errors import AbcrnnError
+from abcrnn.model import cadence
+from abcrnn.model.bundle import load_bundle, rewrite_weights
+from abcrnn.model.context import context_ids
+from abcrnn.model.engine import Engine, mean_log_loss
+from abcrnn.text.abc import TUNE_SEPARATOR
+from abcrnn.training.bar_pointer import trained_split
+
+
+def fit_cadence(bundle_path: str, corpus: str, report=lambda line: None) -> dict:
+    """Fit the cadence bias of the bundle at ``bundle_path`` on the training split of ``corpus`` (the corpus it was
+    trained on) and write it into the bundle; return what ``bundle.json`` records of it."""
+    bundle = load_bundle(bundle_path)
+    train, validation = trained_split(bundle, corpus, "--cadence", "the cadence bias")
+    arrays = bundle.weights(pointer=False, cadence=False)
+    network = Engine.from_weights(arrays, bundle.vocabulary.characters)
+    report(f"cadence bias: reading the {len(train)} training tunes of {corpus} with the network")
+    rows = character_rows(network, bundle.vocabulary, train)
+    if not (rows[2] >= 0).any():
+        raise AbcrnnError(f"--cadence: no tune of {corpus} has a note in a key with a tonic to learn from")
+    weights, _ = cadence.fit(*rows)
+    held_out = character_rows(network, bundle.vocabulary, validation)
+    encoded = [bundle.vocabulary.encode(text + TUNE_SEPARATOR) for text in validation]
+    characters = sum(len(ids) - 1 for ids in encoded)
+    without = mean_log_loss(network, encoded) / math.log(2)
+    with_bias = without - cadence.gain(weights, *held_out) / characters / math.log(2)
+    record = {
+        "training_characters": len(rows[1]),
+        "validation_bits_per_char_without": round(without, 5),
+        "validation_bits_per_char": round(with_bias, 5),
+    }
+    dropped = " (its bar pointer, fitted without it, dropped: refit it with --bar-pointer)" \
+        if "bar_pointer" in bundle.metadata else ""  # fmt: skip
+    metadata = {name: value for name, value in bundle.metadata.items() if name != "bar_pointer"}
+    rewrite_weights(bundle.path, arrays | cadence.CadenceBias(weights, bundle.vocabulary.characters).arrays(),
+                    metadata | {"cadence": record})  # fmt: skip
+    report(f"cadence bias: validation {without:.4f} bits per character without it, {with_bias:.4f} with it; "
+           f"written into {bundle.path}{dropped}")  # fmt: skip
+    return record
+
+
+def character_rows(network: Engine, vocabulary, texts: list[str], streams: int = 64):
+    """What ``cadence.fit`` reads of each character the network predicts in ``texts`` (each tune from a fresh
+    state): the network's probability of each degree, the place's ``combination`` and the degree that came."""
+    letters = cadence.letter_table(vocabulary.characters)
+    found: list = []
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    for first in range(0, len(order), streams):
+        group = [texts[i] + TUNE_SEPARATOR for i in order[first : first + streams]]
+        ids = [vocabulary.encode(text) for text in group]
+        longest = max(len(sequence) for sequence in ids)
+        padded = np.zeros((len(group), longest), dtype=np.int64)
+        for row, sequence in enumerate(ids):
+            padded[row, : len(sequence)] = sequence
+        state, mass = network.initial_state(len(group)), np.zeros((len(group), longest - 1, cadence.DEGREES))
+        for column in range(longest - 1):
+            log_probs, state, _, _ = network.network_step(padded[:, column], state)
+            mass[:, column] = cadence.letter_mass(np.exp(log_probs), letters)
+        for row, (text, sequence) in enumerate(zip(group, ids)):
+            places = context_ids(text)[:-1]  # the context after each character, for the one after it
+            tonics = places[:, 3].astype(np.int64) - 1
+            rolled = np.take_along_axis(mass[row, : len(sequence) - 1],
+                                        (np.arange(cadence.DEGREES)[None, :] + tonics[:, None]) % cadence.DEGREES, 1)
+            chosen = cadence.degrees(letters[sequence[1:]], tonics)
+            keep = tonics >= 0
+            found.append((rolled[keep], cadence.combination(places[keep]), chosen[keep]))
+    return tuple(np.concatenate(values) for values in zip(*found))
