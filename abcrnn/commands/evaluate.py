@@ -16,9 +16,9 @@ def evaluate(weights: str | None = None, corpus: str | None = None, samples: str
 
     Args:
         weights: model bundle folder (default: the shipped folk model, weights/folk).
-        corpus: ABC file to score; tunes are cleaned as for training, each scored from a fresh state.
-            With --samples: the human tunes the samples are compared with. Default: the jigs shipped with
-            abcrnn (corpora/jigs.abc, found from any folder).
+        corpus: ABC file to score; tunes are cleaned as for training, each scored from a fresh state; with
+            --samples, the human tunes the samples are compared with (default: the jigs shipped with abcrnn,
+            corpora/jigs.abc, found from any folder).
         samples: ABC file of sampled tunes: report how many parse, pass validation, end
             with a closing bar line, have two parts, copy 4+ bars of a corpus tune, and how
             close their pitches and intervals are to the corpus.
