@@ -2,7 +2,7 @@ import os
 from collections import Counter
 
 import pytest
-from conftest import DATA, run_cli
+from conftest import DATA, assert_one_line_error, run_cli
 
 from abcrnn.text.abc import split_tunes
 from abcrnn.text.bars import part_count
@@ -79,6 +79,14 @@ def test_the_reference_corpus_is_found_from_any_folder(tmp_path, monkeypatch):
     found = shipped_corpus()
     assert found.is_file() and found.name == "jigs.abc" and found.parent.name == "corpora"
     assert split_tunes(found.read_text())[0].startswith("X:")
+
+
+def test_evaluate_samples_refuses_tunes_without_music_in_one_line(tmp_path):
+    samples = tmp_path / "headers.abc"
+    samples.write_text("X:1\nT:Only a header\nM:6/8\nK:G\n\nX:2\nT:Another\nM:6/8\nK:D\n% a comment\n")
+    result = run_cli("evaluate", "--samples", str(samples), "--corpus", str(DATA / "jigs120.abc"))
+    assert_one_line_error(result, "headers.abc", "none of its tunes has any music", "(2 read)")
+    assert result.stdout == ""
 
 
 @pytest.mark.slow

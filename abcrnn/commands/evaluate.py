@@ -4,6 +4,7 @@ import sys
 
 
 from abcrnn.bounded import DEFAULT_TIME_LIMIT, check_time_limit
+from abcrnn.errors import AbcrnnError
 from abcrnn.model.bundle import load_bundle
 from abcrnn.sampling.evaluate import FIRST_BAR, HEADER, REPEATED_BAR, score_tunes
 from abcrnn.sampling.quality import COPIED_BARS, FORM_LABELS
@@ -28,19 +29,23 @@ def evaluate(weights: str | None = None, corpus: str | None = None, samples: str
     from abcrnn.training.corpus import shipped_corpus
 
     corpus = corpus if corpus is not None else str(shipped_corpus())
-    tunes = load_corpus_tunes(corpus)
     if samples is not None:
         from abcrnn.files import read_tunes
         from abcrnn.progress import progress_printer
         from abcrnn.sampling.quality import quality_report
+        from abcrnn.text.abc import music_lines
 
         sampled = read_tunes(samples)
+        if not any(line.strip() for tune in sampled for line in music_lines(tune)):
+            raise AbcrnnError(f"{samples}: none of its tunes has any music after its K: line ({len(sampled)} read)")
+        tunes = load_corpus_tunes(corpus)
         print(f"comparing {len(sampled)} sampled tunes with {len(tunes)} tunes of {corpus}", file=sys.stderr)
         report = quality_report(sampled, tunes, progress_printer(len(tunes), "read corpus tunes:"),
                                 check_time_limit(time_limit))  # fmt: skip
         print_quality_report(report)
         print_style(sampled, tunes)
         return
+    tunes = load_corpus_tunes(corpus)
     weights = weights or default_weights()
     bundle = load_bundle(weights)
     engine = bundle.engine()  # corrupt weights are refused before the work is announced
