@@ -13,6 +13,7 @@ from abcrnn.model.bundle import default_weights, load_bundle
 from abcrnn.model.context import context_ids
 from abcrnn.model.engine import Engine, log_probabilities, mean_log_loss
 from abcrnn.text.abc import split_tunes
+from abcrnn.text.pitches import LETTERS
 from abcrnn.training.cadence import character_rows
 
 CHARACTERS = "|GAgz2"  # G and g the tonic's letter under K:G, A the second degree
@@ -20,7 +21,7 @@ TUNES = split_tunes((DATA / "jigs120.abc").read_text())[:6]
 
 
 def _context(remaining: int, bar: int, parts: int, tonic: str | None) -> list[int]:
-    return [remaining, bar, parts, 1 + "CDEFGAB".index(tonic) if tonic else 0]
+    return [remaining, bar, parts, 1 + LETTERS.index(tonic) if tonic else 0]
 
 
 def test_the_tilt_moves_only_the_letters_of_its_degree_at_its_place_and_keeps_a_distribution():

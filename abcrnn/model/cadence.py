@@ -72,6 +72,15 @@ def degrees(letters: np.ndarray, tonics: np.ndarray) -> np.ndarray:
     return np.where((letters >= 0) & (tonics >= 0), (letters - tonics) % DEGREES, -1)
 
 
+def by_degree(by_letter: np.ndarray, tonics: np.ndarray) -> np.ndarray:
+    """Values given per note letter ``(rows, 7)``, C to B, given per degree above each row's tonic letter instead.
+
+    >>> by_degree(np.array([[0, 1, 2, 3, 4, 5, 6]]), np.array([4])).tolist()  # G: G A B C D E F
+    [[4, 5, 6, 0, 1, 2, 3]]
+    """
+    return np.take_along_axis(by_letter, (np.arange(DEGREES)[None, :] + tonics[:, None]) % DEGREES, axis=1)
+
+
 @dataclass
 class CadenceBias:
     """The table of ``b``: one row per ``combination``, one column per degree."""
@@ -82,7 +91,6 @@ class CadenceBias:
     def __post_init__(self):
         self.weights = np.asarray(self.weights, dtype=np.float64)
         self._letters = letter_table(self.characters)
-        self._by_degree = (np.arange(DEGREES)[None, :] + np.arange(DEGREES)[:, None]) % DEGREES  # [tonic, degree]
 
     @classmethod
     def from_arrays(cls, arrays, characters: str) -> "CadenceBias | None":
@@ -113,7 +121,7 @@ def fit(mass: np.ndarray, places: np.ndarray, chosen: np.ndarray, steps: int = 3
     """The table that makes the characters chosen likeliest, with the network fixed; and its gain in nats.
 
     At each character (one row each): ``mass`` the network's probability of each degree
-    (``letter_mass`` rolled to the tonic), ``places`` its ``combination`` and ``chosen`` the
+    (``by_degree`` of ``letter_mass``), ``places`` its ``combination`` and ``chosen`` the
     degree of the character that came (-1: not a note letter). With ``Z = 1 + sum_d mass_d
     (exp(b_d) - 1)``, a row's log-likelihood gains ``b_chosen - log Z``; full-batch Adam with an L2
     penalty (per thousand rows, so that it weighs the same on any corpus).

@@ -13,8 +13,7 @@ from abcrnn.model.bundle import load_bundle, rewrite_weights
 from abcrnn.model.engine import Engine, mean_log_loss
 from abcrnn.model.pointer import BarPointer, bar_log_likelihood, decision_points, fit
 from abcrnn.text.abc import TUNE_SEPARATOR
-from abcrnn.training.corpus import load_corpus_tunes
-from abcrnn.training.data import bundle_split
+from abcrnn.training.data import trained_split
 
 
 def fit_bar_pointer(bundle_path: str, corpus: str, report=lambda line: None) -> dict:
@@ -51,14 +50,3 @@ def fit_bar_pointer(bundle_path: str, corpus: str, report=lambda line: None) -> 
            f"coming back whole); written into {bundle.path}")  # fmt: skip
     return record
 
-
-def trained_split(bundle, corpus: str, option: str, fitted: str) -> tuple[list[str], list[str]]:
-    """The training and validation tunes of ``corpus``, as ``bundle`` was trained on them; an error naming
-    ``option`` where ``corpus`` is not the corpus it was trained on (``fitted``: what is fitted on its tunes)."""
-    from abcrnn.training.train import corpus_fingerprint
-
-    tunes = load_corpus_tunes(corpus)
-    if corpus_fingerprint(tunes) != bundle.metadata["corpus"]["fingerprint"]:
-        raise AbcrnnError(f"{option}: {corpus} is not the corpus {bundle.path} was trained on, whose training "
-                          f"tunes {fitted} is fitted on (its validation tunes are kept apart)")  # fmt: skip
-    return bundle_split(bundle, tunes)

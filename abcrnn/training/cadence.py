@@ -18,7 +18,7 @@ from abcrnn.model.bundle import load_bundle, rewrite_weights
 from abcrnn.model.context import context_ids
 from abcrnn.model.engine import Engine, mean_log_loss
 from abcrnn.text.abc import TUNE_SEPARATOR
-from abcrnn.training.bar_pointer import trained_split
+from abcrnn.training.data import trained_split
 
 
 def fit_cadence(bundle_path: str, corpus: str, report=lambda line: None) -> dict:
@@ -73,9 +73,8 @@ def character_rows(network: Engine, vocabulary, texts: list[str], streams: int =
         for row, (text, sequence) in enumerate(zip(group, ids)):
             places = context_ids(text)[:-1]  # the context after each character, for the one after it
             tonics = places[:, 3].astype(np.int64) - 1
-            rolled = np.take_along_axis(mass[row, : len(sequence) - 1],
-                                        (np.arange(cadence.DEGREES)[None, :] + tonics[:, None]) % cadence.DEGREES, 1)
             chosen = cadence.degrees(letters[sequence[1:]], tonics)
             keep = tonics >= 0
-            found.append((rolled[keep], cadence.combination(places[keep]), chosen[keep]))
+            found.append((cadence.by_degree(mass[row, : len(sequence) - 1], tonics)[keep],
+                          cadence.combination(places[keep]), chosen[keep]))  # fmt: skip
     return tuple(np.concatenate(values) for values in zip(*found))

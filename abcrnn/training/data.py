@@ -40,6 +40,19 @@ def bundle_split(bundle, tunes: list[str]) -> tuple[list[str], list[str]]:
                                   training["val_fraction"], training["seed"])  # fmt: skip
 
 
+def trained_split(bundle, corpus: str, option: str, fitted: str) -> tuple[list[str], list[str]]:
+    """The training and validation tunes of ``corpus``, as ``bundle`` was trained on them; an error naming
+    ``option`` where ``corpus`` is not the corpus it was trained on (``fitted``: what is fitted on its tunes)."""
+    from abcrnn.training.corpus import load_corpus_tunes
+    from abcrnn.training.train import corpus_fingerprint
+
+    tunes = load_corpus_tunes(corpus)
+    if corpus_fingerprint(tunes) != bundle.metadata["corpus"]["fingerprint"]:
+        raise AbcrnnError(f"{option}: {corpus} is not the corpus {bundle.path} was trained on, whose training "
+                          f"tunes {fitted} is fitted on (its validation tunes are kept apart)")  # fmt: skip
+    return bundle_split(bundle, tunes)
+
+
 def stream_chunks(tunes: list[str], seed: int) -> list[str]:
     """The tunes, each ended by the separator, in an order shuffled from ``seed``: one training stream."""
     order = np.random.default_rng(seed).permutation(len(tunes))
