@@ -12,13 +12,10 @@ request model from the rest.
 """
 
 import inspect
-import re
 import textwrap
 from dataclasses import MISSING, field, fields
 
 _HELP_WIDTH = 108
-# A line fire's docstring reader takes for an ``Args`` entry: a name, then anything (a "type") up to a colon.
-_ENTRY = re.compile(r"[A-Za-z_]\w*(\s[^:]*)?:")
 
 
 def setting(default, help: str, served: dict | None = None, command: bool = True):
@@ -28,14 +25,15 @@ def setting(default, help: str, served: dict | None = None, command: bool = True
 
 
 def help_lines(name: str, help: str) -> str:
-    """One ``Args`` entry of a docstring, wrapped as fire reads it: where a wrapped line would begin with what fire
-    takes for another entry (``tunes: how far`` as the option ``tunes``), the entry is one line.
+    """One ``Args`` entry of a docstring, wrapped as fire reads it: fire reads a wrapped line with a colon in it as
+    another entry (``tunes: how far`` as the option ``tunes``) or keeps only what comes before the colon
+    (``'T:My Jig``), so where a wrapped line would hold one, the entry is one line.
 
     >>> print(help_lines("n", "how many tunes."))
             n: how many tunes.
     """
     lines = textwrap.wrap(f"{name}: {help}", _HELP_WIDTH - 12)
-    if any(_ENTRY.match(line) for line in lines[1:]):  # fire would read it as an option of its own: one line
+    if any(":" in line for line in lines[1:]):  # fire would cut the help there: one line
         lines = [" ".join(lines)]
     return "\n".join([" " * 8 + lines[0]] + [" " * 12 + line for line in lines[1:]])
 

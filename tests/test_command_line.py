@@ -105,6 +105,25 @@ def test_help_gives_every_option_its_whole_description(command):
     function = COMMANDS[command]
     entries = {arg.name: arg.description for arg in docstrings.parse(function.__doc__ or "").args or []}
     assert set(entries) <= set(inspect.signature(function).parameters), command
+    # and each option's description is the whole of its help, every colon and what follows it kept
+    written = _docstring_entries(function.__doc__ or "")
+    for name, description in entries.items():
+        assert " ".join(description.split()) == written[name], (command, name)
+
+
+def _docstring_entries(doc: str) -> dict[str, str]:
+    """Each Args entry of a docstring as written: its first line after "name: ", and the lines indented under it."""
+    entries, name = {}, None
+    for line in doc.split("Args:", 1)[-1].splitlines():
+        indent = len(line) - len(line.lstrip())
+        if indent == 8 and ":" in line:
+            name, text = line.strip().split(":", 1)
+            entries[name] = text.strip()
+        elif indent > 8 and name:
+            entries[name] += " " + line.strip()
+        elif line.strip():
+            name = None
+    return entries
 
 
 def test_training_into_a_bundle_needs_resume_or_overwrite(tiny_bundle, tmp_path):

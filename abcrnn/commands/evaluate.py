@@ -18,7 +18,7 @@ def evaluate(weights: str | None = None, corpus: str | None = None, samples: str
     Args:
         weights: model bundle folder (default: the shipped folk model, weights/folk).
         corpus: ABC file to score; tunes are cleaned as for training, each scored from a fresh state; with
-            --samples, the human tunes the samples are compared with (default: the jigs shipped with abcrnn,
+            --samples, the human tunes the samples are compared with (by default the jigs shipped with abcrnn,
             corpora/jigs.abc, found from any folder).
         samples: ABC file of sampled tunes: report how many parse, pass validation, end
             with a closing bar line, have two parts, copy 4+ bars of a corpus tune, and how
