@@ -29,6 +29,7 @@ def _train(
     overwrite: bool,
     cadence: bool,
     bar_pointer: bool,
+    cadence_match: int,
     verbose: int,
 ) -> None:
     from abcrnn.errors import AbcrnnError
@@ -54,6 +55,8 @@ def _train(
     for option, value in (("--cadence", cadence), ("--bar-pointer", bar_pointer)):
         if not isinstance(value, bool):
             raise AbcrnnError(f"{option} takes no value, got {value!r}")
+    if isinstance(cadence_match, bool) or not isinstance(cadence_match, int) or cadence_match < 0:
+        raise AbcrnnError(f"--cadence-match takes a number of rounds, 0 or more, got {cadence_match!r}")
     if bar_pointer and not network.copy:
         raise AbcrnnError("--bar-pointer follows the copy gate's part source: add --copy")
     placement = {"precision": precision, "devices": devices, "job_address": job_address, "processes": processes,
@@ -69,6 +72,10 @@ def _train(
         from abcrnn.training.bar_pointer import fit_bar_pointer
 
         fit_bar_pointer(str(out), str(corpus), report)
+    if cadence_match:
+        from abcrnn.training.cadence import match_cadence
+
+        match_cadence(str(out), str(corpus), cadence_match, report, progress=True)
 
 
 train = command_from(
@@ -118,6 +125,11 @@ train = command_from(
                                      "on the training tunes (with --copy): at each bar the part before could give "
                                      "again, how likely that bar comes back whole, as one decision (see "
                                      "model/pointer.py)."),
+        ("cadence_match", int, 0, "after --cadence and --bar-pointer (or, with --resume, on a finished run with a "
+                                  "cadence bias), this many rounds of matching the model's own tunes to the "
+                                  "training tunes at a part's closing bars: each round samples 1,000 tunes and "
+                                  "moves the cadence bias there until their degrees are shared as the corpus's are "
+                                  "(see model/cadence.py; 0: none)."),
         ("verbose", int, 1, "1 shows a progress bar per epoch, 2 one line per epoch, 0 nothing from Keras."),
     ],
 )  # fmt: skip

@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from abcrnn.text.abc import parse_field_line
+from abcrnn.text.abc import header_fields, parse_field_line
 from abcrnn.text.pitches import LETTERS, key_tonic_letter
 from abcrnn.text.following import BarFollower, bar_units_of
 
@@ -56,6 +56,20 @@ def remaining_band(full, length) -> int:
     return 2 + min(math.ceil(2 * left), REMAINING_STEPS)  # the half unit notes left, rounded up
 
 
+# The metres the cadence bias tells apart (``model.cadence``): a tune's M: field as it stands when its music
+# starts; id 0 for any other, or none.
+METRES = (("6/8",), ("9/8",), ("3/4", "3/8"), ("C", "C|", "4/4", "2/2"), ("2/4",))
+
+
+def metre_id(meter: str) -> int:
+    """The id of a meter among ``METRES`` (1 on), 0 for one they lack.
+
+    >>> [metre_id(meter) for meter in ("6/8", " C| ", "2/4", "7/8", "")]
+    [1, 4, 5, 0, 0]
+    """
+    return next((number for number, meters in enumerate(METRES, 1) if meter.strip() in meters), 0)
+
+
 class TuneReader:
     """One tune's context, read a character at a time."""
 
@@ -65,6 +79,7 @@ class TuneReader:
         self.music: str | None = None  # the music so far, once the K: line has ended
         self.follower: BarFollower | None = None
         self.tonic = 0
+        self.metre = 0  # ``metre_id`` of the header's M:, once the music starts
 
     def copied(self) -> "TuneReader":
         """An independent copy: the reader's and its follower's fields are all immutable (text, numbers, fractions),
@@ -104,6 +119,7 @@ class TuneReader:
             self.tonic = _tonic_id(field[1])
             self.music = ""
             self.follower = BarFollower(bar_units_of(self.header))
+            self.metre = metre_id(header_fields(self.header).get("M", ""))
 
 
 def _tonic_id(key: str) -> int:
@@ -136,6 +152,10 @@ class ContextTracker:
         """Read one character id per stream; return each stream's context ids."""
         return np.array([reader.read(self.characters[i]) for reader, i in zip(self.readers, ids)], dtype=np.int64)
 
+    def metres(self) -> np.ndarray:
+        """Each stream's ``metre_id`` as it stands."""
+        return np.array([reader.metre for reader in self.readers], dtype=np.int64)
+
 
 def context_ids(tune: str) -> np.ndarray:
     """The context after each character of a tune read from its start, ``(len(tune), len(CONTEXTS))`` int8.
@@ -145,3 +165,17 @@ def context_ids(tune: str) -> np.ndarray:
     """
     reader = TuneReader()
     return np.array([reader.read(character) for character in tune], dtype=np.int8).reshape(len(tune), len(CONTEXTS))
+
+
+def contexts_and_metres(tune: str) -> tuple[np.ndarray, np.ndarray]:
+    """``context_ids`` and the ``metre_id`` after each character, ``(len(tune),)``.
+
+    >>> ids, metres = contexts_and_metres("X:1\\nM:6/8\\nK:G\\nGAB|")
+    >>> metres.tolist()[-5:], bool((ids == context_ids("X:1\\nM:6/8\\nK:G\\nGAB|")).all())
+    ([1, 1, 1, 1, 1], True)
+    """
+    reader, ids, metres = TuneReader(), [], []
+    for character in tune:
+        ids.append(reader.read(character))
+        metres.append(reader.metre)
+    return np.array(ids, dtype=np.int8).reshape(len(tune), len(CONTEXTS)), np.array(metres, dtype=np.int64)

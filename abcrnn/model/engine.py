@@ -170,7 +170,7 @@ class Engine:
         log_probs = logits - logits.max(axis=1, keepdims=True)
         log_probs -= np.log(np.exp(log_probs).sum(axis=1, keepdims=True))
         if self.cadence is not None:
-            log_probs = self.cadence.adjusted(log_probs, context_ids)
+            log_probs = self.cadence.adjusted(log_probs, context_ids, state.context.metres())
         return log_probs, State(lstm_state, state.copy, state.context, proposed), top, bands
 
     def _copy_boosts(self, top, proposals, bands, context_rows=None) -> np.ndarray:

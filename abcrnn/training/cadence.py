@@ -6,6 +6,10 @@ degree's share there should move. The bundle's ``weights.npz`` gains the table a
 ``bundle.json`` records what it did to the validation split's bits per character. A bar pointer
 fitted before is dropped with its record, as it was fitted on the network without the bias:
 ``abcrnn train --cadence --bar-pointer`` fits the bias, then the pointer on top of it.
+
+``abcrnn train --cadence-match N`` (``match_cadence``) then matches the table to the model's own
+tunes at a part's closing bars, N rounds of sampling (``cadence.matched``), and records the
+whole model's validation bits per character after it; a fit by likelihood replaces the match.
 """
 
 import math
@@ -15,7 +19,7 @@ import numpy as np
 from abcrnn.errors import AbcrnnError
 from abcrnn.model import cadence
 from abcrnn.model.bundle import load_bundle, rewrite_weights
-from abcrnn.model.context import context_ids
+from abcrnn.model.context import contexts_and_metres
 from abcrnn.model.engine import Engine, mean_log_loss
 from abcrnn.text.abc import TUNE_SEPARATOR
 from abcrnn.training.data import trained_split
@@ -71,10 +75,82 @@ def character_rows(network: Engine, vocabulary, texts: list[str], streams: int =
             log_probs, state, _, _ = network.network_step(padded[:, column], state)
             mass[:, column] = cadence.letter_mass(np.exp(log_probs), letters)
         for row, (text, sequence) in enumerate(zip(group, ids)):
-            places = context_ids(text)[:-1]  # the context after each character, for the one after it
+            places, metres = contexts_and_metres(text)  # after each character, for the one after it
+            places, metres = places[:-1], metres[:-1]
             tonics = places[:, 3].astype(np.int64) - 1
             chosen = cadence.degrees(letters[sequence[1:]], tonics)
             keep = tonics >= 0
             found.append((cadence.by_degree(mass[row, : len(sequence) - 1], tonics)[keep],
-                          cadence.combination(places[keep]), chosen[keep]))  # fmt: skip
+                          cadence.combination(places[keep], metres[keep]), chosen[keep]))  # fmt: skip
     return tuple(np.concatenate(values) for values in zip(*found))
+
+
+MATCH_TUNES = 1000  # tunes the model samples each round of --cadence-match
+
+
+def match_cadence(bundle_path: str, corpus: str, rounds: int, report=lambda line: None, tunes: int = MATCH_TUNES,
+                  progress: bool = False) -> dict:  # fmt: skip
+    """Match the model's own tunes to the corpus at a part's closing bars (``cadence.matched``), ``rounds`` times,
+    and write the table into the bundle at ``bundle_path``; return what ``bundle.json`` records of it.
+
+    Each round samples ``tunes`` tunes from the whole model as it stands (``rewards.own_tunes``: ``--rhythm any
+    --best-of 1``, the cadence bias and the bar pointer included) and counts the degrees of their notes at each
+    place, as ``fit`` counts the training tunes'. ``progress``: print each round's tunes sampled so far.
+    """
+    from abcrnn.progress import progress_printer
+    from abcrnn.training.rewards import own_tunes
+
+    bundle = load_bundle(bundle_path)
+    if "cadence" not in bundle.metadata:
+        raise AbcrnnError(f"--cadence-match: {bundle.path} has no cadence bias to match: fit it with --cadence")
+    train, validation = trained_split(bundle, corpus, "--cadence-match", "the cadence bias")
+    standing = _Standing(bundle)
+    human = place_counts(train, bundle.vocabulary.characters)
+    distances = []
+    for number in range(rounds):
+        printer = progress_printer(tunes, f"cadence match, round {number + 1} of {rounds}: tunes sampled") \
+            if progress else None  # fmt: skip
+        own = place_counts(own_tunes(standing, tunes, number, printer), bundle.vocabulary.characters)
+        distances.append(round(cadence.mismatch(human, own), 4))
+        report(f"cadence match, round {number + 1} of {rounds}: the model's own notes at a part's closing bars "
+               f"differ from the corpus's by {distances[-1]:.3f} (total variation of their degrees)")  # fmt: skip
+        standing.table[:] = cadence.matched(standing.table, human, own)
+    encoded = [bundle.vocabulary.encode(text + TUNE_SEPARATOR) for text in validation]
+    bits = mean_log_loss(standing.engine(), encoded) / math.log(2)
+    record = {"rounds": rounds, "tunes_per_round": tunes, "closing_bars_mismatch": distances,
+              "validation_bits_per_char": round(bits, 5)}  # fmt: skip
+    metadata = bundle.metadata | {"cadence": bundle.metadata["cadence"] | {"matched": record}}
+    rewrite_weights(bundle.path, bundle.weights() | {cadence.ARRAYS[0]: standing.table}, metadata)
+    report(f"cadence match: validation {bits:.4f} bits per character (the whole model); written into {bundle.path}")
+    return record
+
+
+class _Standing:
+    """The bundle as ``sample_from`` reads it, with one engine whose cadence table (``table``) moves each round."""
+
+    def __init__(self, bundle):
+        self.vocabulary, self.header_order = bundle.vocabulary, bundle.header_order
+        self.header_statistics = bundle.header_statistics
+        self._engine = bundle.engine()
+        self.table = self._engine.cadence.weights
+
+    def engine(self):
+        return self._engine
+
+
+def place_counts(texts: list[str], characters: str) -> np.ndarray:
+    """How many notes of each degree the tunes have at each place of the table ``(COMBINATIONS, DEGREES)``, read as
+    ``character_rows`` reads them (a character the vocabulary lacks counts as no note)."""
+    letters = np.append(cadence.letter_table(characters), -1)
+    index = {character: number for number, character in enumerate(characters)}
+    counts = np.zeros(cadence.COMBINATIONS * cadence.DEGREES)
+    for text in texts:
+        text += TUNE_SEPARATOR
+        places, metres = contexts_and_metres(text)
+        places, metres = places[:-1], metres[:-1]
+        tonics = places[:, 3].astype(np.int64) - 1
+        chosen = cadence.degrees(letters[[index.get(character, -1) for character in text[1:]]], tonics)
+        kept = chosen >= 0
+        counts += np.bincount(cadence.combination(places[kept], metres[kept]) * cadence.DEGREES + chosen[kept],
+                              minlength=counts.size)  # fmt: skip
+    return counts.reshape(cadence.COMBINATIONS, cadence.DEGREES)
