@@ -88,9 +88,13 @@ def test_sampled_slip_jigs_keep_their_bars_whole():
     assert all(refusals(tune.text) == [] for tune in guarded)
     assert sum(bool(refusals(tune.text)) for tune in free) >= 6  # the model alone slips into 6/8 bars
 
-    def wrong_share(tunes) -> float:  # of bars, those the validator finds the wrong length
-        return sum(len(bar_length_errors(tune.text, "9/8")) for tune in tunes) / sum(
-            len(written_bars(tune.text)) for tune in tunes)
+    def wrong_share(tunes) -> float:  # of bars, those the validator finds the wrong length (in tunes music21 reads)
+        from abcrnn.text.validate import music21_errors
+
+        readable = [tune for tune in tunes if not music21_errors(tune.text)]
+        assert len(readable) >= len(tunes) // 2
+        return sum(len(bar_length_errors(tune.text, "9/8")) for tune in readable) / sum(
+            len(written_bars(tune.text)) for tune in readable)
 
     def full_share(tunes) -> float:
         bars = [bar_units(bar) for tune in tunes for bar in written_bars(tune.text)[1:-1]]
