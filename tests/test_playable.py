@@ -70,6 +70,15 @@ def test_ties_hold_one_pitch_and_decorations_keep_their_notes():
     assert "A3-A3" in playable_tune(tune) and "f2e" in playable_tune(tune).replace("^", "")
 
 
+@pytest.mark.parametrize("music, pitches", [
+    ("G2 z/2-g/ fdB|", [67, 79, 78, 74, 71]),  # a tie after a rest: the note after it plays (abc2midi 4.84)
+    ("GAB z-c d2|", [67, 69, 71, 72, 74]),
+    ("G2 z2- G2|", [67, 67]),
+])  # fmt: skip
+def test_a_rest_tied_on_holds_nothing_and_the_note_after_it_plays(music, pitches):
+    assert played(f"X:1\nM:6/8\nL:1/8\nK:G\n{music}") == pitches
+
+
 # What abc2midi 4.84 -NGRA plays for each (measured once): the note, then what follows it.
 ORNAMENTS = [
     ("K:D", "~A3 B3|", [69, 71, 69, 67, 69, 71]),  # a roll on a dotted note: note, upper, note, lower, note

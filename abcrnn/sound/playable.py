@@ -94,7 +94,7 @@ def _music_parts(body: list[str]):
 def _without_decorations(music: str) -> str:
     """The music without decorations, slurs and annotations; rolls and trills leave their mark (see
     ornaments), and guitar chords stay. A staccato note is not tied on (abc2midi plays the next note
-    again), nor is a tie kept with no note before it to hold.
+    again), nor is a tie kept with no note before it to hold (a rest holds none).
     """
     tokens = scan(music)
     pieces = []
@@ -112,10 +112,12 @@ def _without_decorations(music: str) -> str:
 
 
 def _holds_nothing(tokens: list[Token], index: int) -> bool:
-    """Whether the tie at ``index`` has no note to hold: it follows a bar line, a field, a chord symbol
-    or the line's start, or a staccato note (abc2midi plays the next note again)."""
+    """Whether the tie at ``index`` has no note to hold: it follows a bar line, a field, a chord symbol,
+    a rest or the line's start, or a staccato note (abc2midi plays the next note again)."""
     before = next((token for token in reversed(tokens[:index]) if token.kind != "space"), None)
     if before is None or before.kind in ("symbol", "field") or before.text[-1] in "|]:":
+        return True
+    if isinstance(before, Note) and before.is_rest:  # a rest holds no pitch: the note after it is played
         return True
     staccato = tokens[index - 2] if index >= 2 else None
     return (isinstance(before, Note) and before is tokens[index - 1] and not before.is_rest
