@@ -1,5 +1,6 @@
 """Guitar chords: a backer's chords for tunes that have none, the music untouched, played as abc2midi plays them."""
 
+import re
 import shutil
 import subprocess
 from fractions import Fraction
@@ -40,6 +41,18 @@ def test_the_music_is_untouched_byte_for_byte():
     for tune in JIGS:
         chorded = add_chords(tune)
         assert has_chords(chorded) and without_chords(chorded) == tune
+
+
+def test_a_chord_goes_before_an_accidental_that_a_slur_parts_from_its_note(tmp_path):
+    """A sampled tune wrote ``|=(c/d/e).A``: a chord symbol put before the slur left the ``=`` standing alone,
+    and music21 could not render the tune's MIDI."""
+    tune = "X:1\nT:Parted\nM:6/8\nL:1/8\nK:D\n|:DED FGF|EFA B2A|\n|=(c/d/e).A cAG|dAF D3:|\n"
+    chorded = add_chords(tune)
+    assert without_chords(chorded) == tune and '="' not in chorded
+    assert re.search(r'\|"[A-G][^"]*"=\(c', chorded.split("\n")[6])  # the third bar's chord, before the "="
+    from abcrnn.sound.midi import tune_to_midi
+
+    assert tune_to_midi(chorded)[:4] == b"MThd"
 
 
 def test_chords_come_from_the_key_and_fall_on_strong_beats():

@@ -345,9 +345,23 @@ def write_chords(tune: str, slots: list[Slot], path: list[Chord], flats: bool) -
     for number, places in inserts.items():
         line = lines[number]
         for column, text in sorted(places, reverse=True):
+            column = _before_accidentals(line, column)
             line = line[:column] + text + line[column:]
         lines[number] = line
     return "\n".join(lines)
+
+
+def _before_accidentals(line: str, column: int) -> int:
+    """Where a chord symbol for the note at ``column`` goes: before any accidental written ahead of it, even one
+    a slur's bracket parts from its note (``=(c``), which a symbol in between would leave standing alone.
+
+    >>> line = "|=(c/d/e).A cAG|"
+    >>> _before_accidentals(line, line.index("(")), _before_accidentals(line, line.index("c"))
+    (1, 3)
+    """
+    while column > 0 and line[column - 1] in "^_=":
+        column -= 1
+    return column
 
 
 def sounding_chords(tune: str) -> list[Chord | None]:
