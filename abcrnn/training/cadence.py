@@ -75,14 +75,21 @@ def character_rows(network: Engine, vocabulary, texts: list[str], streams: int =
             log_probs, state, _, _ = network.network_step(padded[:, column], state)
             mass[:, column] = cadence.letter_mass(np.exp(log_probs), letters)
         for row, (text, sequence) in enumerate(zip(group, ids)):
-            places, metres = contexts_and_metres(text)  # after each character, for the one after it
-            places, metres = places[:-1], metres[:-1]
-            tonics = places[:, 3].astype(np.int64) - 1
-            chosen = cadence.degrees(letters[sequence[1:]], tonics)
+            places, tonics, chosen = _places(text, letters[sequence[1:]])
             keep = tonics >= 0
-            found.append((cadence.by_degree(mass[row, : len(sequence) - 1], tonics)[keep],
-                          cadence.combination(places[keep], metres[keep]), chosen[keep]))  # fmt: skip
+            found.append((cadence.by_degree(mass[row, : len(sequence) - 1], tonics)[keep], places[keep],
+                          chosen[keep]))  # fmt: skip
     return tuple(np.concatenate(values) for values in zip(*found))
+
+
+def _places(text: str, following: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each character of ``text`` but its last, what the next one is read with: its place in the table
+    (``cadence.combination``), the tonic letter (-1: none) and the degree of the next character's letter
+    (``following``: each next character's letter, -1 for none; -1 where it is no note or there is no tonic)."""
+    contexts, metres = contexts_and_metres(text)  # after each character, for the one after it
+    contexts, metres = contexts[:-1], metres[:-1]
+    tonics = contexts[:, 3].astype(np.int64) - 1
+    return cadence.combination(contexts, metres), tonics, cadence.degrees(following, tonics)
 
 
 MATCH_TUNES = 1000  # tunes the model samples each round of --cadence-match
@@ -146,11 +153,7 @@ def place_counts(texts: list[str], characters: str) -> np.ndarray:
     counts = np.zeros(cadence.COMBINATIONS * cadence.DEGREES)
     for text in texts:
         text += TUNE_SEPARATOR
-        places, metres = contexts_and_metres(text)
-        places, metres = places[:-1], metres[:-1]
-        tonics = places[:, 3].astype(np.int64) - 1
-        chosen = cadence.degrees(letters[[index.get(character, -1) for character in text[1:]]], tonics)
+        places, _, chosen = _places(text, letters[[index.get(character, -1) for character in text[1:]]])
         kept = chosen >= 0
-        counts += np.bincount(cadence.combination(places[kept], metres[kept]) * cadence.DEGREES + chosen[kept],
-                              minlength=counts.size)  # fmt: skip
+        counts += np.bincount(places[kept] * cadence.DEGREES + chosen[kept], minlength=counts.size)
     return counts.reshape(cadence.COMBINATIONS, cadence.DEGREES)
