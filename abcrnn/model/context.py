@@ -163,8 +163,7 @@ def context_ids(tune: str) -> np.ndarray:
     >>> context_ids("X:1\\nM:6/8\\nK:G\\nGAB|").tolist()[-5:]
     [[14, 1, 1, 5], [12, 1, 1, 5], [10, 1, 1, 5], [8, 1, 1, 5], [8, 1, 1, 5]]
     """
-    reader = TuneReader()
-    return np.array([reader.read(character) for character in tune], dtype=np.int8).reshape(len(tune), len(CONTEXTS))
+    return contexts_and_metres(tune)[0]
 
 
 def contexts_and_metres(tune: str) -> tuple[np.ndarray, np.ndarray]:

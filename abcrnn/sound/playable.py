@@ -120,7 +120,7 @@ def _holds_nothing(tokens: list[Token], index: int) -> bool:
     if isinstance(before, Note) and before.is_rest:  # a rest holds no pitch: the note after it is played
         return True
     staccato = tokens[index - 2] if index >= 2 else None
-    return (isinstance(before, Note) and before is tokens[index - 1] and not before.is_rest
+    return (isinstance(before, Note) and before is tokens[index - 1]
             and staccato is not None and staccato.text == "." and staccato.end == before.start)
 
 
